@@ -1,0 +1,56 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip
+
+.PHONY: run test lint typecheck pytest catalogs i18n-extract i18n-update i18n-check bench simulate clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.runtime: pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(VENV)/.test: pyproject.toml $(VENV)/.runtime
+	$(PIP) install --quiet -e '.[test]'
+	touch $@
+
+catalogs: $(VENV)/.runtime
+	$(BIN)/python -m bot i18n compile
+
+run: $(VENV)/.runtime catalogs
+	$(BIN)/python -m bot migrate
+	$(BIN)/python -m bot run
+
+simulate: $(VENV)/.runtime catalogs
+	$(BIN)/python -m bot simulate
+
+test: $(VENV)/.test catalogs lint typecheck pytest
+
+lint: $(VENV)/.test
+	$(BIN)/ruff check .
+
+typecheck: $(VENV)/.test
+	$(BIN)/mypy
+
+pytest: $(VENV)/.test catalogs
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+i18n-extract: $(VENV)/.runtime
+	$(BIN)/python -m bot i18n extract
+
+i18n-update: $(VENV)/.runtime
+	$(BIN)/python -m bot i18n update
+
+i18n-check: $(VENV)/.runtime
+	$(BIN)/python -m bot i18n check
+
+bench: $(VENV)/.test catalogs
+	for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	find locales -name '*.mo' -delete

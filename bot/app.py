@@ -1,0 +1,95 @@
+"""Builds the python-telegram-bot Application: settings, database, persistence, rate limiter, handlers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from storage.persistence import SQLitePersistence
+from telegram import BotCommand, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    Defaults,
+    ExtBot,
+    JobQueue,
+)
+
+from bot.clock import Clock, SystemClock
+from bot.commands import MENU_COMMANDS
+from bot.config import Settings
+from bot.context import BotContext
+from bot.i18n import LANGUAGES, get_translator
+from bot.runtime import Runtime
+from storage import Repositories, open_database
+
+log = logging.getLogger(__name__)
+
+# Token used against the offline stand-in when no real token is configured.
+OFFLINE_TOKEN = "123456789:OFFLINE-SIMULATOR-TOKEN-0000000000"
+
+
+class PosyanduApplication(Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any],
+                                      JobQueue[BotContext]]):
+    """Application that carries our runtime and flushes persistence after every update.
+
+    PTB batches persistence writes (every `update_interval` seconds); a kill -9 would lose every
+    conversation step since the last flush. Flushing after each update bounds the loss to the update
+    being processed. The cost is one small write per changed chat (measured in benchmarks/cadre_flow.py).
+    """
+
+    runtime: Runtime
+
+    async def process_update(self, update: object) -> None:
+        await super().process_update(update)
+        if self.persistence is not None and self.running:
+            await self.update_persistence()
+
+
+async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    await set_command_menus(app)
+
+
+async def _post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    runtime: Runtime = app.runtime  # type: ignore[attr-defined]
+    await runtime.db.close()
+
+
+async def set_command_menus(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """The command menu in Indonesian by default, and in English for English-speaking clients."""
+    for lang in LANGUAGES:
+        tr = get_translator(lang)
+        commands = [BotCommand(name, tr.gettext(desc)) for name, desc in MENU_COMMANDS]
+        await app.bot.set_my_commands(commands, language_code=None if lang == "id" else lang)
+
+
+async def create_application(settings: Settings, *, clock: Clock | None = None) -> PosyanduApplication:
+    """Open the database (applying migrations) and build the Application. Not yet initialised."""
+    from handlers import register_all
+
+    db = await open_database(settings.database_path)
+    runtime = Runtime(settings=settings, db=db, repos=Repositories(db), clock=clock or SystemClock())
+    token = settings.token or OFFLINE_TOKEN
+    builder = (
+        ApplicationBuilder()
+        .application_class(PosyanduApplication)
+        .token(token)
+        .base_url(settings.telegram_api_base_url)
+        .context_types(ContextTypes(context=BotContext))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone,
+                           link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .persistence(SQLitePersistence(db, update_interval=settings.persistence_interval))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if settings.telegram_api_base_file_url:
+        builder = builder.base_file_url(settings.telegram_api_base_file_url)
+    app = builder.build()
+    assert isinstance(app, PosyanduApplication)
+    app.runtime = runtime
+    register_all(app)
+    return app

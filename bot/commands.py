@@ -1,0 +1,20 @@
+"""The command menu shown by Telegram (setMyCommands), per language."""
+
+from __future__ import annotations
+
+from bot.i18n import N_
+
+MENU_COMMANDS: list[tuple[str, str]] = [
+    ("start", N_("Start and see what this bot can do")),
+    ("help", N_("Help: the commands for your role")),
+    ("ukur", N_("Cadre: enter a child's measurement")),
+    ("catat", N_("Cadre: quick one-line entry")),
+    ("anak_baru", N_("Cadre: register a new child")),
+    ("daftar", N_("Cadre: children of my posyandu this month")),
+    ("anakku", N_("Parent: how is my child growing")),
+    ("tips", N_("Parent: a parenting tip for my child's age")),
+    ("rekap", N_("Coordinator: monthly recap of my area")),
+    ("siaran", N_("Coordinator: send an announcement")),
+    ("bahasa", N_("Change language")),
+    ("batal", N_("Cancel what is in progress")),
+]

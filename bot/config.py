@@ -1,0 +1,125 @@
+"""Settings of the bot, read once from the environment (or `.env`) and validated at start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+
+
+class SettingsError(Exception):
+    """Raised with a human-readable message naming the bad variable(s)."""
+
+
+class Settings(BaseSettings):
+    """Every knob of the bot. Environment variable names are the field names in upper case."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True)
+
+    telegram_bot_token: SecretStr | None = None
+    # PTB's base_url meaning: the token is appended (or put where `{token}` stands).
+    telegram_api_base_url: str = DEFAULT_API_BASE_URL
+    telegram_api_base_file_url: str | None = None
+    database_url: str = "sqlite:///data/posyandu.db"
+    default_timezone: str = "Asia/Jakarta"
+    default_language: str = "id"
+    admin_telegram_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0"
+    # PORT is what Heroku-style platforms set for the `web` process.
+    webhook_port: int = Field(default=8443, ge=1, le=65535, validation_alias=AliasChoices("WEBHOOK_PORT", "PORT"))
+    webhook_secret: SecretStr | None = None
+    # Seconds between PTB persistence flushes; we also flush after every update (see bot/app.py).
+    persistence_interval: float = Field(default=5.0, gt=0)
+    log_level: str = "INFO"
+
+    @field_validator("telegram_bot_token", mode="before")
+    @classmethod
+    def _empty_token_is_none(cls, v: object) -> object:
+        if isinstance(v, str) and not v.strip():
+            return None
+        return v
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is None:
+            return v
+        head, _, tail = v.get_secret_value().partition(":")
+        if not head.isdigit() or len(tail) < 20:
+            raise ValueError("expected the form 123456789:AA... as given by @BotFather")
+        return v
+
+    @field_validator("admin_telegram_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, v: object) -> object:
+        if isinstance(v, str):
+            parts = [p.strip() for p in v.replace(";", ",").split(",") if p.strip()]
+            try:
+                return [int(p) for p in parts]
+            except ValueError as exc:
+                raise ValueError("expected comma-separated numeric Telegram ids, e.g. 12345,67890") from exc
+        if isinstance(v, int):
+            return [v]
+        return v
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _tz_exists(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("unknown time zone; use e.g. Asia/Jakarta, Asia/Makassar or Asia/Jayapura") from exc
+        return v
+
+    @field_validator("default_language")
+    @classmethod
+    def _lang_known(cls, v: str) -> str:
+        if v not in ("id", "en"):
+            raise ValueError("must be id or en")
+        return v
+
+    @field_validator("database_url")
+    @classmethod
+    def _sqlite_only(cls, v: str) -> str:
+        if not v.startswith("sqlite:///"):
+            raise ValueError("only sqlite:///path/to/file.db is supported for now")
+        return v
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https_webhook(cls, v: str | None) -> str | None:
+        if v and not v.startswith("https://"):
+            raise ValueError("Telegram only calls HTTPS webhooks: use https://your.host/path")
+        return v or None
+
+    @property
+    def database_path(self) -> Path:
+        """File path of the SQLite database (`sqlite:///data/x.db` is relative, `sqlite:////abs` absolute)."""
+        return Path(self.database_url.removeprefix("sqlite:///"))
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.default_timezone)
+
+    @property
+    def token(self) -> str | None:
+        return self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Load settings, turning pydantic's error into one line per bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            name = str(err["loc"][0]).upper() if err["loc"] else "?"
+            msg = str(err["msg"]).removeprefix("Value error, ")
+            lines.append(f"{name}: {msg}")
+        raise SettingsError("Invalid configuration:\n  " + "\n  ".join(lines)) from None

@@ -1,0 +1,420 @@
+"""Entering a measurement: reading typed values, checking them against the child, computing and saving the result.
+
+Both the guided `/ukur` and the one-line `/catat` come here, so a value gets the same answer whichever way it
+was typed. No telegram imports: handlers turn an `InputIssue` or a `Problem` into a message, and a `Saved`
+into the result card (bot.render).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+from bot.growth import zscores
+from bot.growth.advice import AdviceKey, advice_keys, needs_referral
+from bot.growth.faltering import FalteringInputError, FalteringResult, weigh_status
+from bot.growth.models import HEIGHT_FROM_DAYS, MAX_AGE_DAYS, GrowthResult, Indicator, MeasurementInput
+from bot.growth.models import Position as GrowthPosition
+from bot.growth.models import Sex as GrowthSex
+from bot.growth.zscores import GrowthInputError, Problem
+from bot.i18n import ParseError, parse_decimal
+from storage import Repositories
+from storage.errors import Conflict
+from storage.models import Child, Faltering, Measurement, MeasurementCreate, Position
+from storage.values import month_bounds
+
+log = logging.getLogger(__name__)
+
+NumberField = Literal["weight_kg", "length_cm", "muac_cm", "head_cm"]
+NUMBER_FIELDS: tuple[NumberField, ...] = ("weight_kg", "length_cm", "muac_cm", "head_cm")
+
+# Values no child under five can have, whatever the age: refused outright (no "save anyway").
+# Inside these limits a value implausible for the age is only questioned (the WHO flags, via bot.growth).
+HARD_LIMITS: dict[NumberField, tuple[Decimal, Decimal]] = {
+    "weight_kg": (Decimal("0.5"), Decimal("60")),
+    "length_cm": (Decimal("30"), Decimal("140")),
+    "muac_cm": (Decimal("5"), Decimal("30")),
+    "head_cm": (Decimal("20"), Decimal("65")),
+}
+# How far back a measurement date may go before we ask whether it is a typo (a posyandu records monthly).
+OLD_DATE_DAYS = 92
+MAX_INPUT_CHARS = 40  # a number longer than this is a paste by mistake
+
+_GROWTH_FIELD: dict[Indicator, str] = {
+    Indicator.WFA: "waz", Indicator.LHFA: "haz", Indicator.WFLH: "whz",
+    Indicator.BMIFA: "bmiz", Indicator.HCFA: "hcz", Indicator.ACFA: "muacz",
+}
+_NUMBER_WORDS = re.compile(
+    r"\b(nol|satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|sebelas|belas|puluh|ratus|seratus|"
+    r"koma|setengah|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b",
+    re.IGNORECASE,
+)
+
+
+class InputIssue(ValueError):
+    """A typed value that cannot be used; `code` picks the message, `params` fill it (no personal data)."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+# ------------------------------------------------------------------ drafts (what the cadre typed so far)
+
+
+@dataclass
+class Draft:
+    """A measurement being entered. Kept in `user_data` as plain JSON (see `to_dict`) so it survives restarts."""
+
+    child_id: int | None = None
+    measured_on: dt.date | None = None
+    weight_kg: Decimal | None = None
+    length_cm: Decimal | None = None
+    position: Position | None = None
+    muac_cm: Decimal | None = None
+    head_cm: Decimal | None = None
+    oedema: bool = False
+    corrects_id: int | None = None  # set by /koreksi: saving supersedes this measurement
+    confirmed: list[str] = field(default_factory=list)  # fields the cadre confirmed despite a warning
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "child_id": self.child_id,
+            "measured_on": self.measured_on.isoformat() if self.measured_on else None,
+            **{f: (str(getattr(self, f)) if getattr(self, f) is not None else None) for f in NUMBER_FIELDS},
+            "position": self.position.value if self.position else None,
+            "oedema": self.oedema,
+            "corrects_id": self.corrects_id,
+            "confirmed": list(self.confirmed),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Draft:
+        def dec(key: str) -> Decimal | None:
+            value = data.get(key)
+            return Decimal(value) if value is not None else None
+
+        return cls(
+            child_id=data.get("child_id"),
+            measured_on=dt.date.fromisoformat(data["measured_on"]) if data.get("measured_on") else None,
+            weight_kg=dec("weight_kg"),
+            length_cm=dec("length_cm"),
+            position=Position(data["position"]) if data.get("position") else None,
+            muac_cm=dec("muac_cm"),
+            head_cm=dec("head_cm"),
+            oedema=bool(data.get("oedema")),
+            corrects_id=data.get("corrects_id"),
+            confirmed=list(data.get("confirmed") or []),
+        )
+
+    @classmethod
+    def from_measurement(cls, m: Measurement) -> Draft:
+        def dec(v: float | None) -> Decimal | None:
+            return Decimal(str(v)) if v is not None else None
+
+        return cls(child_id=m.child_id, measured_on=m.measured_on, weight_kg=dec(m.weight_kg),
+                   length_cm=dec(m.length_cm), position=m.position, muac_cm=dec(m.muac_cm), head_cm=dec(m.head_cm),
+                   oedema=m.oedema, corrects_id=m.id)
+
+
+# ------------------------------------------------------------------ reading typed values
+
+
+def read_number(text: str, field_name: NumberField) -> Decimal:
+    """`10,5`, `10.5`, `10,5 kg`, `10.5kg` -> Decimal; InputIssue with a precise code otherwise."""
+    raw = text.strip()
+    if not raw:
+        raise InputIssue("empty")
+    if len(raw) > MAX_INPUT_CHARS:
+        raise InputIssue("too_long")
+    if not any(ch.isalnum() for ch in raw):
+        raise InputIssue("no_digits")  # emoji, punctuation only
+    if _NUMBER_WORDS.search(raw) and not any(ch.isdigit() for ch in raw):
+        raise InputIssue("number_word", text=raw)
+    try:
+        value = parse_decimal(raw)
+    except ParseError:
+        raise InputIssue("not_a_number", text=raw) from None
+    if not value.is_finite():
+        raise InputIssue("not_a_number", text=raw)
+    if field_name == "weight_kg" and value >= 1000:
+        value = value / 1000  # typed in grams ("10500"): a common habit with digital baby scales
+    low, high = HARD_LIMITS[field_name]
+    if value <= 0:
+        raise InputIssue("not_positive", text=raw)
+    if not (low <= value <= high):
+        raise InputIssue("out_of_range", value=value, low=low, high=high)
+    return value
+
+
+def suggested_position(age_days: int) -> Position:
+    """Lying (length) under 2 years, standing (height) from 2 years, as the WHO standards measure them."""
+    return Position.LYING if age_days < HEIGHT_FROM_DAYS else Position.STANDING
+
+
+def check_date(measured_on: dt.date, child: Child, today: dt.date) -> None:
+    """The date itself: not in the future, not before birth, not after the fifth birthday."""
+    if measured_on > today:
+        raise InputIssue("date_future")
+    age = (measured_on - child.birth_date).days
+    if age < 0:
+        raise InputIssue("before_birth")
+    if age > MAX_AGE_DAYS:
+        raise InputIssue("over_five", age_days=age)
+
+
+def is_old_date(measured_on: dt.date, today: dt.date) -> bool:
+    return (today - measured_on).days > OLD_DATE_DAYS
+
+
+def _growth_input(child: Child, draft: Draft, *, only: NumberField | None = None) -> MeasurementInput:
+    values: dict[str, float | None] = {
+        f: float(v) if (v := getattr(draft, f)) is not None and (only is None or only == f) else None
+        for f in NUMBER_FIELDS
+    }
+    return MeasurementInput(
+        sex=GrowthSex(child.sex.value),
+        birth_date=child.birth_date,
+        measured_on=draft.measured_on,
+        position=GrowthPosition(draft.position.value) if draft.position else GrowthPosition.UNKNOWN,
+        oedema=draft.oedema if only is None else False,
+        **values,
+    )
+
+
+def check_value(child: Child, draft: Draft, field_name: NumberField) -> Problem | None:
+    """Is the value of `field_name` in `draft` plausible for the child's age? (None: yes.)"""
+    if getattr(draft, field_name) is None or draft.measured_on is None or field_name in draft.confirmed:
+        return None
+    problems = zscores.check_plausible(_growth_input(child, draft, only=field_name))
+    return next((p for p in problems if p.field == field_name), None)
+
+
+def check_all(child: Child, draft: Draft, previous: Measurement | None = None) -> list[Problem]:
+    """Everything worth a second look before saving: each value, weight for length, change since last visit."""
+    if draft.measured_on is None:
+        return []
+    problems = [p for p in zscores.check_plausible(_growth_input(child, draft))
+                if p.field not in draft.confirmed or p.code == "implausible_weight_for_length"]
+    if previous is not None:
+        try:
+            current = zscores.compute(_growth_input(child, draft))
+            prev = zscores.compute(MeasurementInput(
+                sex=GrowthSex(child.sex.value), birth_date=child.birth_date, measured_on=previous.measured_on,
+                weight_kg=previous.weight_kg, length_cm=previous.length_cm,
+                position=GrowthPosition(previous.position.value) if previous.position else GrowthPosition.UNKNOWN))
+        except GrowthInputError:
+            return problems
+        problems += [p for p in zscores.check_change(prev, current) if f"change:{p.field}" not in draft.confirmed]
+    return problems
+
+
+# ------------------------------------------------------------------ computing and saving
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What was saved and what it means: everything the result card and the parent message need."""
+
+    measurement: Measurement
+    growth: GrowthResult
+    faltering: FalteringResult | None
+    previous: Measurement | None  # the weighing faltering was computed against
+    advice: list[AdviceKey]
+    corrected: Measurement | None = None  # the row this one supersedes
+
+    @property
+    def refer(self) -> bool:
+        return needs_referral(self.advice) or bool(self.faltering and self.faltering.refer)
+
+    @property
+    def red_flag(self) -> bool:
+        """Needs follow-up: referral, or any category of warning/danger, or implausible values."""
+        from bot.growth.zscores import severity_of
+
+        return self.refer or self.growth.any_flagged or severity_of(self.growth).value != "normal"
+
+
+def evaluate(child: Child, draft: Draft, previous: Measurement | None) -> tuple[GrowthResult, FalteringResult | None]:
+    """Z-scores and categories of the draft, and the weighing status against `previous` (same rules as saving)."""
+    if draft.measured_on is None:
+        raise InputIssue("no_date")
+    try:
+        growth = zscores.compute(_growth_input(child, draft))
+    except GrowthInputError as exc:
+        raise InputIssue(exc.code) from exc
+    faltering: FalteringResult | None = None
+    if draft.weight_kg is not None:
+        prev_was_t = previous is not None and previous.faltering in (Faltering.T, Faltering.T2)
+        try:
+            faltering = weigh_status(
+                current_date=draft.measured_on,
+                current_weight_kg=float(draft.weight_kg),
+                age_days=growth.age_days,
+                previous_date=previous.measured_on if previous else None,
+                previous_weight_kg=previous.weight_kg if previous else None,
+                previous_was_t=prev_was_t,
+                waz=growth.z.get(Indicator.WFA),
+            )
+        except FalteringInputError:
+            log.warning("faltering not computed for child %s (%s)", child.id, draft.measured_on)
+    return growth, faltering
+
+
+def to_create(child: Child, draft: Draft, growth: GrowthResult, faltering: FalteringResult | None,
+              entered_by: int | None, extra_flags: list[str] | None = None) -> MeasurementCreate:
+    assert draft.measured_on is not None
+    z = {_GROWTH_FIELD[ind]: v for ind, v in growth.z.items()}
+    categories: dict[str, str] = {
+        _GROWTH_FIELD[ind]: cat.code for ind, cat in growth.categories.items() if cat is not None
+    }
+    if growth.muac_category is not None:
+        categories["muacz"] = growth.muac_category.code
+    flags = [f"implausible_{_GROWTH_FIELD[ind]}" for ind, bad in growth.flags.items() if bad]
+    flags += [n.value for n in growth.notes if n.value != "implausible"]
+    flags += extra_flags or []
+    status: Faltering | None = None
+    if faltering is not None:
+        status = Faltering.T2 if faltering.two_t else Faltering(faltering.status.value)
+    return MeasurementCreate(
+        child_id=child.id,
+        measured_on=draft.measured_on,
+        age_days=growth.age_days,
+        weight_kg=float(draft.weight_kg) if draft.weight_kg is not None else None,
+        length_cm=float(draft.length_cm) if draft.length_cm is not None else None,
+        position=draft.position if draft.length_cm is not None else None,
+        oedema=draft.oedema,
+        head_cm=float(draft.head_cm) if draft.head_cm is not None else None,
+        muac_cm=float(draft.muac_cm) if draft.muac_cm is not None else None,
+        entered_by=entered_by,
+        flags=tuple(dict.fromkeys(flags)),
+        categories=categories,  # type: ignore[arg-type]
+        faltering=status,
+        bgm=bool(faltering and faltering.bgm),
+        **{k: (None if v is None or math.isnan(v) else v) for k, v in z.items()},
+    )
+
+
+async def previous_for(repos: Repositories, child_id: int, measured_on: dt.date) -> Measurement | None:
+    """The weighing N/T/O/B is computed against: the latest plausible one of an earlier calendar month."""
+    first_of_month, _ = month_bounds(measured_on)
+    return await repos.measurements.previous_weighing(child_id, first_of_month)
+
+
+async def same_day(repos: Repositories, child_id: int, measured_on: dt.date) -> Measurement | None:
+    """A current measurement of the child on that date (saving again corrects it instead of doubling it)."""
+    latest = [m for m in await repos.measurements.history_for_child(child_id) if m.measured_on == measured_on]
+    return latest[-1] if latest else None
+
+
+async def save(repos: Repositories, child: Child, draft: Draft, *, entered_by: int | None) -> Saved:
+    """Compute and store the draft. A draft with `corrects_id`, or a second entry for the same child and date,
+    supersedes the earlier row (history kept, z-scores and faltering recomputed)."""
+    if draft.measured_on is None:
+        raise InputIssue("no_date")
+    previous = await previous_for(repos, child.id, draft.measured_on)
+    growth, faltering = evaluate(child, draft, previous)
+    extra = [f"change_{p.field}" for p in check_all(child, draft, previous) if p.code in ("weight_dropped",
+                                                                                          "length_decreased")]
+    create = to_create(child, draft, growth, faltering, entered_by, extra)
+    old: Measurement | None = None
+    if draft.corrects_id is not None:
+        old = await repos.measurements.find_by_id(draft.corrects_id)
+    if old is None:
+        old = await same_day(repos, child.id, draft.measured_on)
+    if old is not None and old.superseded_by is None and old.child_id == child.id:
+        try:
+            saved = await repos.measurements.correct(old.id, create)
+        except Conflict:
+            # Someone corrected it first (a double tap or a colleague): correct the newest row instead.
+            latest = await same_day(repos, child.id, draft.measured_on)
+            if latest is None:
+                saved, old = await repos.measurements.add(create), None
+            else:
+                saved, old = await repos.measurements.correct(latest.id, create), latest
+    else:
+        saved, old = await repos.measurements.add(create), None
+    log.info("measurement %s saved for child %s by %s (corrects %s)", saved.id, child.id, entered_by,
+             old.id if old else None)
+    return Saved(measurement=saved, growth=growth, faltering=faltering, previous=previous,
+                 advice=advice_keys(growth, faltering), corrected=old)
+
+
+def result_of(child: Child, m: Measurement) -> GrowthResult:
+    """Recompute the growth result of a stored measurement (for charts and history)."""
+    return zscores.compute(MeasurementInput(
+        sex=GrowthSex(child.sex.value), birth_date=child.birth_date, measured_on=m.measured_on,
+        weight_kg=m.weight_kg, length_cm=m.length_cm,
+        position=GrowthPosition(m.position.value) if m.position else GrowthPosition.UNKNOWN,
+        oedema=m.oedema, head_cm=m.head_cm, muac_cm=m.muac_cm), allow_over_five=True)
+
+
+async def saved_view(repos: Repositories, child: Child, m: Measurement) -> Saved:
+    """Rebuild the `Saved` of a stored measurement (e.g. to show its card again)."""
+    previous = await previous_for(repos, child.id, m.measured_on)
+    draft = Draft.from_measurement(m)
+    growth, faltering = evaluate(child, draft, previous)
+    return Saved(measurement=m, growth=growth, faltering=faltering, previous=previous,
+                 advice=advice_keys(growth, faltering))
+
+
+# ------------------------------------------------------------------ who may enter measurements, and where
+
+
+@dataclass(frozen=True)
+class Staff:
+    """A cadre, coordinator or admin, with the posyandu they may work in (`None`: every posyandu)."""
+
+    user_id: int
+    role: str
+    posyandu_ids: tuple[int, ...] | None
+
+    def may_access(self, posyandu_id: int) -> bool:
+        return self.posyandu_ids is None or posyandu_id in self.posyandu_ids
+
+
+async def staff_of(repos: Repositories, user_id: int, admin_ids: list[int] | tuple[int, ...] = ()) -> Staff | None:
+    """The staff scope of a user, or None for parents, strangers and deactivated accounts.
+
+    Mirrors the role x scope rules of bot/services/access.py: a cadre works in their posyandu, a coordinator in
+    every posyandu inside their area (city, kecamatan or kelurahan), an admin everywhere.
+    """
+    user = await repos.users.find(user_id)
+    if user_id in admin_ids:
+        return Staff(user_id, "admin", None)
+    if user is None or not user.active or user.role is None:
+        return None
+    role = user.role.value
+    if role == "admin":
+        return Staff(user_id, role, None)
+    if role == "coordinator" and user.area_id is not None:
+        return Staff(user_id, role, tuple(await repos.areas.posyandu_ids_within(user.area_id)))
+    if role == "cadre" and user.posyandu_id is not None:
+        return Staff(user_id, role, (user.posyandu_id,))
+    return None
+
+
+async def find_child(repos: Repositories, staff: Staff, query: str, limit: int = 8) -> tuple[list[Child], Child | None]:
+    """Children matching a code or a name inside the staff's posyandu; and a child the code names elsewhere.
+
+    The second value lets the handler say "that child belongs to another posyandu" instead of "not found".
+    """
+    from storage.values import normalise_child_code
+
+    text = query.strip()
+    if normalise_child_code(text) is not None:
+        child = await repos.children.get_by_code(text)
+        if child is not None:
+            if staff.may_access(child.posyandu_id):
+                return [child], None
+            return [], child
+    if len(text) < 2:
+        return [], None
+    ids = list(staff.posyandu_ids) if staff.posyandu_ids is not None else None
+    return await repos.children.search_by_name(ids, text, limit=limit), None

@@ -1,0 +1,594 @@
+"""Reminders and scheduled pushes: what is due now, idempotency keys, and dispatch that never double-sends.
+
+How a run works (`run_due`, called by one repeating JobQueue job and directly by tests):
+1. From the database and the clock, list every reminder whose send window contains "now" (posyandu
+   sessions of each posyandu in its own time zone, children's ages, the week for tips).
+2. Each has an idempotency key (recipient + reminder + date). Keys already in `reminders_sent` are dropped;
+   the rest are rendered in the recipient's language and *claimed*: inserted as `pending` rows holding the
+   text (UNIQUE key, so two runs can never both claim one).
+3. Every `pending` row is sent — including ones claimed by a run that crashed — unless the recipient is in
+   quiet hours (postponed to a later run) or the row has expired; then marked `sent`. A 403 marks the user
+   inactive; a 429 that outlives PTB's AIORateLimiter retries stops the run (the rest waits for the next).
+
+So a restart neither skips (pending rows are retried) nor repeats (sent rows are never sent again). The one
+window left is a crash between Telegram accepting a message and our commit of `sent`: that message is sent
+again after the restart. We accept that rare duplicate over the alternative, a missed posyandu reminder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import calendar
+import datetime as dt
+import html
+import importlib
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+
+from bot.clock import Clock
+from bot.growth.age import age_text
+from bot.i18n import N_, Translator, fmt_date, fmt_month, get_translator
+from bot.services.schedule import PosyanduInfo, Session, sessions_between
+from storage import reminders_queries as q
+from storage.db import Database
+from storage.reminders_queries import Claim, ParentChild, Pending
+
+log = logging.getLogger(__name__)
+
+# ------------------------------------------------------------------ policy (local times of the recipient)
+
+PARENT_H1_AT = dt.time(16, 0)  # the afternoon before
+PARENT_DAY_AT = dt.time(6, 30)  # the morning of the posyandu day
+CADRE_H1_AT = dt.time(16, 0)
+FOLLOWUP_AT = dt.time(16, 0)  # end of the session week (its Saturday)
+IMMUNISATION_AT = dt.time(16, 0)
+IMMUNISATION_WINDOW_DAYS = 14  # a child registered late does not get reminders for long-past vaccines
+VITAMIN_A_MONTHS = (2, 8)
+VITAMIN_A_AT = dt.time(16, 0)
+VITAMIN_A_DAYS_BEFORE = 3  # before the month's posyandu, so it does not coincide with the H-1 reminder
+TIP_WEEKDAY = 6  # Sunday (Python: Monday = 0)
+TIP_AT = dt.time(9, 0)
+QUIET_FROM = dt.time(21, 0)
+QUIET_UNTIL = dt.time(6, 0)
+UNDER_FIVE_MONTHS = 60
+MAX_ATTEMPTS = 5  # network errors before a row is given up as failed
+SEND_CONCURRENCY = 8  # AIORateLimiter paces the whole bot; this only overlaps network round trips
+MAX_LISTED = 30  # children listed in a cadre's message before "and N more"
+
+# Kinds (stored in reminders_sent.kind and used in the keys).
+PARENT_H1 = "parent_h1"
+PARENT_DAY = "parent_day"
+CADRE_H1 = "cadre_h1"
+CADRE_FOLLOWUP = "cadre_followup"
+IMMUNISATION = "immunisation"
+VITAMIN_A = "vitamin_a"
+TIP = "tip"
+
+# Kemenkes national immunisation schedule by age in months (domain.md). Data, so it is easy to correct.
+# `regional`: only in some districts (JE) — not reminded nationally.
+IMMUNISATION_SCHEDULE: tuple[tuple[int, tuple[str, ...], bool], ...] = (
+    (0, ("HB0",), False),
+    (1, ("BCG", N_("OPV 1 (polio drops)")), False),
+    (2, ("DPT-HB-Hib 1", N_("OPV 2 (polio drops)"), "PCV 1"), False),
+    (3, ("DPT-HB-Hib 2", N_("OPV 3 (polio drops)"), "PCV 2"), False),
+    (4, ("DPT-HB-Hib 3", N_("OPV 4 (polio drops)"), N_("IPV (polio injection)")), False),
+    (9, (N_("MR (measles-rubella)"),), False),
+    (10, ("JE",), True),
+    (12, ("PCV 3",), False),
+    (18, (N_("DPT-HB-Hib 4 (booster)"), N_("MR 2 (booster)")), False),
+)
+# HB0 is given at birth in the health facility: no reminder for month 0.
+FIRST_REMINDED_MONTH = 1
+
+
+# ------------------------------------------------------------------ pure helpers
+
+
+def local(day: dt.date, at: dt.time, tz: ZoneInfo) -> dt.datetime:
+    return dt.datetime.combine(day, at, tzinfo=tz)
+
+
+def in_quiet_hours(moment: dt.datetime, tz: ZoneInfo) -> bool:
+    """21.00–06.00 in the recipient's zone: no pushes (they wait, they are not dropped)."""
+    t = moment.astimezone(tz).time()
+    return t >= QUIET_FROM or t < QUIET_UNTIL
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """Same day of the month `months` later (the month's last day when it is shorter)."""
+    total = day.year * 12 + day.month - 1 + months
+    year, month = divmod(total, 12)
+    month += 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def age_months(birth: dt.date, on: dt.date) -> int:
+    """Completed calendar months (as parents count them)."""
+    months = (on.year - birth.year) * 12 + on.month - birth.month
+    return months - 1 if on.day < birth.day else months
+
+
+def followup_date(session_day: dt.date) -> dt.date:
+    """The Saturday that ends the session's week (the next one when the session is on Saturday or Sunday)."""
+    ahead = (5 - session_day.weekday()) % 7
+    return session_day + dt.timedelta(days=ahead or 7)
+
+
+def followup_since(session_day: dt.date) -> dt.date:
+    """Measurements from this day on count as "weighed for this session" (its month, or its week if earlier)."""
+    monday = session_day - dt.timedelta(days=session_day.weekday())
+    return min(session_day.replace(day=1), monday)
+
+
+def tip_day(today: dt.date) -> dt.date:
+    """The tip day of the ISO week containing `today`."""
+    return today - dt.timedelta(days=today.weekday()) + dt.timedelta(days=TIP_WEEKDAY)
+
+
+def key(kind: str, recipient_id: int, *parts: object) -> str:
+    """Idempotency key: one per recipient + reminder + date (or child/month)."""
+    return ":".join([kind, str(recipient_id), *(str(p) for p in parts)])
+
+
+# ------------------------------------------------------------------ rendering (recipient's language)
+
+
+def _names(children: Sequence[ParentChild], tr: Translator) -> str:
+    names = [f"<b>{html.escape(c.child_name)}</b>" for c in children]
+    if len(names) == 1:
+        return names[0]
+    return tr.gettext("{names} and {last}").format(names=", ".join(names[:-1]), last=names[-1])
+
+
+def _where(session: Session) -> str:
+    name = html.escape(session.posyandu_name)
+    if session.place and session.place != session.posyandu_name:
+        return f"📍 {name}, {html.escape(session.place)}"
+    return f"📍 {name}"
+
+
+def _moved_line(session: Session, tr: Translator) -> list[str]:
+    if session.moved_from is None:
+        return []
+    return [tr.gettext("⚠️ Please note: this session was moved from {date}.").format(
+        date=fmt_date(session.moved_from, tr.lang))]
+
+
+def render_parent_h1(session: Session, children: Sequence[ParentChild], tr: Translator) -> str:
+    lines = [tr.gettext("🔔 Tomorrow is posyandu day!"), "🗓 " + session.when(tr), _where(session),
+             *_moved_line(session, tr),
+             tr.gettext("Please bring {children} and the Buku KIA.").format(children=_names(children, tr)),
+             "", tr.gettext("To stop reminders, open /jadwal.")]
+    return "\n".join(lines)
+
+
+def render_parent_day(session: Session, children: Sequence[ParentChild], tr: Translator) -> str:
+    lines = [tr.gettext("☀️ Good morning! Posyandu is today."), "🗓 " + session.when(tr), _where(session),
+             *_moved_line(session, tr),
+             tr.gettext("{children} will be weighed and measured. See you there!").format(
+                 children=_names(children, tr))]
+    return "\n".join(lines)
+
+
+def _child_lines(children: Sequence[q.ChildRow], on: dt.date, tr: Translator) -> list[str]:
+    lines = [f"• {html.escape(c.code)} {html.escape(c.name)} ({age_text(max(0, (on - c.birth_date).days), tr)})"
+             for c in children[:MAX_LISTED]]
+    if len(children) > MAX_LISTED:
+        lines.append(tr.gettext("… and {n} more. Type /daftar for the full list.").format(
+            n=len(children) - MAX_LISTED))
+    return lines
+
+
+def render_cadre_h1(session: Session, children: Sequence[q.ChildRow], tr: Translator) -> str:
+    lines = [tr.gettext("📋 Tomorrow: posyandu {posyandu}").format(posyandu=html.escape(session.posyandu_name)),
+             "🗓 " + session.when(tr), *_moved_line(session, tr)]
+    if children:
+        lines.append(tr.ngettext("{n} child to weigh:", "{n} children to weigh:", len(children)).format(
+            n=len(children)))
+        lines += _child_lines(children, session.date, tr)
+    else:
+        lines.append(tr.gettext("No children registered yet. Register them with /anak_baru."))
+    return "\n".join(lines)
+
+
+def render_cadre_followup(session: Session, missing: Sequence[q.ChildRow], tr: Translator) -> str:
+    head = tr.ngettext("⚠️ {n} child not yet weighed since the posyandu of {date} ({posyandu}):",
+                       "⚠️ {n} children not yet weighed since the posyandu of {date} ({posyandu}):", len(missing))
+    lines = [head.format(n=len(missing), date=fmt_date(session.date, tr.lang),
+                         posyandu=html.escape(session.posyandu_name)),
+             *_child_lines(missing, session.date, tr),
+             tr.gettext("Please visit them or remind their parents. Enter the results with /ukur.")]
+    return "\n".join(lines)
+
+
+def render_immunisation(child: ParentChild, months: int, vaccines: Sequence[str], nxt: Session | None,
+                        tr: Translator) -> str:
+    age = tr.ngettext("{n} month", "{n} months", months).format(n=months)
+    lines = [tr.gettext("💉 {child} is now {age} old: time for immunisation {vaccines}.").format(
+        child=f"<b>{html.escape(child.child_name)}</b>", age=age,
+        vaccines=", ".join(tr.gettext(v) for v in vaccines))]
+    if nxt is not None:
+        lines.append(tr.gettext("Ask at the posyandu on {when} or at the puskesmas. Bring the Buku KIA.").format(
+            when=nxt.when(tr)))
+    else:
+        lines.append(tr.gettext("Ask at the posyandu or the puskesmas. Bring the Buku KIA."))
+    lines.append(tr.gettext("Already done? Then you can ignore this message."))
+    return "\n".join(lines)
+
+
+def render_vitamin_a(month: dt.date, children: Sequence[tuple[ParentChild, int]], nxt: Session | None,
+                     tr: Translator) -> str:
+    lines = [tr.gettext("💊 {month} is vitamin A month.").format(month=fmt_month(month, tr.lang))]
+    for child, months in children:
+        capsule = (tr.gettext("blue capsule (100,000 IU)") if months < 12
+                   else tr.gettext("red capsule (200,000 IU)"))
+        lines.append(f"• <b>{html.escape(child.child_name)}</b>: {capsule}")
+    if nxt is not None:
+        lines.append(tr.gettext("Free at the posyandu on {when}.").format(when=nxt.when(tr)))
+    else:
+        lines.append(tr.gettext("Free at the posyandu or the puskesmas this month."))
+    return "\n".join(lines)
+
+
+def render_tip(child: ParentChild, text: str, tr: Translator) -> str:
+    return tr.gettext("💡 Tip of the week for {child}:").format(child=f"<b>{html.escape(child.child_name)}</b>") + \
+        "\n" + text
+
+
+# ------------------------------------------------------------------ what is due now
+
+
+class TipsService(Protocol):
+    async def next_tip(self, repos: Any, user_id: int, child_id: int, today: dt.date, lang: str) -> Any: ...
+
+    async def mark_sent(self, repos: Any, user_id: int, tip_id: Any, when: dt.datetime) -> None: ...
+
+
+def tips_service() -> Any | None:
+    """The parent engineer's `bot.services.tips` (next_tip / mark_sent), or None while it does not exist."""
+    try:
+        return importlib.import_module("bot.services.tips")
+    except ImportError:
+        return None
+
+
+@dataclass
+class _Candidate:
+    """A reminder whose window contains now; rendered only when its key is new (rendering may query)."""
+
+    key: str
+    recipient_id: int
+    kind: str
+    tz: str
+    due_at: dt.datetime
+    expires_at: dt.datetime
+    render: Callable[[], Any]  # async () -> (text, extra) or None (nothing to send)
+
+
+def _by_user(links: Sequence[ParentChild]) -> dict[int, list[ParentChild]]:
+    grouped: dict[int, list[ParentChild]] = defaultdict(list)
+    for link in links:
+        grouped[link.user_id].append(link)
+    return grouped
+
+
+def _window(due: dt.datetime, expires: dt.datetime, now: dt.datetime) -> bool:
+    return due <= now < expires
+
+
+async def collect_due(db: Database, repos: Any, now: dt.datetime) -> list[_Candidate]:
+    """Every reminder whose send window contains `now` (already-sent ones included; the caller filters)."""
+    infos = await q.active_posyandu_infos(db)
+    if not infos:
+        return []
+    ids = [i.id for i in infos]
+    span_from = now.date() - dt.timedelta(days=40)
+    span_to = now.date() + dt.timedelta(days=40)
+    overrides = await q.session_overrides(db, ids, span_from, span_to)
+    by_pos: dict[int, list[Any]] = defaultdict(list)
+    for o in overrides:
+        by_pos[o.posyandu_id].append(o)
+    parents = await q.parents_of_posyandu(db, ids)
+    parents_by_pos: dict[int, list[ParentChild]] = defaultdict(list)
+    for link in parents:
+        parents_by_pos[link.posyandu_id].append(link)
+    cadres = await q.cadres_of_posyandu(db, ids)
+    cadres_by_pos: dict[int, list[q.Staff]] = defaultdict(list)
+    for c in cadres:
+        cadres_by_pos[c.posyandu_id].append(c)
+
+    out: list[_Candidate] = []
+    tips_seen: set[int] = set()
+    for info in infos:
+        tz = ZoneInfo(info.timezone)
+        today = now.astimezone(tz).date()
+        month_start = today.replace(day=1)
+        month_end = today.replace(day=calendar.monthrange(today.year, today.month)[1])
+        sessions = sessions_between(info, by_pos[info.id], min(today - dt.timedelta(days=10), month_start),
+                                    max(today + dt.timedelta(days=35), month_end))
+        nxt = next((s for s in sessions if s.date >= today), None)
+        families = _by_user(parents_by_pos[info.id])
+        for s in sessions:
+            out += _session_candidates(db, info, s, tz, now, families, cadres_by_pos[info.id])
+        out += _immunisation_candidates(info, tz, today, now, families, nxt)
+        if today.month in VITAMIN_A_MONTHS:
+            in_month = [s for s in sessions if s.date.year == today.year and s.date.month == today.month]
+            out += _vitamin_a_candidates(info, tz, today, now, families, in_month)
+        out += _tip_candidates(repos, info, tz, today, now, families, tips_seen)
+    return out
+
+
+def _session_candidates(db: Database, info: PosyanduInfo, s: Session, tz: ZoneInfo, now: dt.datetime,
+                        families: dict[int, list[ParentChild]], cadres: Sequence[q.Staff]) -> list[_Candidate]:
+    out: list[_Candidate] = []
+    eve = s.date - dt.timedelta(days=1)
+    tzname = info.timezone
+    starts = s.starts_at
+    ends = dt.datetime.combine(s.date, s.end_time, tzinfo=tz) if s.end_time else starts + dt.timedelta(hours=3)
+
+    def family_candidate(kind: str, uid: int, kids: list[ParentChild], due: dt.datetime,
+                         expires: dt.datetime, renderer: Callable[[Session, Sequence[ParentChild], Translator], str]
+                         ) -> _Candidate:
+        async def render() -> tuple[str, dict[str, Any]]:
+            return renderer(s, kids, get_translator(kids[0].language)), {}
+        return _Candidate(key(kind, uid, info.id, s.date.isoformat()), uid, kind, tzname, due, expires, render)
+
+    h1_due, h1_exp = local(eve, PARENT_H1_AT, tz), local(s.date, PARENT_DAY_AT, tz)
+    day_due = local(s.date, PARENT_DAY_AT, tz)
+    for due, expires, kind, renderer in ((h1_due, h1_exp, PARENT_H1, render_parent_h1),
+                                         (day_due, ends, PARENT_DAY, render_parent_day)):
+        if not _window(due, expires, now):
+            continue
+        for uid, links in families.items():
+            kids = [c for c in links if age_months(c.birth_date, s.date) < UNDER_FIVE_MONTHS]
+            if kids:
+                out.append(family_candidate(kind, uid, kids, due, expires, renderer))
+
+    cadre_due = local(eve, CADRE_H1_AT, tz)
+    if _window(cadre_due, starts, now):
+        for staff in cadres:
+            async def render_h1(staff: q.Staff = staff) -> tuple[str, dict[str, Any]]:
+                kids = await q.children_of_posyandu(db, info.id, add_months(s.date, -UNDER_FIVE_MONTHS))
+                return render_cadre_h1(s, kids, get_translator(staff.language)), {}
+            out.append(_Candidate(key(CADRE_H1, staff.user_id, info.id, s.date.isoformat()), staff.user_id,
+                                  CADRE_H1, tzname, cadre_due, starts, render_h1))
+
+    fday = followup_date(s.date)
+    f_due = local(fday, FOLLOWUP_AT, tz)
+    f_exp = f_due + dt.timedelta(days=3)
+    if _window(f_due, f_exp, now):
+        for staff in cadres:
+            async def render_followup(staff: q.Staff = staff) -> tuple[str, dict[str, Any]] | None:
+                kids = await q.children_of_posyandu(db, info.id, add_months(s.date, -UNDER_FIVE_MONTHS))
+                done = await q.measured_child_ids(db, info.id, followup_since(s.date), fday)
+                missing = [c for c in kids if c.id not in done]
+                if not missing:
+                    return None
+                return render_cadre_followup(s, missing, get_translator(staff.language)), {}
+            out.append(_Candidate(key(CADRE_FOLLOWUP, staff.user_id, info.id, s.date.isoformat()), staff.user_id,
+                                  CADRE_FOLLOWUP, tzname, f_due, f_exp, render_followup))
+    return out
+
+
+def _immunisation_candidates(info: PosyanduInfo, tz: ZoneInfo, today: dt.date, now: dt.datetime,
+                             families: dict[int, list[ParentChild]], nxt: Session | None) -> list[_Candidate]:
+    out: list[_Candidate] = []
+    for uid, links in families.items():
+        for child in links:
+            for months, vaccines, regional in IMMUNISATION_SCHEDULE:
+                if regional or months < FIRST_REMINDED_MONTH:
+                    continue
+                day = add_months(child.birth_date, months)
+                if not day <= today <= day + dt.timedelta(days=IMMUNISATION_WINDOW_DAYS):
+                    continue
+                due = local(day, IMMUNISATION_AT, tz)
+                expires = local(day + dt.timedelta(days=IMMUNISATION_WINDOW_DAYS), QUIET_FROM, tz)
+                if not _window(due, expires, now):
+                    continue
+
+                async def render(child: ParentChild = child, months: int = months,
+                                 vaccines: tuple[str, ...] = vaccines) -> tuple[str, dict[str, Any]]:
+                    return render_immunisation(child, months, vaccines, nxt, get_translator(child.language)), {}
+                out.append(_Candidate(key(IMMUNISATION, uid, child.child_id, months), uid, IMMUNISATION,
+                                      info.timezone, due, expires, render))
+    return out
+
+
+def _vitamin_a_candidates(info: PosyanduInfo, tz: ZoneInfo, today: dt.date, now: dt.datetime,
+                          families: dict[int, list[ParentChild]], in_month: Sequence[Session]) -> list[_Candidate]:
+    month_start = today.replace(day=1)
+    first = in_month[0] if in_month else None
+    day = max(first.date - dt.timedelta(days=VITAMIN_A_DAYS_BEFORE), month_start) if first else month_start
+    due = local(day, VITAMIN_A_AT, tz)
+    last_day = today.replace(day=calendar.monthrange(today.year, today.month)[1])
+    expires = local(last_day, QUIET_FROM, tz)
+    if not _window(due, expires, now):
+        return []
+    out: list[_Candidate] = []
+    for uid, links in families.items():
+        eligible = [(c, age_months(c.birth_date, day)) for c in links]
+        eligible = [(c, m) for c, m in eligible if 6 <= m < UNDER_FIVE_MONTHS]
+        if not eligible:
+            continue
+
+        async def render(eligible: list[tuple[ParentChild, int]] = eligible) -> tuple[str, dict[str, Any]]:
+            tr = get_translator(eligible[0][0].language)
+            return render_vitamin_a(month_start, eligible, first, tr), {}
+        out.append(_Candidate(key(VITAMIN_A, uid, info.id, month_start.strftime("%Y-%m")), uid, VITAMIN_A,
+                              info.timezone, due, expires, render))
+    return out
+
+
+def _tip_candidates(repos: Any, info: PosyanduInfo, tz: ZoneInfo, today: dt.date, now: dt.datetime,
+                    families: dict[int, list[ParentChild]], seen: set[int]) -> list[_Candidate]:
+    service = tips_service()
+    if service is None:
+        return []
+    day = tip_day(today)
+    due = local(day, TIP_AT, tz)
+    # Valid until the next week's tip is due; a long outage skips a week rather than sending two at once.
+    expires = due + dt.timedelta(days=6, hours=11)
+    if not _window(due, expires, now):
+        return []
+    iso_year, iso_week, _ = day.isocalendar()
+    out: list[_Candidate] = []
+    for uid, links in families.items():
+        if uid in seen:  # one tip a week per parent, even with children at two posyandu
+            continue
+        seen.add(uid)
+        kids = [c for c in links if age_months(c.birth_date, today) < UNDER_FIVE_MONTHS]
+        if not kids:
+            continue
+        child = kids[0]  # the youngest: the one whose feeding changes fastest
+
+        async def render(child: ParentChild = child) -> tuple[str, dict[str, Any]] | None:
+            tip = await service.next_tip(repos, child.user_id, child.child_id, today, child.language)
+            if tip is None:
+                return None
+            return render_tip(child, str(tip.text), get_translator(child.language)), {"tip_id": tip.id}
+        out.append(_Candidate(key(TIP, uid, f"{iso_year}-W{iso_week:02d}"), uid, TIP, info.timezone, due, expires,
+                              render))
+    return out
+
+
+# ------------------------------------------------------------------ dispatch
+
+
+@dataclass
+class DispatchReport:
+    """What one run did (counts only: safe to log)."""
+
+    due: int = 0  # candidates in their window now (sent before or not)
+    claimed: int = 0
+    nothing_to_send: int = 0  # e.g. every child already weighed, no tip left
+    sent: int = 0
+    postponed_quiet: int = 0
+    expired: int = 0
+    blocked: int = 0
+    failed: int = 0
+    retry_later: int = 0
+    rate_limited: bool = False
+    sent_by_kind: dict[str, int] = field(default_factory=dict)
+
+
+class Sender(Protocol):
+    async def send_message(self, chat_id: int, text: str) -> Any: ...
+
+
+_locks: dict[int, asyncio.Lock] = {}
+
+
+def _lock_for(db: Database) -> asyncio.Lock:
+    # One run at a time per database: the job and a test (or a slow previous run) must not interleave.
+    return _locks.setdefault(id(db), asyncio.Lock())
+
+
+async def claim_due(db: Database, repos: Any, now: dt.datetime, report: DispatchReport) -> None:
+    candidates = await collect_due(db, repos, now)
+    report.due = len(candidates)
+    if not candidates:
+        return
+    done = await q.existing_keys(db, {c.key for c in candidates})
+    claims: list[Claim] = []
+    seen: set[str] = set()
+    for c in candidates:
+        if c.key in done or c.key in seen:
+            continue
+        seen.add(c.key)
+        rendered = await c.render()
+        if rendered is None:
+            report.nothing_to_send += 1
+            claims.append(Claim(c.key, c.recipient_id, c.kind, "", c.tz, c.due_at, c.expires_at, None,
+                                status="skipped"))
+            continue
+        text, extra = rendered
+        claims.append(Claim(c.key, c.recipient_id, c.kind, text, c.tz, c.due_at, c.expires_at, extra))
+    report.claimed = await q.claim_many(db, claims, now)
+
+
+async def send_pending(db: Database, repos: Any, bot: Sender, clock: Clock, report: DispatchReport) -> None:
+    rows = await q.pending(db, max_attempts=MAX_ATTEMPTS)
+    if not rows:
+        return
+    stop = asyncio.Event()
+    gate = asyncio.Semaphore(SEND_CONCURRENCY)
+    tips = tips_service()
+
+    async def one(row: Pending) -> None:
+        async with gate:
+            if stop.is_set():
+                return
+            now = clock.now()
+            if row.expires_at is not None and now >= row.expires_at:
+                report.expired += 1
+                await q.mark(db, row.id, "skipped", now, "expired")
+                log.info("reminder %s expired unsent (kind=%s)", row.id, row.kind)
+                return
+            if in_quiet_hours(now, ZoneInfo(row.tz)):
+                report.postponed_quiet += 1
+                return
+            try:
+                await bot.send_message(chat_id=row.recipient_id, text=row.text)
+            except Forbidden:
+                report.blocked += 1
+                await q.mark(db, row.id, "failed", clock.now(), "blocked")
+                await q.deactivate_user(db, row.recipient_id, clock.now())
+                log.info("user %s blocked the bot; marked inactive", row.recipient_id)
+                return
+            except RetryAfter as exc:
+                # AIORateLimiter already waited and retried: back off until the next run, don't hammer.
+                report.rate_limited = True
+                report.retry_later += 1
+                stop.set()
+                log.warning("flood control persists (retry_after=%s); stopping this run", exc.retry_after)
+                return
+            except BadRequest as exc:
+                # Deterministic (chat not found, bad HTML): retrying cannot help.
+                report.failed += 1
+                await q.mark(db, row.id, "failed", clock.now(), str(exc)[:200])
+                log.warning("reminder %s failed: %s", row.id, exc)
+                return
+            except TelegramError as exc:  # network errors, timeouts, 5xx: try again next run
+                report.retry_later += 1
+                await q.record_attempt(db, row.id, type(exc).__name__)
+                if row.attempts + 1 >= MAX_ATTEMPTS:
+                    await q.mark(db, row.id, "failed", clock.now(), type(exc).__name__)
+                    report.failed += 1
+                return
+            except Exception as exc:  # an unexpected error must not abort the other sends of this run
+                report.retry_later += 1
+                await q.record_attempt(db, row.id, type(exc).__name__)
+                log.exception("reminder %s: unexpected error", row.id)
+                return
+            sent_at = clock.now()
+            await q.mark(db, row.id, "sent", sent_at)
+            report.sent += 1
+            report.sent_by_kind[row.kind] = report.sent_by_kind.get(row.kind, 0) + 1
+            if row.kind == TIP and tips is not None and "tip_id" in row.extra:
+                try:
+                    await tips.mark_sent(repos, row.recipient_id, row.extra["tip_id"], sent_at)
+                except Exception:  # the tip went out; a bookkeeping failure must not resend it
+                    log.exception("tips.mark_sent failed for reminder %s", row.id)
+
+    await asyncio.gather(*(one(r) for r in rows))
+
+
+async def run_due(runtime: Any, bot: Sender) -> DispatchReport:
+    """Claim what is due now (by `runtime.clock`) and send every pending reminder. Called by the job and tests."""
+    db: Database = runtime.db
+    report = DispatchReport()
+    async with _lock_for(db):
+        now = runtime.clock.now()
+        await claim_due(db, runtime.repos, now, report)
+        await send_pending(db, runtime.repos, bot, runtime.clock, report)
+    if report.claimed or report.sent or report.blocked or report.failed or report.expired:
+        log.info("reminders run: claimed=%d sent=%d postponed=%d expired=%d blocked=%d failed=%d retry=%d",
+                 report.claimed, report.sent, report.postponed_quiet, report.expired, report.blocked,
+                 report.failed, report.retry_later)
+    return report

@@ -1,0 +1,651 @@
+"""Guided measurement `/ukur` (and corrections through `/koreksi`): child, date, weight, length/height with
+position, optional LiLA, head circumference and oedema, confirmation, save, result card.
+
+The half-entered measurement lives in `user_data["ukur"]` as plain JSON and the conversation is persistent,
+so a restart of the bot resumes at the same step. Every step has ⬅️ Back and ❌ Cancel; `/batal` always works.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from decimal import Decimal
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.context import BotContext
+from bot.i18n import ParseError, parse_date
+from bot.render import child_line, confirmation_card, plausibility_warning
+from bot.render.issues import date_issue, number_issue, over_five
+from bot.services import measurement as svc
+from bot.services.measurement import Draft, InputIssue, NumberField
+from handlers.cadre_shared import (
+    chart_button,
+    child_button,
+    deliver_result,
+    escape,
+    get_staff,
+    refuse_stranger,
+)
+from storage.cadre_queries import month_overview
+from storage.errors import StorageError
+from storage.models import Child, Position
+
+log = logging.getLogger(__name__)
+
+ORDER = 20
+KEY = "ukur"
+CHILD, DATE, WEIGHT, LENGTH, MUAC, HEAD, OEDEMA, CONFIRM = range(8)
+STEP_FIELD: dict[int, NumberField] = {WEIGHT: "weight_kg", LENGTH: "length_cm", MUAC: "muac_cm", HEAD: "head_cm"}
+PREVIOUS_STEP = {DATE: CHILD, WEIGHT: DATE, LENGTH: WEIGHT, MUAC: LENGTH, HEAD: MUAC, OEDEMA: HEAD, CONFIRM: OEDEMA}
+MAX_CHILD_BUTTONS = 8
+MAX_TEXT = 200
+
+
+# ------------------------------------------------------------------ state in user_data
+
+
+def _state(context: BotContext) -> dict[str, Any]:
+    assert context.user_data is not None
+    data: dict[str, Any] = context.user_data.setdefault(KEY, {})
+    return data
+
+
+def _draft(context: BotContext) -> Draft:
+    return Draft.from_dict(_state(context).get("draft") or {})
+
+
+def _store(context: BotContext, draft: Draft) -> None:
+    _state(context)["draft"] = draft.to_dict()
+
+
+def _clear(context: BotContext) -> None:
+    if context.user_data is not None:
+        context.user_data.pop(KEY, None)
+
+
+async def _child(context: BotContext, draft: Draft) -> Child | None:
+    if draft.child_id is None:
+        return None
+    return await context.runtime.repos.children.find_by_id(draft.child_id)
+
+
+def _nav(context: BotContext, *extra: list[InlineKeyboardButton], back: bool = True) -> InlineKeyboardMarkup:
+    tr = context.tr
+    row = [InlineKeyboardButton(tr.gettext("⬅️ Back"), callback_data="ukur:back")] if back else []
+    row.append(InlineKeyboardButton(tr.gettext("❌ Cancel"), callback_data="ukur:cancel"))
+    return InlineKeyboardMarkup([*extra, row])
+
+
+async def _reply(update: Update, context: BotContext, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    assert update.effective_chat
+    await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+
+
+# ------------------------------------------------------------------ asking for each step
+
+
+async def ask(update: Update, context: BotContext, step: int, note: str | None = None) -> int:
+    """Send the question of `step` (with `note` above it, e.g. why the last answer was not taken)."""
+    tr = context.tr
+    draft = _draft(context)
+    child = await _child(context, draft)
+    _state(context)["step"] = step
+    _state(context).pop("pending", None)
+    lines = [note] if note else []
+    markup: InlineKeyboardMarkup
+    if step == CHILD or child is None:
+        return await ask_child(update, context, note)
+    today = context.runtime.today()
+    age_days = ((draft.measured_on or today) - child.birth_date).days
+    if step == DATE:
+        lines += [child_line(child, tr, today), tr.gettext("When was the child measured? Press a button, or type "
+                                                           "the date (for example 3/12).")]
+        markup = _nav(context, [
+            InlineKeyboardButton(tr.gettext("Today ({date})").format(date=tr.short_date(today)),
+                                 callback_data="ukur:date:0"),
+            InlineKeyboardButton(tr.gettext("Yesterday"), callback_data="ukur:date:1"),
+        ])
+    elif step == WEIGHT:
+        lines.append(tr.gettext("Weight in kg? Type the number, for example 10,5"))
+        markup = _nav(context)
+    elif step == LENGTH:
+        if draft.position is None:
+            draft.position = svc.suggested_position(age_days)
+            _store(context, draft)
+        lines.append(tr.gettext("Length/height in cm? Type the number, for example 82,5"))
+        lines.append(_position_note(context, draft, age_days))
+        markup = _nav(context, _position_buttons(context, draft))
+        if draft.length_cm is not None:
+            markup = _nav(context, _position_buttons(context, draft), [InlineKeyboardButton(
+                tr.gettext("Keep {value} cm").format(value=tr.decimal(draft.length_cm, 1)),
+                callback_data="ukur:keep")])
+    elif step == MUAC:
+        lines.append(tr.gettext("Upper-arm circumference (LiLA) in cm? Type it, for example 13,5 — or skip."))
+        markup = _nav(context, [
+            InlineKeyboardButton(tr.gettext("Skip"), callback_data="ukur:skip"),
+            InlineKeyboardButton(tr.gettext("No other measures ➡️"), callback_data="ukur:skipall"),
+        ])
+    elif step == HEAD:
+        lines.append(tr.gettext("Head circumference in cm? Type it, for example 46 — or skip."))
+        markup = _nav(context, [InlineKeyboardButton(tr.gettext("Skip"), callback_data="ukur:skip")])
+    elif step == OEDEMA:
+        lines.append(tr.gettext("Is there swelling (oedema) on the tops of both feet?"))
+        markup = _nav(context, [
+            InlineKeyboardButton(tr.gettext("No"), callback_data="ukur:oedema:0"),
+            InlineKeyboardButton(tr.gettext("Yes, both feet"), callback_data="ukur:oedema:1"),
+        ])
+    else:
+        return await ask_confirm(update, context, child, draft)
+    if step in (WEIGHT, MUAC, HEAD) and getattr(draft, STEP_FIELD[step]) is not None:
+        value = getattr(draft, STEP_FIELD[step])
+        unit = "kg" if step == WEIGHT else "cm"
+        keep = InlineKeyboardButton(tr.gettext("Keep {value} {unit}").format(value=tr.decimal(value, 1), unit=unit),
+                                    callback_data="ukur:keep")
+        markup = InlineKeyboardMarkup([[keep], *markup.inline_keyboard])
+    await _reply(update, context, "\n".join(lines), markup)
+    return step
+
+
+def _position_note(context: BotContext, draft: Draft, age_days: int) -> str:
+    tr = context.tr
+    suggested = svc.suggested_position(age_days)
+    if draft.position is Position.LYING:
+        text = tr.gettext("Measured: <b>lying down</b> (length).")
+    else:
+        text = tr.gettext("Measured: <b>standing</b> (height).")
+    if draft.position is not suggested:
+        if suggested is Position.LYING:
+            text += " " + tr.gettext("Under 2 years a child is usually measured lying down.")
+        else:
+            text += " " + tr.gettext("From 2 years a child is usually measured standing.")
+    text += " " + tr.gettext("Press a button to change it.")
+    return text
+
+
+def _position_buttons(context: BotContext, draft: Draft) -> list[InlineKeyboardButton]:
+    tr = context.tr
+    lying = ("✓ " if draft.position is Position.LYING else "") + tr.gettext("Lying")
+    standing = ("✓ " if draft.position is Position.STANDING else "") + tr.gettext("Standing")
+    return [InlineKeyboardButton(lying, callback_data="ukur:pos:lying"),
+            InlineKeyboardButton(standing, callback_data="ukur:pos:standing")]
+
+
+async def ask_child(update: Update, context: BotContext, note: str | None = None) -> int:
+    """Which child? Buttons for the children not yet measured this month; typing a name or code searches."""
+    tr = context.tr
+    staff = await get_staff(update, context)
+    _state(context)["step"] = CHILD
+    lines = [note] if note else []
+    lines.append(tr.gettext("Which child? Type the name or the code (for example A12)."))
+    rows: list[list[InlineKeyboardButton]] = []
+    if staff is not None and staff.posyandu_ids is not None and len(staff.posyandu_ids) == 1:
+        page = await month_overview(context.runtime.db, list(staff.posyandu_ids), context.runtime.today(),
+                                    limit=MAX_CHILD_BUTTONS, unmeasured_first=True)
+        waiting = [c for c in page if not c.measured]
+        if waiting:
+            lines.append(tr.gettext("Not yet measured this month:"))
+            rows = [[child_button(c.child, prefix="ukur:child:")] for c in waiting]
+    await _reply(update, context, "\n".join(lines), _nav(context, *rows, back=False))
+    return CHILD
+
+
+async def ask_confirm(update: Update, context: BotContext, child: Child, draft: Draft) -> int:
+    tr = context.tr
+    _state(context)["step"] = CONFIRM
+    previous = None
+    if draft.measured_on is not None:
+        previous = await svc.previous_for(context.runtime.repos, child.id, draft.measured_on)
+    assert draft.measured_on is not None
+    age_days = (draft.measured_on - child.birth_date).days
+    warnings = [plausibility_warning(p, tr, age_days) for p in svc.check_all(child, draft, previous)]
+    if svc.is_old_date(draft.measured_on, context.runtime.today()):
+        warnings.append(tr.gettext("⚠️ This date is more than 3 months ago: is it right?"))
+    if draft.corrects_id is None and await svc.same_day(context.runtime.repos, child.id, draft.measured_on):
+        warnings.append(tr.gettext("ℹ️ This child already has a measurement on this date: saving replaces it "
+                                   "(the old one stays in the history)."))
+    markup = InlineKeyboardMarkup([
+        [InlineKeyboardButton(tr.gettext("✅ Save"), callback_data="ukur:save")],
+        [InlineKeyboardButton(tr.gettext("✏️ Date"), callback_data=f"ukur:edit:{DATE}"),
+         InlineKeyboardButton(tr.gettext("✏️ Weight"), callback_data=f"ukur:edit:{WEIGHT}"),
+         InlineKeyboardButton(tr.gettext("✏️ Length"), callback_data=f"ukur:edit:{LENGTH}")],
+        [InlineKeyboardButton(tr.gettext("⬅️ Back"), callback_data="ukur:back"),
+         InlineKeyboardButton(tr.gettext("❌ Cancel"), callback_data="ukur:cancel")],
+    ])
+    await _reply(update, context, confirmation_card(tr, child, draft, warnings), markup)
+    return CONFIRM
+
+
+def _next_step(context: BotContext, step: int) -> int:
+    """After answering `step`: the next step, or straight back to the confirmation when editing from there."""
+    if _state(context).pop("editing", False):
+        return CONFIRM
+    return step + 1
+
+
+# ------------------------------------------------------------------ entry points
+
+
+async def start(update: Update, context: BotContext) -> int:
+    """`/ukur` (optionally with a name or code), or ➕ Next child."""
+    if update.callback_query:
+        await update.callback_query.answer()
+    staff = await get_staff(update, context)
+    if staff is None:
+        _clear(context)
+        await refuse_stranger(update, context)
+        return ConversationHandler.END
+    _clear(context)
+    _store(context, Draft())
+    if context.args:
+        return await pick_by_text(update, context, " ".join(context.args))
+    return await ask_child(update, context)
+
+
+async def start_with_child(update: Update, context: BotContext) -> int:
+    """`ukur:start:<child id>` (the button after registering a child)."""
+    query = update.callback_query
+    assert query and query.data
+    await query.answer()
+    staff = await get_staff(update, context)
+    if staff is None:
+        await refuse_stranger(update, context)
+        return ConversationHandler.END
+    _clear(context)
+    child = await context.runtime.repos.children.find_by_id(int(query.data.rsplit(":", 1)[1]))
+    if child is None or not staff.may_access(child.posyandu_id):
+        _store(context, Draft())
+        return await ask_child(update, context, context.tr.gettext("You can only enter children of your posyandu."))
+    return await chosen(update, context, child)
+
+
+async def start_correction(update: Update, context: BotContext) -> int:
+    """`ukur:fix:<measurement id>` (from the result card or /koreksi): the same steps, prefilled."""
+    query = update.callback_query
+    assert query and query.data
+    tr = context.tr
+    staff = await get_staff(update, context)
+    if staff is None:
+        await refuse_stranger(update, context)
+        return ConversationHandler.END
+    repos = context.runtime.repos
+    m = await repos.measurements.find_by_id(int(query.data.rsplit(":", 1)[1]))
+    child = await repos.children.find_by_id(m.child_id) if m else None
+    if m is None or child is None or not staff.may_access(child.posyandu_id):
+        await query.answer(tr.gettext("You cannot change this entry."), show_alert=True)
+        return ConversationHandler.END
+    if m.superseded_by is not None:
+        newest = await svc.same_day(repos, child.id, m.measured_on)
+        if newest is None:
+            await query.answer(tr.gettext("This entry was already corrected."), show_alert=True)
+            return ConversationHandler.END
+        m = newest
+    await query.answer()
+    _clear(context)
+    _store(context, Draft.from_measurement(m))
+    return await ask_confirm(update, context, child, _draft(context))
+
+
+# ------------------------------------------------------------------ the child
+
+
+async def pick_by_text(update: Update, context: BotContext, text: str) -> int:
+    tr = context.tr
+    staff = await get_staff(update, context)
+    if staff is None:
+        _clear(context)
+        await refuse_stranger(update, context)
+        return ConversationHandler.END
+    if len(text) > MAX_TEXT or not any(ch.isalnum() for ch in text):
+        return await ask_child(update, context, tr.gettext("Please type a child's name or code, for example "
+                                                           "Budi or A12."))
+    found, elsewhere = await svc.find_child(context.runtime.repos, staff, text)
+    if elsewhere is not None:
+        return await ask_child(update, context, tr.gettext(
+            "The child with code {code} is registered at another posyandu. You can only enter children of your "
+            "posyandu.").format(code=elsewhere.code))
+    if not found:
+        return await ask_child(update, context, tr.gettext(
+            "No child named “{text}” in your posyandu. Check the spelling, or register the child with /anak_baru."
+        ).format(text=escape(text)))
+    if len(found) == 1:
+        return await chosen(update, context, found[0])
+    rows = [[child_button(c, prefix="ukur:child:")] for c in found[:MAX_CHILD_BUTTONS]]
+    await _reply(update, context, tr.gettext("Several children match “{text}”. Which one?").format(
+        text=escape(text)), _nav(context, *rows, back=False))
+    return CHILD
+
+
+async def child_text(update: Update, context: BotContext) -> int:
+    assert update.effective_message and update.effective_message.text
+    return await pick_by_text(update, context, update.effective_message.text)
+
+
+async def child_pressed(update: Update, context: BotContext) -> int:
+    query = update.callback_query
+    assert query and query.data
+    await query.answer()
+    staff = await get_staff(update, context)
+    child = await context.runtime.repos.children.find_by_id(int(query.data.rsplit(":", 1)[1]))
+    if staff is None or child is None or not staff.may_access(child.posyandu_id):
+        return await ask_child(update, context, context.tr.gettext("You can only enter children of your posyandu."))
+    return await chosen(update, context, child)
+
+
+async def chosen(update: Update, context: BotContext, child: Child) -> int:
+    today = context.runtime.today()
+    age = (today - child.birth_date).days
+    if age > svc.MAX_AGE_DAYS:
+        _store(context, Draft())
+        return await ask_child(update, context, over_five(context.tr, age))
+    draft = Draft(child_id=child.id)
+    _store(context, draft)
+    return await ask(update, context, DATE)
+
+
+# ------------------------------------------------------------------ date
+
+
+async def _set_date(update: Update, context: BotContext, day: dt.date) -> int:
+    draft = _draft(context)
+    child = await _child(context, draft)
+    if child is None:
+        return await ask_child(update, context)
+    try:
+        svc.check_date(day, child, context.runtime.today())
+    except InputIssue as issue:
+        note = date_issue(context.tr, issue.code, birth_date=child.birth_date, age_days=issue.params.get("age_days"))
+        return await ask(update, context, DATE, note)
+    draft.measured_on = day
+    _store(context, draft)
+    return await ask(update, context, _next_step(context, DATE))
+
+
+async def date_pressed(update: Update, context: BotContext) -> int:
+    query = update.callback_query
+    assert query and query.data
+    await query.answer()
+    back = int(query.data.rsplit(":", 1)[1])
+    return await _set_date(update, context, context.runtime.today() - dt.timedelta(days=back))
+
+
+async def date_text(update: Update, context: BotContext) -> int:
+    assert update.effective_message and update.effective_message.text
+    text = update.effective_message.text
+    try:
+        day = parse_date(text[:MAX_TEXT], context.runtime.today())
+    except ParseError:
+        return await ask(update, context, DATE, date_issue(context.tr, "not_a_date", text=text))
+    return await _set_date(update, context, day)
+
+
+# ------------------------------------------------------------------ numbers (weight, length, LiLA, head)
+
+
+async def number_text(update: Update, context: BotContext) -> int:
+    assert update.effective_message and update.effective_message.text
+    step = int(_state(context).get("step", WEIGHT))
+    field = STEP_FIELD[step]
+    tr = context.tr
+    draft = _draft(context)
+    child = await _child(context, draft)
+    if child is None or draft.measured_on is None:
+        return await ask_child(update, context)
+    try:
+        value = svc.read_number(update.effective_message.text, field)
+    except InputIssue as issue:
+        await _reply(update, context, number_issue(tr, issue.code, issue.params, field), _nav(context))
+        return step
+    setattr(draft, field, value)
+    draft.confirmed = [f for f in draft.confirmed if f != field]
+    problem = svc.check_value(child, draft, field)
+    if problem is not None:
+        _store(context, draft)
+        age_days = (draft.measured_on - child.birth_date).days
+        _state(context)["pending"] = {"field": field, "suggestion": str(problem.suggestion)
+                                      if problem.suggestion is not None else None}
+        unit = "kg" if field == "weight_kg" else "cm"
+        rows = []
+        if problem.suggestion is not None:
+            rows.append([InlineKeyboardButton(tr.gettext("Use {value} {unit}").format(
+                value=tr.decimal(problem.suggestion, 1), unit=unit), callback_data="ukur:use:suggestion")])
+        rows.append([InlineKeyboardButton(tr.gettext("Yes, {value} {unit} is right").format(
+            value=tr.decimal(value, 1), unit=unit), callback_data="ukur:use:asis")])
+        text = plausibility_warning(problem, tr, age_days) + "\n" + tr.gettext(
+            "Type the value again, or press a button.")
+        await _reply(update, context, text, _nav(context, *rows))
+        return step
+    _store(context, draft)
+    return await ask(update, context, _next_step(context, step))
+
+
+async def use_pressed(update: Update, context: BotContext) -> int:
+    """Answer to a plausibility question: take the suggested value, or keep the typed one (confirmed)."""
+    query = update.callback_query
+    assert query and query.data
+    await query.answer()
+    step = int(_state(context).get("step", WEIGHT))
+    pending = _state(context).get("pending")
+    draft = _draft(context)
+    if not pending or pending.get("field") != STEP_FIELD.get(step):
+        return step  # an old warning's button: the value was typed again since
+    field = pending["field"]
+    if query.data.endswith("suggestion") and pending.get("suggestion"):
+        setattr(draft, field, Decimal(pending["suggestion"]))
+    else:
+        draft.confirmed = [*draft.confirmed, field]
+    _store(context, draft)
+    return await ask(update, context, _next_step(context, step))
+
+
+async def keep_pressed(update: Update, context: BotContext) -> int:
+    query = update.callback_query
+    assert query
+    await query.answer()
+    step = int(_state(context).get("step", WEIGHT))
+    return await ask(update, context, _next_step(context, step))
+
+
+async def position_pressed(update: Update, context: BotContext) -> int:
+    query = update.callback_query
+    assert query and query.data and update.effective_message
+    await query.answer()
+    draft = _draft(context)
+    draft.position = Position(query.data.rsplit(":", 1)[1])
+    _store(context, draft)
+    child = await _child(context, draft)
+    if child is None or draft.measured_on is None:
+        return await ask_child(update, context)
+    age_days = (draft.measured_on - child.birth_date).days
+    tr = context.tr
+    text = "\n".join([tr.gettext("Length/height in cm? Type the number, for example 82,5"),
+                      _position_note(context, draft, age_days)])
+    # Edit in place: the question stays the same, only the ticked position changes.
+    await query.edit_message_text(text, reply_markup=_nav(context, _position_buttons(context, draft)))
+    return LENGTH
+
+
+async def skip_pressed(update: Update, context: BotContext) -> int:
+    query = update.callback_query
+    assert query and query.data
+    await query.answer()
+    step = int(_state(context).get("step", MUAC))
+    draft = _draft(context)
+    if step in STEP_FIELD:
+        setattr(draft, STEP_FIELD[step], None)
+    _store(context, draft)
+    if query.data.endswith("skipall"):
+        draft.head_cm = None
+        draft.oedema = False
+        _store(context, draft)
+        _state(context).pop("editing", None)
+        return await ask(update, context, CONFIRM)
+    return await ask(update, context, _next_step(context, step))
+
+
+async def oedema_pressed(update: Update, context: BotContext) -> int:
+    query = update.callback_query
+    assert query and query.data
+    await query.answer()
+    draft = _draft(context)
+    draft.oedema = query.data.endswith(":1")
+    _store(context, draft)
+    _state(context).pop("editing", None)
+    return await ask(update, context, CONFIRM)
+
+
+async def buttons_only(update: Update, context: BotContext) -> int:
+    """Text where a button is expected (oedema, confirmation): say so, keep everything."""
+    step = int(_state(context).get("step", CONFIRM))
+    await _reply(update, context, context.tr.gettext("Please press one of the buttons above, or type /batal to "
+                                                     "cancel."))
+    return step
+
+
+# ------------------------------------------------------------------ navigation, confirmation, saving
+
+
+async def back_pressed(update: Update, context: BotContext) -> int:
+    query = update.callback_query
+    assert query
+    await query.answer()
+    step = int(_state(context).get("step", CHILD))
+    _state(context).pop("editing", None)
+    return await ask(update, context, PREVIOUS_STEP.get(step, CHILD))
+
+
+async def edit_pressed(update: Update, context: BotContext) -> int:
+    query = update.callback_query
+    assert query and query.data
+    await query.answer()
+    _state(context)["editing"] = True
+    return await ask(update, context, int(query.data.rsplit(":", 1)[1]))
+
+
+async def save_pressed(update: Update, context: BotContext) -> int:
+    query = update.callback_query
+    assert query and update.effective_user
+    tr = context.tr
+    state = _state(context)
+    if state.get("step") != CONFIRM or not state.get("draft"):
+        await query.answer(tr.gettext("Already saved."))
+        return ConversationHandler.END
+    await query.answer(tr.gettext("Saving…"))
+    draft = _draft(context)
+    child = await _child(context, draft)
+    staff = await get_staff(update, context)
+    if child is None or staff is None or not staff.may_access(child.posyandu_id):
+        _clear(context)
+        await _reply(update, context, tr.gettext("You can only enter children of your posyandu."))
+        return ConversationHandler.END
+    try:
+        saved = await svc.save(context.runtime.repos, child, draft, entered_by=update.effective_user.id)
+    except InputIssue as issue:
+        return await ask(update, context, DATE, date_issue(tr, issue.code, birth_date=child.birth_date))
+    except StorageError as exc:
+        await _reply(update, context, exc.message(tr) + "\n" + tr.gettext("Nothing was lost: press ✅ Save again."),
+                     None)
+        return await ask_confirm(update, context, child, draft)
+    # The draft is gone before anything else is sent: a double tap finds nothing left to save.
+    _clear(context)
+    try:
+        await query.edit_message_reply_markup(None)
+    except Exception:  # the old keyboard staying visible is harmless
+        log.debug("could not remove the confirmation keyboard")
+    await deliver_result(update, context, child, saved)
+    return ConversationHandler.END
+
+
+async def cancel(update: Update, context: BotContext) -> int:
+    if update.callback_query:
+        await update.callback_query.answer()
+    _clear(context)
+    await _reply(update, context, context.tr.gettext("Cancelled. Nothing was saved. Type /ukur to start again."))
+    return ConversationHandler.END
+
+
+async def too_long_or_odd(update: Update, context: BotContext) -> int:
+    step = int(_state(context).get("step", CHILD))
+    return await ask(update, context, step, context.tr.gettext("That message is not what I asked for."))
+
+
+# ------------------------------------------------------------------ /koreksi
+
+
+async def koreksi(update: Update, context: BotContext) -> None:
+    """The cadre's recent entries as buttons; pressing one opens it for correction."""
+    tr = context.tr
+    staff = await get_staff(update, context)
+    if staff is None:
+        await refuse_stranger(update, context)
+        return
+    repos = context.runtime.repos
+    recent = await repos.measurements.recent_by_user(staff.user_id, limit=8)
+    if not recent:
+        await _reply(update, context, tr.gettext("You have not entered any measurement yet. Type /ukur to start."))
+        return
+    children = {c.id: c for c in await repos.children.get_many({m.child_id for m in recent})}
+    rows = []
+    for m in recent:
+        child = children.get(m.child_id)
+        if child is None:
+            continue
+        weight = tr.gettext("{value} kg").format(value=tr.decimal(m.weight_kg, 1)) if m.weight_kg else ""
+        label = f"{child.name} ({child.code}) · {tr.short_date(m.measured_on)} {weight}".strip()
+        rows.append([InlineKeyboardButton(label[:60], callback_data=f"ukur:fix:{m.id}")])
+    await _reply(update, context, tr.gettext("Which entry do you want to correct? The old values stay in the "
+                                             "history."), InlineKeyboardMarkup(rows))
+
+
+def register(app: Any) -> None:
+    text = filters.TEXT & ~filters.COMMAND
+    number_steps = [
+        MessageHandler(text, number_text),
+        CallbackQueryHandler(use_pressed, pattern=r"^ukur:use:(suggestion|asis)$"),
+        CallbackQueryHandler(keep_pressed, pattern=r"^ukur:keep$"),
+    ]
+    common_nav = [
+        CallbackQueryHandler(back_pressed, pattern=r"^ukur:back$"),
+    ]
+    conversation = ConversationHandler(
+        entry_points=[
+            CommandHandler("ukur", start),
+            CallbackQueryHandler(start, pattern=r"^ukur:next$"),
+            CallbackQueryHandler(start_with_child, pattern=r"^ukur:start:\d+$"),
+            CallbackQueryHandler(start_correction, pattern=r"^ukur:fix:\d+$"),
+        ],
+        states={
+            CHILD: [MessageHandler(text, child_text), CallbackQueryHandler(child_pressed, pattern=r"^ukur:child:\d+$")],
+            DATE: [MessageHandler(text, date_text), CallbackQueryHandler(date_pressed, pattern=r"^ukur:date:[01]$"),
+                   *common_nav],
+            WEIGHT: [*number_steps, *common_nav],
+            LENGTH: [*number_steps, CallbackQueryHandler(position_pressed, pattern=r"^ukur:pos:(lying|standing)$"),
+                     *common_nav],
+            MUAC: [*number_steps, CallbackQueryHandler(skip_pressed, pattern=r"^ukur:skip(all)?$"), *common_nav],
+            HEAD: [*number_steps, CallbackQueryHandler(skip_pressed, pattern=r"^ukur:skip$"), *common_nav],
+            OEDEMA: [CallbackQueryHandler(oedema_pressed, pattern=r"^ukur:oedema:[01]$"), MessageHandler(text,
+                                                                                                     buttons_only),
+                     *common_nav],
+            CONFIRM: [CallbackQueryHandler(save_pressed, pattern=r"^ukur:save$"),
+                      CallbackQueryHandler(edit_pressed, pattern=r"^ukur:edit:\d$"),
+                      MessageHandler(text, buttons_only), *common_nav],
+        },
+        fallbacks=[
+            CommandHandler(["batal", "cancel"], cancel),
+            CallbackQueryHandler(cancel, pattern=r"^ukur:cancel$"),
+        ],
+        name="cadre_measure",
+        persistent=True,
+        allow_reentry=True,
+    )
+    app.add_handler(conversation)
+    app.add_handler(CommandHandler("koreksi", koreksi))
+    app.add_handler(CallbackQueryHandler(chart_button, pattern=r"^ukur:p?chart:\d+(:\w+)?$"))

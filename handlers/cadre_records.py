@@ -1,0 +1,156 @@
+"""Looking things up: `/riwayat <kode>` (a child's measurements) and `/daftar` (the posyandu's month, paged)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot.context import BotContext
+from bot.i18n import fmt_month
+from bot.render import history_text
+from bot.services import measurement as svc
+from handlers.cadre_shared import child_button, escape, get_staff, refuse_stranger
+from storage.cadre_queries import month_counts, month_overview
+
+ORDER = 30
+PAGE_SIZE = 10
+
+
+async def riwayat(update: Update, context: BotContext) -> None:
+    assert update.effective_message
+    tr = context.tr
+    staff = await get_staff(update, context)
+    if staff is None:
+        await refuse_stranger(update, context)
+        return
+    query = " ".join(context.args or [])
+    if not query:
+        await update.effective_message.reply_text(tr.gettext("Whose measurements? Write the code or name after the "
+                                                             "command, for example: /riwayat A12"))
+        return
+    found, elsewhere = await svc.find_child(context.runtime.repos, staff, query)
+    if elsewhere is not None:
+        await update.effective_message.reply_text(tr.gettext(
+            "The child with code {code} is registered at another posyandu. You can only see children of your "
+            "posyandu.").format(code=elsewhere.code))
+        return
+    if not found:
+        await update.effective_message.reply_text(tr.gettext(
+            "No child named “{text}” in your posyandu. Check the spelling or the code.").format(text=escape(query)))
+        return
+    if len(found) > 1:
+        rows = [[child_button(c, prefix="riwayat:")] for c in found]
+        await update.effective_message.reply_text(tr.gettext("Several children match. Which one?"),
+                                                  reply_markup=InlineKeyboardMarkup(rows))
+        return
+    await _show_history(update, context, found[0].id)
+
+
+async def history_pressed(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query and query.data
+    await query.answer()
+    await _show_history(update, context, int(query.data.split(":", 1)[1]))
+
+
+async def _show_history(update: Update, context: BotContext, child_id: int) -> None:
+    assert update.effective_chat
+    tr = context.tr
+    repos = context.runtime.repos
+    staff = await get_staff(update, context)
+    child = await repos.children.find_by_id(child_id)
+    if staff is None or child is None or not staff.may_access(child.posyandu_id):
+        await context.bot.send_message(update.effective_chat.id, tr.gettext("You can only see children of your "
+                                                                            "posyandu."))
+        return
+    history = await repos.measurements.history_for_child(child.id)
+    text = history_text(tr, child, history[-12:], context.runtime.today())
+    rows = [[InlineKeyboardButton(tr.gettext("📏 Measure now"), callback_data=f"ukur:start:{child.id}")]]
+    if history:
+        rows[0].append(InlineKeyboardButton(tr.gettext("📈 Chart"), callback_data=f"ukur:chart:{child.id}:wfa"))
+        rows.append([InlineKeyboardButton(tr.gettext("✏️ Correct the last entry"),
+                                          callback_data=f"ukur:fix:{history[-1].id}")])
+    await context.bot.send_message(update.effective_chat.id, text, reply_markup=InlineKeyboardMarkup(rows))
+
+
+async def daftar(update: Update, context: BotContext) -> None:
+    staff = await get_staff(update, context)
+    if staff is None:
+        await refuse_stranger(update, context)
+        return
+    await _show_page(update, context, 0, edit=False)
+
+
+async def page_pressed(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query and query.data
+    await query.answer()
+    await _show_page(update, context, int(query.data.split(":")[2]), edit=True)
+
+
+async def _show_page(update: Update, context: BotContext, page: int, *, edit: bool) -> None:
+    assert update.effective_chat
+    tr = context.tr
+    staff = await get_staff(update, context)
+    if staff is None:
+        await refuse_stranger(update, context)
+        return
+    repos = context.runtime.repos
+    if staff.posyandu_ids is None:
+        ids = [p.id for p in await repos.posyandu.list()]
+    else:
+        ids = list(staff.posyandu_ids)
+    month = context.runtime.today()
+    counts = await month_counts(context.runtime.db, ids, month)
+    pages = max(1, math.ceil(counts.total / PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    rows_data = await month_overview(context.runtime.db, ids, month, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
+    title = tr.gettext("Children — {month}").format(month=fmt_month(month, tr.lang))
+    if len(ids) == 1:
+        posyandu = await repos.posyandu.find_by_id(ids[0])
+        if posyandu is not None:
+            title = f"<b>{escape(posyandu.name, 60)}</b> · {title}"
+    lines = [title, tr.gettext("Measured {measured} of {total} · need follow-up: {red}").format(
+        measured=counts.measured, total=counts.total, red=counts.red_flags), ""]
+    if not rows_data:
+        lines.append(tr.gettext("No children registered yet. Register one with /anak_baru."))
+    for item in rows_data:
+        if not item.measured:
+            mark = "⬜"
+        elif item.red_flag:
+            mark = "🔴"
+        else:
+            mark = "✅"
+        status = ""
+        if item.measured and item.measured_on:
+            status = " · " + tr.short_date(item.measured_on)
+            if item.faltering:
+                status += f" · {item.faltering}"
+        lines.append(f"{mark} {escape(item.child.name, 40)} ({item.child.code}){status}")
+    lines += ["", tr.gettext("✅ measured · 🔴 needs follow-up · ⬜ not yet measured")]
+    nav = []
+    if page > 0:
+        nav.append(InlineKeyboardButton(tr.gettext("⬅️ Previous"), callback_data=f"daftar:p:{page - 1}"))
+    nav.append(InlineKeyboardButton(f"{page + 1}/{pages}", callback_data=f"daftar:p:{page}"))
+    if page < pages - 1:
+        nav.append(InlineKeyboardButton(tr.gettext("Next ➡️"), callback_data=f"daftar:p:{page + 1}"))
+    markup = InlineKeyboardMarkup([nav, [InlineKeyboardButton(tr.gettext("📏 Measure a child"),
+                                                                callback_data="ukur:next")]])
+    text = "\n".join(lines)
+    if edit and update.callback_query:
+        try:
+            await update.callback_query.edit_message_text(text, reply_markup=markup)
+        except Exception:  # "message is not modified" when the same page is pressed: nothing to do
+            return
+    else:
+        await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+
+
+def register(app: Any) -> None:
+    app.add_handler(CommandHandler("riwayat", riwayat))
+    app.add_handler(CommandHandler("daftar", daftar))
+    app.add_handler(CallbackQueryHandler(history_pressed, pattern=r"^riwayat:\d+$"))
+    app.add_handler(CallbackQueryHandler(page_pressed, pattern=r"^daftar:p:\d+$"))

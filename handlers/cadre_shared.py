@@ -1,0 +1,134 @@
+"""Pieces the cadre handlers share: who is staff, the result card with its buttons, charts, parent notices.
+
+Not a journey module (no `register`): imported by handlers/cadre_*.py.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import Forbidden, TelegramError
+
+from bot.context import BotContext
+from bot.growth.chart import render_growth_chart
+from bot.growth.models import Indicator
+from bot.i18n import get_translator
+from bot.render import child_line, result_card
+from bot.services import measurement as svc
+from bot.services.notify import Delivery, Notice, notify_parents
+from storage.errors import StorageError
+from storage.models import Child
+
+log = logging.getLogger(__name__)
+
+CHARTS = {"wfa": Indicator.WFA, "lhfa": Indicator.LHFA, "wflh": Indicator.WFLH}
+
+
+async def get_staff(update: Update, context: BotContext) -> svc.Staff | None:
+    assert update.effective_user
+    return await svc.staff_of(context.runtime.repos, update.effective_user.id,
+                              context.runtime.settings.admin_telegram_ids)
+
+
+async def refuse_stranger(update: Update, context: BotContext) -> None:
+    """A parent or someone without a role tried a cadre command: explain, politely, how to become one."""
+    tr = context.tr
+    text = tr.gettext("This command is for posyandu cadres. If you are a cadre, ask your puskesmas or "
+                      "coordinator for an invitation code, then send /start followed by the code.\n"
+                      "Parents: type /anakku to see your child's growth.")
+    if update.callback_query:
+        await update.callback_query.answer()
+    if update.effective_message:
+        await update.effective_message.reply_text(text)
+
+
+def result_keyboard(context: BotContext, saved: svc.Saved) -> InlineKeyboardMarkup:
+    tr = context.tr
+    m = saved.measurement
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(tr.gettext("📈 Chart"), callback_data=f"ukur:chart:{m.child_id}:wfa"),
+         InlineKeyboardButton(tr.gettext("✏️ Correct"), callback_data=f"ukur:fix:{m.id}")],
+        [InlineKeyboardButton(tr.gettext("➕ Next child"), callback_data="ukur:next")],
+    ])
+
+
+async def deliver_result(update: Update, context: BotContext, child: Child, saved: svc.Saved) -> None:
+    """The result card to the cadre first, then the linked parents (a parent's block never reaches the cadre)."""
+    assert update.effective_chat
+    await context.bot.send_message(update.effective_chat.id, result_card(context.tr, child, saved),
+                                   reply_markup=result_keyboard(context, saved))
+
+    async def send(notice: Notice) -> Delivery:
+        tr = get_translator(notice.lang)
+        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(
+            tr.gettext("📈 See {name}'s chart").format(name=notice.child_first_name)[:60],
+            callback_data=f"ukur:pchart:{notice.child_id}")]])
+        try:
+            await context.bot.send_message(notice.user_id, notice.text, reply_markup=keyboard)
+        except Forbidden:
+            return Delivery.BLOCKED
+        except TelegramError:
+            return Delivery.FAILED
+        return Delivery.SENT
+
+    try:
+        await notify_parents(context.runtime.repos, child, saved, context.runtime.today(), send)
+    except StorageError:
+        # The measurement is saved and the cadre has the card; a failed notice is only logged.
+        log.warning("parent notification failed for child %s", child.id, exc_info=True)
+
+
+async def send_chart(context: BotContext, chat_id: int, child: Child, indicator: Indicator) -> None:
+    """The growth chart picture of a child (all current measurements) with buttons for the other charts."""
+    tr = context.tr
+    history = await context.runtime.repos.measurements.history_for_child(child.id)
+    results = []
+    for m in history:
+        try:
+            results.append(svc.result_of(child, m))
+        except Exception:  # an odd old row must not prevent the chart of the others
+            log.warning("measurement %s skipped in chart", m.id)
+    results = [r for r in results if r.age_days <= 1856]
+    png = render_growth_chart(indicator, svc.GrowthSex(child.sex.value), results, tr,
+                              title=child.name.split()[0] if child.name else None)
+    others = [InlineKeyboardButton(label, callback_data=f"ukur:chart:{child.id}:{key}")
+              for key, label in (("wfa", tr.gettext("W/A")), ("lhfa", tr.gettext("L/A, H/A")),
+                                 ("wflh", tr.gettext("W/L, W/H"))) if CHARTS[key] is not indicator]
+    caption = child_line(child, tr, context.runtime.today())
+    await context.bot.send_photo(chat_id, png, caption=caption, reply_markup=InlineKeyboardMarkup([others]))
+
+
+async def chart_button(update: Update, context: BotContext) -> None:
+    """`ukur:chart:<child>:<indicator>` for staff, `ukur:pchart:<child>` for a linked parent."""
+    query = update.callback_query
+    assert query and query.data and update.effective_user and update.effective_chat
+    parts = query.data.split(":")
+    child = await context.runtime.repos.children.find_by_id(int(parts[2]))
+    allowed = False
+    if child is not None:
+        if parts[1] == "pchart":
+            allowed = child.id in await context.runtime.repos.guardians.child_ids_of(update.effective_user.id)
+        else:
+            staff = await get_staff(update, context)
+            allowed = staff is not None and staff.may_access(child.posyandu_id)
+    if child is None or not allowed:
+        await query.answer(context.tr.gettext("You cannot see this child's data."), show_alert=True)
+        return
+    await query.answer()
+    indicator = CHARTS.get(parts[3] if len(parts) > 3 else "wfa", Indicator.WFA)
+    await send_chart(context, update.effective_chat.id, child, indicator)
+
+
+def child_button(child: Child, *, prefix: str, mark: str = "") -> InlineKeyboardButton:
+    label = f"{mark}{child.name} ({child.code})"
+    if len(label) > 60:
+        label = label[:57] + "…"
+    return InlineKeyboardButton(label, callback_data=f"{prefix}{child.id}")
+
+
+def escape(text: str, limit: int = 40) -> str:
+    """User text quoted back in a message: shortened and escaped."""
+    text = " ".join(text.split())
+    return html.escape(text if len(text) <= limit else text[: limit - 1] + "…")

@@ -1,0 +1,191 @@
+"""Commands every user has: /start, /help, /bahasa, /batal, and the polite catch-alls."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+if TYPE_CHECKING:
+    from bot.app import PosyanduApplication
+
+from bot.context import LANG_KEY, BotContext
+from bot.i18n import get_translator, normalise_language
+
+# Deep-link payloads (`/start <code>`): journeys append a handler that returns True when it took the code.
+StartPayloadHandler = Callable[[Update, BotContext, str], Awaitable[bool]]
+START_PAYLOAD_HANDLERS: list[StartPayloadHandler] = []
+
+MAX_TEXT = 1000  # longer free text is almost always a paste by mistake
+
+
+async def remember_user(update: Update, context: BotContext) -> None:
+    """Load the user's language once per user (cached in user_data, which is persisted)."""
+    tg_user = update.effective_user
+    if tg_user is None or context.user_data is None or LANG_KEY in context.user_data:
+        return
+    stored = await context.runtime.repos.users.get(tg_user.id)
+    if stored is not None:
+        context.user_data[LANG_KEY] = stored.language
+    else:
+        context.user_data[LANG_KEY] = normalise_language(tg_user.language_code)
+        await context.runtime.repos.users.upsert(
+            telegram_id=tg_user.id,
+            display_name=tg_user.first_name or "",
+            language=context.user_data[LANG_KEY],
+        )
+
+
+async def role_of(context: BotContext, user_id: int) -> str | None:
+    user = await context.runtime.repos.users.get(user_id)
+    return user.role if user is not None and user.active else None
+
+
+async def start(update: Update, context: BotContext) -> None:
+    assert update.effective_message and update.effective_user
+    if context.args:
+        payload = context.args[0].strip()
+        for handler in START_PAYLOAD_HANDLERS:
+            if await handler(update, context, payload):
+                return
+        await update.effective_message.reply_text(
+            context.tr.gettext("This link or code is not valid any more. Ask your cadre or coordinator "
+                               "for a new one, or type /help.")
+        )
+        return
+    tr = context.tr
+    name = html.escape(update.effective_user.first_name or "")
+    text = tr.gettext(
+        "Hello {name}! I am Posyandu Bot, helping posyandu fight stunting.\n\n"
+        "• <b>Cadres</b> enter a child's weight and height and get the WHO z-scores, the status per "
+        "Permenkes 2/2020 and what to do next.\n"
+        "• <b>Parents</b> see how their child is growing, get tips and posyandu reminders.\n"
+        "• <b>Coordinators</b> send announcements and get monthly recaps.\n\n"
+        "Got a code from a cadre or coordinator? Send /start followed by the code.\n"
+        "Type /help for the commands, /bahasa to change language."
+    ).format(name=name)
+    await update.effective_message.reply_text(text)
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    assert update.effective_message and update.effective_user
+    tr = context.tr
+    role = await role_of(context, update.effective_user.id)
+    lines = [tr.gettext("<b>Commands</b>")]
+    if role in ("cadre", "coordinator", "admin"):
+        lines += [
+            tr.gettext("/ukur — enter a measurement step by step"),
+            tr.gettext("/catat A12 10,5 82 — quick entry: code, weight kg, height cm"),
+            tr.gettext("/anak_baru — register a new child"),
+            tr.gettext("/daftar — children of the posyandu this month"),
+            tr.gettext("/riwayat A12 — a child's measurements"),
+            tr.gettext("/koreksi — correct a recent entry"),
+        ]
+    if role in ("coordinator", "admin"):
+        lines += [
+            tr.gettext("/rekap — monthly recap of your area"),
+            tr.gettext("/tindak_lanjut — children who need follow-up"),
+            tr.gettext("/siaran — send an announcement"),
+            tr.gettext("/ekspor — Excel file for e-PPGBM"),
+            tr.gettext("/undang — invite a cadre or coordinator"),
+        ]
+    if role is None or role == "parent":
+        lines += [
+            tr.gettext("/anakku — how my child is growing"),
+            tr.gettext("/tips — a tip for my child's age"),
+            tr.gettext("Or just type a question, e.g. “what food for a 7 month old?”"),
+        ]
+    lines += [
+        tr.gettext("/bahasa — change language"),
+        tr.gettext("/batal — cancel what is in progress"),
+    ]
+    if role is None:
+        lines.append("")
+        lines.append(tr.gettext("Cadre or coordinator? Ask your puskesmas for an invitation code, "
+                                "then send /start followed by the code."))
+    await update.effective_message.reply_text("\n".join(lines))
+
+
+async def language_command(update: Update, context: BotContext) -> None:
+    assert update.effective_message
+    keyboard = InlineKeyboardMarkup([[
+        InlineKeyboardButton("🇮🇩 Bahasa Indonesia", callback_data="lang:id"),
+        InlineKeyboardButton("🇬🇧 English", callback_data="lang:en"),
+    ]])
+    await update.effective_message.reply_text(context.tr.gettext("Choose your language:"), reply_markup=keyboard)
+
+
+async def language_chosen(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query and query.data and update.effective_user and context.user_data is not None
+    lang = query.data.split(":", 1)[1]
+    await query.answer()
+    context.user_data[LANG_KEY] = lang
+    await context.runtime.repos.users.set_language(update.effective_user.id, lang)
+    await query.edit_message_text(get_translator(lang).gettext("Language set to English."))
+
+
+async def cancel_outside_conversation(update: Update, context: BotContext) -> None:
+    assert update.effective_message
+    await update.effective_message.reply_text(context.tr.gettext("Nothing to cancel. Type /help to see what I can do."))
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    assert update.effective_message and update.effective_message.text
+    command = update.effective_message.text.split()[0].split("@")[0][:40]
+    await update.effective_message.reply_text(
+        context.tr.gettext("I don't know the command {command}. Type /help to see the commands.").format(
+            command=html.escape(command))
+    )
+
+
+async def not_text(update: Update, context: BotContext) -> None:
+    assert update.effective_message
+    await update.effective_message.reply_text(
+        context.tr.gettext("Sorry, I can only read text messages for now. Please type your message, "
+                           "or type /help.")
+    )
+
+
+async def free_text(update: Update, context: BotContext) -> None:
+    assert update.effective_message and update.effective_message.text
+    tr = context.tr
+    if len(update.effective_message.text) > MAX_TEXT:
+        await update.effective_message.reply_text(
+            tr.gettext("That message is very long. Please send a short message or a command; type /help."))
+        return
+    await update.effective_message.reply_text(
+        tr.gettext("I didn't understand that. Type /help to see what I can do.")
+    )
+
+
+async def stale_button(update: Update, context: BotContext) -> None:
+    """A button from an old or finished conversation (or a double tap): say so instead of spinning."""
+    query = update.callback_query
+    assert query
+    await query.answer(context.tr.gettext("This button is no longer active."), show_alert=False)
+
+
+def register_commands(app: PosyanduApplication) -> None:
+    app.add_handler(TypeHandler(Update, remember_user), group=-1)
+    app.add_handler(CommandHandler("start", start))
+    app.add_handler(CommandHandler(["help", "bantuan"], help_command))
+    app.add_handler(CommandHandler(["bahasa", "language"], language_command))
+    app.add_handler(CallbackQueryHandler(language_chosen, pattern=r"^lang:(id|en)$"))
+
+
+def register_fallbacks(app: PosyanduApplication) -> None:
+    app.add_handler(CommandHandler(["batal", "cancel"], cancel_outside_conversation))
+    app.add_handler(MessageHandler(filters.COMMAND, unknown_command))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, free_text))
+    app.add_handler(CallbackQueryHandler(stale_button))
+    app.add_handler(MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL, not_text))

@@ -1,0 +1,48 @@
+"""Global error handler: log without personal data, answer the user politely instead of going silent."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from telegram import Update
+from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
+
+if TYPE_CHECKING:
+    from bot.app import PosyanduApplication
+
+from bot.context import BotContext
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    err = context.error
+    user_id = update.effective_user.id if isinstance(update, Update) and update.effective_user else None
+    update_id = update.update_id if isinstance(update, Update) else None
+    if isinstance(err, Forbidden):
+        # The user blocked the bot: nothing to answer; stop pushing to them.
+        log.info("user %s blocked the bot (update %s)", user_id, update_id)
+        if user_id is not None:
+            await context.runtime.repos.users.set_active(user_id, False)
+        return
+    if isinstance(err, RetryAfter | TimedOut | NetworkError):
+        log.warning("telegram transient error on update %s: %s", update_id, type(err).__name__)
+    else:
+        # exc_info carries the traceback; we never format the update itself (it holds names and text).
+        log.error("error while handling update %s from user %s", update_id, user_id,
+                  exc_info=(type(err), err, err.__traceback__) if err else None)
+    if isinstance(update, Update) and update.effective_chat:
+        tr = context.tr
+        try:
+            await context.bot.send_message(
+                update.effective_chat.id,
+                tr.gettext("Sorry, something went wrong on our side. What you entered before is kept. "
+                           "Please try again, or type /batal to start over."),
+            )
+        except Exception:  # the reply itself failed; the log above is what is left
+            log.warning("could not send the error reply for update %s", update_id)
+
+
+def register(app: PosyanduApplication) -> None:
+    app.add_error_handler(on_error)

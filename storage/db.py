@@ -1,0 +1,307 @@
+"""The database connection: opening SQLite safely, numbered migrations, transactions, error translation.
+
+One `Database` wraps one aiosqlite connection. aiosqlite runs every statement on one thread, so two
+tasks sharing the connection would see each other's open transaction; an asyncio lock serialises
+statements and transactions (a task inside `transaction()` re-enters freely). Everything SQLite-specific
+(PRAGMAs, BEGIN IMMEDIATE, error texts, the backup API) lives here, so a PostgreSQL `Database` could
+stand in behind the same repositories.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import datetime as dt
+import logging
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import aiosqlite
+
+from storage.errors import (
+    DatabaseCorrupt,
+    DatabaseLocked,
+    DatabaseOpenFailed,
+    DatabaseReadOnly,
+    IntegrityViolation,
+    MigrationFailed,
+    StorageError,
+)
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+BUSY_TIMEOUT_MS = 5000
+Row = dict[str, Any]
+Params = Sequence[Any] | dict[str, Any]
+
+
+class Clock(Protocol):
+    def now(self) -> dt.datetime: ...
+
+
+class _UtcClock:
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    """`0001_init.sql`, `0002_x.sql` ... sorted by number; numbers must be unique."""
+    found: dict[int, Migration] = {}
+    for path in directory.glob("*.sql"):
+        m = re.match(r"^(\d{4})_([\w\-]+)\.sql$", path.name)
+        if not m:
+            continue
+        version = int(m.group(1))
+        if version in found:
+            raise RuntimeError(f"two migrations numbered {version}")
+        found[version] = Migration(version, m.group(2), path.read_text(encoding="utf-8"))
+    return [found[v] for v in sorted(found)]
+
+
+def translate_error(exc: sqlite3.Error, path: Path | str) -> StorageError | None:
+    """Map SQLite's operational errors onto errors a person can act on (None: a programming error)."""
+    text = str(exc).lower()
+    if "readonly" in text or "read-only" in text:
+        return DatabaseReadOnly(path=str(path))
+    if "locked" in text or "busy" in text:
+        return DatabaseLocked()
+    if "not a database" in text or "malformed" in text or "disk image" in text:
+        return DatabaseCorrupt(path=str(path))
+    if "unable to open" in text:
+        return DatabaseOpenFailed(path=str(path))
+    return None
+
+
+_current_tx: contextvars.ContextVar[Database | None] = contextvars.ContextVar("storage_tx", default=None)
+
+
+class Database:
+    """An open SQLite database. Create with `await open_database(path)`; finish with `await db.close()`."""
+
+    dialect = "sqlite"
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path, clock: Clock | None = None) -> None:
+        self._conn = conn
+        self.path = path
+        self.clock: Clock = clock or _UtcClock()
+        self._lock = asyncio.Lock()
+        self._closed = False
+
+    # ------------------------------------------------------------ time
+
+    def now(self) -> dt.datetime:
+        return self.clock.now()
+
+    # ------------------------------------------------------------ statements
+
+    def _in_tx(self) -> bool:
+        return _current_tx.get() is self
+
+    @asynccontextmanager
+    async def _guard(self) -> AsyncIterator[None]:
+        """Serialise access unless this task already holds the transaction; translate SQLite errors."""
+        try:
+            if self._in_tx():
+                yield
+            else:
+                async with self._lock:
+                    yield
+        except sqlite3.IntegrityError as exc:
+            raise IntegrityViolation(detail=str(exc)) from exc
+        except sqlite3.Error as exc:
+            mapped = translate_error(exc, self.path)
+            if mapped is None:
+                raise
+            raise mapped from exc
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        async with self._guard(), self._conn.execute(sql, params) as cur:
+            rows = await cur.fetchall()
+        return [dict(r) for r in rows]
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        async with self._guard(), self._conn.execute(sql, params) as cur:
+            row = await cur.fetchone()
+        return dict(row) if row is not None else None
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else next(iter(row.values()))
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement; return the number of rows changed. Outside a transaction it commits itself."""
+        async with self.transaction(), self._guard():
+            cur = await self._conn.execute(sql, params)
+            count = cur.rowcount
+            await cur.close()
+            return count
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        async with self.transaction(), self._guard():
+            await self._conn.executemany(sql, rows)
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        """Run an `INSERT ... RETURNING id` and return the id."""
+        async with self.transaction():
+            row = await self.fetchone(sql, params)
+        if row is None:
+            raise RuntimeError("INSERT ... RETURNING returned no row")
+        return int(next(iter(row.values())))
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Database]:
+        """`async with db.transaction():` — everything inside commits together or not at all.
+
+        Nested use joins the outer transaction. BEGIN IMMEDIATE takes SQLite's write lock up front, so
+        a second process waits (busy timeout) instead of failing half-way.
+        """
+        if self._in_tx():
+            yield self
+            return
+        async with self._lock:
+            token = _current_tx.set(self)
+            try:
+                try:
+                    await self._conn.execute("BEGIN IMMEDIATE")
+                except sqlite3.Error as exc:
+                    mapped = translate_error(exc, self.path)
+                    if mapped is None:
+                        raise
+                    raise mapped from exc
+                try:
+                    yield self
+                except BaseException:
+                    await self._rollback_quietly()
+                    raise
+                try:
+                    await self._conn.commit()
+                except sqlite3.Error as exc:
+                    await self._rollback_quietly()
+                    mapped = translate_error(exc, self.path)
+                    if mapped is None:
+                        raise
+                    raise mapped from exc
+            finally:
+                _current_tx.reset(token)
+
+    async def _rollback_quietly(self) -> None:
+        try:
+            await self._conn.rollback()
+        except sqlite3.Error:  # the connection may already have rolled back on its own
+            log.warning("rollback failed", exc_info=True)
+
+    # ------------------------------------------------------------ maintenance
+
+    async def schema_version(self) -> int:
+        return int(await self.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_version") or 0)
+
+    async def migrate(self, migrations: Sequence[Migration] | None = None) -> list[int]:
+        """Apply the migrations not yet recorded, each in its own transaction. Returns the versions applied."""
+        async with self._guard():
+            await self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version ("
+                " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
+            await self._conn.commit()
+        done = {int(r["version"]) for r in await self.fetchall("SELECT version FROM schema_version")}
+        applied: list[int] = []
+        for mig in migrations if migrations is not None else load_migrations():
+            if mig.version in done:
+                continue
+            stamp = self.now().astimezone(dt.UTC).isoformat(timespec="seconds")
+            name = mig.name.replace("'", "")
+            # executescript runs the whole file; the explicit BEGIN/COMMIT make it one transaction.
+            script = (
+                f"BEGIN IMMEDIATE;\n{mig.sql}\n;\n"
+                f"INSERT INTO schema_version (version, name, applied_at) "
+                f"VALUES ({mig.version}, '{name}', '{stamp}');\nCOMMIT;"
+            )
+            async with self._guard():
+                try:
+                    await self._conn.executescript(script)
+                except sqlite3.Error as exc:
+                    await self._rollback_quietly()
+                    mapped = translate_error(exc, self.path)
+                    if mapped is not None:
+                        raise mapped from exc
+                    raise MigrationFailed(version=mig.version) from exc
+            log.info("applied migration %04d_%s", mig.version, mig.name)
+            applied.append(mig.version)
+        return applied
+
+    async def backup(self, dest: Path) -> None:
+        """Copy the database with SQLite's online backup API (consistent while the bot keeps writing)."""
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(dest.name + ".partial")
+        tmp.unlink(missing_ok=True)
+        target = sqlite3.connect(tmp)
+        try:
+            async with self._guard():
+                await self._conn.backup(target)
+        finally:
+            target.close()
+        tmp.replace(dest)  # a half-written backup never carries the final name
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        async with self._lock:
+            await self._conn.close()
+
+
+async def connect(path: Path, clock: Clock | None = None) -> Database:
+    """Open (and create) the SQLite file with WAL, foreign keys, a busy timeout and synchronous=NORMAL.
+
+    WAL + NORMAL: a commit survives a killed process (the WAL is in the OS cache); only a power loss can
+    lose the last commits, never consistency.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseOpenFailed(path=str(path)) from exc
+    try:
+        conn = await aiosqlite.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as exc:
+        raise translate_error(exc, path) or DatabaseOpenFailed(path=str(path)) from exc
+    conn.row_factory = sqlite3.Row
+    try:
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        async with conn.execute("PRAGMA journal_mode = WAL") as cur:
+            row = await cur.fetchone()
+        if row is None or str(row[0]).lower() != "wal":
+            log.warning("WAL journal mode not available; using %s", row[0] if row else "?")
+        await conn.execute("PRAGMA synchronous = NORMAL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        # Touch the file so that a read-only or damaged file fails here, with a clear message.
+        async with conn.execute("SELECT COUNT(*) FROM sqlite_master") as cur:
+            await cur.fetchone()
+    except sqlite3.Error as exc:
+        await conn.close()
+        raise translate_error(exc, path) or DatabaseOpenFailed(path=str(path)) from exc
+    return Database(conn, path, clock)
+
+
+async def open_database(path: Path, *, clock: Clock | None = None, migrate: bool = True) -> Database:
+    """Open the database file (creating its folder) and apply pending migrations."""
+    db = await connect(path, clock)
+    if migrate:
+        try:
+            await db.migrate()
+        except BaseException:
+            await db.close()
+            raise
+    return db

@@ -1,0 +1,40 @@
+"""Shared helpers of the repositories: the database handle, time stamps, audit records, IN lists."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Sequence
+from typing import Any
+
+from storage.db import Database
+from storage.values import to_db_time
+
+
+class Repository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def _now(self) -> str:
+        return to_db_time(self.db.now())
+
+    async def _audit(self, actor_id: int | None, action: str, entity: str, entity_id: object,
+                     details: dict[str, Any] | None = None) -> None:
+        """Write an audit row in the caller's transaction. `details`: ids and field names only."""
+        await self.db.execute(
+            "INSERT INTO audit_log (actor_id, action, entity, entity_id, details, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (actor_id, action, entity, None if entity_id is None else str(entity_id),
+             json.dumps(details or {}, sort_keys=True, default=str), self._now()),
+        )
+
+
+def in_list(values: Collection[Any]) -> tuple[str, list[Any]]:
+    """`("?, ?, ?", [1, 2, 3])` for `col IN (...)`; an empty list matches nothing (`NULL`)."""
+    items = list(values)
+    if not items:
+        return "NULL", []
+    return ", ".join("?" for _ in items), items
+
+
+def ids(values: int | Sequence[int] | Collection[int]) -> list[int]:
+    return [values] if isinstance(values, int) else list(values)

@@ -1,0 +1,32 @@
+"""Fixtures: a started Bot API stand-in and a bot running against it on a fresh database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import OFFLINE_TOKEN
+from bot.sim.fake_api import FakeBotAPI
+from tests.e2e.harness import BotHarness
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotAPI]:
+    server = FakeBotAPI(token=OFFLINE_TOKEN)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest.fixture
+async def bot(api: FakeBotAPI, tmp_path: Path) -> AsyncIterator[BotHarness]:
+    harness = BotHarness(api, tmp_path / "bot.db")
+    await harness.start()
+    try:
+        yield harness
+    finally:
+        await harness.stop()

@@ -1,0 +1,66 @@
+"""Fixtures of the storage tests: a fresh database per test, a clock that tests can move, a small place tree."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from storage import AreaLevel, ChildCreate, Database, PosyanduCreate, Repositories, Sex, open_database
+
+
+class FixedClock:
+    def __init__(self, now: dt.datetime) -> None:
+        self.value = now
+
+    def now(self) -> dt.datetime:
+        return self.value
+
+
+@dataclass
+class Places:
+    city: int
+    kecamatan: int
+    kelurahan: int
+    other_kelurahan: int
+    posyandu: int
+    other_posyandu: int
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(dt.datetime(2024, 12, 3, 2, 0, tzinfo=dt.UTC))
+
+
+@pytest.fixture
+async def db(tmp_path: Path, clock: FixedClock) -> AsyncIterator[Database]:
+    database = await open_database(tmp_path / "data" / "test.db", clock=clock)
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+def repos(db: Database) -> Repositories:
+    return Repositories(db)
+
+
+@pytest.fixture
+async def places(repos: Repositories) -> Places:
+    city = await repos.areas.create(AreaLevel.CITY, "Kota Bandung")
+    kec = await repos.areas.create(AreaLevel.KECAMATAN, "Coblong", city.id)
+    kel = await repos.areas.create(AreaLevel.KELURAHAN, "Dago", kec.id)
+    kel2 = await repos.areas.create(AreaLevel.KELURAHAN, "Lebakgede", kec.id)
+    p1 = await repos.posyandu.create(PosyanduCreate(name="Melati 1", area_id=kel.id))
+    p2 = await repos.posyandu.create(PosyanduCreate(name="Mawar", area_id=kel2.id))
+    return Places(city.id, kec.id, kel.id, kel2.id, p1.id, p2.id)
+
+
+def child_data(posyandu_id: int, name: str = "Budi Santoso", **kw: object) -> ChildCreate:
+    base: dict[str, object] = {
+        "name": name, "sex": Sex.MALE, "birth_date": dt.date(2023, 4, 1), "posyandu_id": posyandu_id,
+    }
+    base.update(kw)
+    return ChildCreate.model_validate(base)

@@ -1,0 +1,124 @@
+"""The database: pragmas, migrations recorded and idempotent, transactions, unreadable files."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from storage import Database, DatabaseCorrupt, DatabaseReadOnly, open_database
+from storage.db import Migration, load_migrations
+
+
+async def test_pragmas(db: Database) -> None:
+    assert (await db.fetchval("PRAGMA journal_mode")).lower() == "wal"
+    assert await db.fetchval("PRAGMA foreign_keys") == 1
+    assert await db.fetchval("PRAGMA busy_timeout") >= 1000
+    assert await db.fetchval("PRAGMA synchronous") in (1, 2, 3)  # NORMAL or stronger
+
+
+async def test_migrations_are_recorded_once(tmp_path: Path) -> None:
+    path = tmp_path / "m.db"
+    db = await open_database(path)
+    assert await db.schema_version() == load_migrations()[-1].version
+    assert await db.migrate() == []
+    await db.close()
+    db = await open_database(path)
+    assert await db.fetchval("SELECT COUNT(*) FROM schema_version") == len(load_migrations())
+    await db.close()
+
+
+async def test_failed_migration_leaves_nothing(db: Database) -> None:
+    bad = Migration(999, "bad", "CREATE TABLE half (x INTEGER);\nINSERT INTO nope VALUES (1);")
+    with pytest.raises(Exception, match="999"):
+        await db.migrate([bad])
+    assert await db.fetchone("SELECT name FROM sqlite_master WHERE name = 'half'") is None
+    assert await db.fetchone("SELECT 1 FROM schema_version WHERE version = 999") is None
+
+
+async def test_transaction_rolls_back_on_error(db: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with db.transaction():
+            await db.execute("INSERT INTO tips_sent (user_id, tip_id, sent_at) VALUES (1, 't', 'x')")
+            raise RuntimeError("boom")
+    assert await db.fetchval("SELECT COUNT(*) FROM tips_sent") == 0
+
+
+async def test_nested_transaction_joins_outer(db: Database) -> None:
+    async with db.transaction():
+        async with db.transaction():
+            await db.execute("INSERT INTO tips_sent (user_id, tip_id, sent_at) VALUES (1, 't', 'x')")
+        assert await db.fetchval("SELECT COUNT(*) FROM tips_sent") == 1
+    assert await db.fetchval("SELECT COUNT(*) FROM tips_sent") == 1
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
+async def test_read_only_file_gives_clear_message(tmp_path: Path) -> None:
+    path = tmp_path / "ro.db"
+    db = await open_database(path)
+    await db.close()
+    for p in tmp_path.iterdir():
+        p.chmod(0o444)
+    tmp_path.chmod(0o555)
+    try:
+        with pytest.raises(DatabaseReadOnly) as err:
+            db = await open_database(path)
+            await db.execute("INSERT INTO tips_sent (user_id, tip_id, sent_at) VALUES (1, 't', 'x')")
+        assert "hanya-baca" in err.value.message()
+    finally:
+        tmp_path.chmod(0o755)
+
+
+async def test_read_only_connection_gives_clear_message(tmp_path: Path) -> None:
+    """Also as root: a database opened read-only by SQLite refuses writes with our message."""
+    path = tmp_path / "ro.db"
+    (await open_database(path)).__class__  # create it
+    conn = sqlite3.connect(path)
+    conn.close()
+    import aiosqlite
+
+    raw = await aiosqlite.connect(f"file:{path}?mode=ro", uri=True)
+    raw.row_factory = sqlite3.Row
+    db = Database(raw, path)
+    with pytest.raises(DatabaseReadOnly) as err:
+        await db.execute("INSERT INTO tips_sent (user_id, tip_id, sent_at) VALUES (1, 't', 'x')")
+    assert "hanya-baca" in err.value.message()
+    await db.close()
+
+
+async def test_garbage_file_gives_clear_message(tmp_path: Path) -> None:
+    path = tmp_path / "junk.db"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(DatabaseCorrupt) as err:
+        await open_database(path)
+    assert "rusak" in err.value.message()
+
+
+async def test_locked_database_gives_clear_message(tmp_path: Path) -> None:
+    path = tmp_path / "locked.db"
+    db = await open_database(path)
+    other = sqlite3.connect(path, timeout=0)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        await db.execute("PRAGMA busy_timeout = 50")
+        from storage import DatabaseLocked
+
+        with pytest.raises(DatabaseLocked) as err:
+            await db.execute("INSERT INTO tips_sent (user_id, tip_id, sent_at) VALUES (1, 't', 'x')")
+        assert "sibuk" in err.value.message()
+    finally:
+        other.rollback()
+        other.close()
+        await db.close()
+
+
+async def test_backup_is_a_consistent_copy(db: Database, tmp_path: Path) -> None:
+    await db.execute("INSERT INTO tips_sent (user_id, tip_id, sent_at) VALUES (1, 't', 'x')")
+    dest = tmp_path / "backup" / "copy.db"
+    await db.backup(dest)
+    copy = sqlite3.connect(dest)
+    assert copy.execute("SELECT COUNT(*) FROM tips_sent").fetchone() == (1,)
+    assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    copy.close()
