@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from storage.persistence import SQLitePersistence
 from telegram import BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import (
@@ -16,6 +15,7 @@ from telegram.ext import (
     Defaults,
     ExtBot,
     JobQueue,
+    PersistenceInput,
 )
 
 from bot.clock import Clock, SystemClock
@@ -25,6 +25,7 @@ from bot.context import BotContext
 from bot.i18n import LANGUAGES, get_translator
 from bot.runtime import Runtime
 from storage import Repositories, open_database
+from storage.persistence import SQLitePersistence
 
 log = logging.getLogger(__name__)
 
@@ -43,19 +44,22 @@ class PosyanduApplication(Application[ExtBot[None], BotContext, dict[Any, Any], 
 
     runtime: Runtime
 
+    async def initialize(self) -> None:
+        # post_init/post_shutdown only run under run_polling(); we drive the loop ourselves
+        # (bot/runner.py, the simulator, the tests), so start-up and clean-up live here.
+        await super().initialize()
+        await set_command_menus(self)
+
+    async def shutdown(self) -> None:
+        try:
+            await super().shutdown()
+        finally:
+            await self.runtime.db.close()
+
     async def process_update(self, update: object) -> None:
         await super().process_update(update)
         if self.persistence is not None and self.running:
             await self.update_persistence()
-
-
-async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    await set_command_menus(app)
-
-
-async def _post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    runtime: Runtime = app.runtime  # type: ignore[attr-defined]
-    await runtime.db.close()
 
 
 async def set_command_menus(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -82,9 +86,12 @@ async def create_application(settings: Settings, *, clock: Clock | None = None) 
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .rate_limiter(AIORateLimiter(max_retries=3))
-        .persistence(SQLitePersistence(db, update_interval=settings.persistence_interval))
-        .post_init(_post_init)
-        .post_shutdown(_post_shutdown)
+        .persistence(SQLitePersistence(
+            db,
+            # bot_data would be rewritten after every update; we keep shared state in our own tables.
+            store_data=PersistenceInput(bot_data=False, callback_data=False),
+            update_interval=settings.persistence_interval,
+        ))
     )
     if settings.telegram_api_base_file_url:
         builder = builder.base_file_url(settings.telegram_api_base_file_url)

@@ -26,14 +26,17 @@ from bot.i18n import ParseError, parse_date
 from bot.render import child_line, confirmation_card, plausibility_warning
 from bot.render.issues import date_issue, number_issue, over_five
 from bot.services import measurement as svc
+from bot.growth.zscores import Problem
 from bot.services.measurement import Draft, InputIssue, NumberField
 from handlers.cadre_shared import (
     chart_button,
     child_button,
     deliver_result,
     escape,
+    exclusive,
     get_staff,
     refuse_stranger,
+    register_exclusive,
 )
 from storage.cadre_queries import month_overview
 from storage.errors import StorageError
@@ -399,14 +402,20 @@ async def number_text(update: Update, context: BotContext) -> int:
     child = await _child(context, draft)
     if child is None or draft.measured_on is None:
         return await ask_child(update, context)
+    allow_as_typed = True
     try:
         value = svc.read_number(update.effective_message.text, field)
+        setattr(draft, field, value)
+        draft.confirmed = [f for f in draft.confirmed if f != field]
+        problem = svc.check_value(child, draft, field)
     except InputIssue as issue:
-        await _reply(update, context, number_issue(tr, issue.code, issue.params, field), _nav(context))
-        return step
-    setattr(draft, field, value)
-    draft.confirmed = [f for f in draft.confirmed if f != field]
-    problem = svc.check_value(child, draft, field)
+        suggestion = issue.params.get("suggestion")
+        if issue.code != "out_of_range" or suggestion is None:
+            await _reply(update, context, number_issue(tr, issue.code, issue.params, field), _nav(context))
+            return step
+        # Out of every possible range, but a decimal point away from a good value: ask, never save as typed.
+        value, allow_as_typed = issue.params["value"], False
+        problem = Problem(field=field, code="implausible_for_age", value=float(value), suggestion=float(suggestion))
     if problem is not None:
         _store(context, draft)
         age_days = (draft.measured_on - child.birth_date).days
@@ -417,8 +426,9 @@ async def number_text(update: Update, context: BotContext) -> int:
         if problem.suggestion is not None:
             rows.append([InlineKeyboardButton(tr.gettext("Use {value} {unit}").format(
                 value=tr.decimal(problem.suggestion, 1), unit=unit), callback_data="ukur:use:suggestion")])
-        rows.append([InlineKeyboardButton(tr.gettext("Yes, {value} {unit} is right").format(
-            value=tr.decimal(value, 1), unit=unit), callback_data="ukur:use:asis")])
+        if allow_as_typed:
+            rows.append([InlineKeyboardButton(tr.gettext("Yes, {value} {unit} is right").format(
+                value=tr.decimal(value, 1), unit=unit), callback_data="ukur:use:asis")])
         text = plausibility_warning(problem, tr, age_days) + "\n" + tr.gettext(
             "Type the value again, or press a button.")
         await _reply(update, context, text, _nav(context, *rows))
@@ -440,6 +450,8 @@ async def use_pressed(update: Update, context: BotContext) -> int:
     field = pending["field"]
     if query.data.endswith("suggestion") and pending.get("suggestion"):
         setattr(draft, field, Decimal(pending["suggestion"]))
+    elif getattr(draft, field) is None:
+        return step  # nothing typed that could be kept
     else:
         draft.confirmed = [*draft.confirmed, field]
     _store(context, draft)
@@ -646,6 +658,7 @@ def register(app: Any) -> None:
         persistent=True,
         allow_reentry=True,
     )
-    app.add_handler(conversation)
+    app.add_handler(exclusive(conversation, {"ukur"}, ("ukur:next", "ukur:start:", "ukur:fix:")))
+    register_exclusive(app)
     app.add_handler(CommandHandler("koreksi", koreksi))
     app.add_handler(CallbackQueryHandler(chart_button, pattern=r"^ukur:p?chart:\d+(:\w+)?$"))

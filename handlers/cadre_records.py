@@ -99,10 +99,7 @@ async def _show_page(update: Update, context: BotContext, page: int, *, edit: bo
         await refuse_stranger(update, context)
         return
     repos = context.runtime.repos
-    if staff.posyandu_ids is None:
-        ids = [p.id for p in await repos.posyandu.list()]
-    else:
-        ids = list(staff.posyandu_ids)
+    ids = [p.id for p in await repos.posyandu.list()] if staff.posyandu_ids is None else list(staff.posyandu_ids)
     month = context.runtime.today()
     counts = await month_counts(context.runtime.db, ids, month)
     pages = max(1, math.ceil(counts.total / PAGE_SIZE))

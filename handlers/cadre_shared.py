@@ -5,11 +5,14 @@ Not a journey module (no `register`): imported by handlers/cadre_*.py.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import Forbidden, TelegramError
+from telegram.ext import ConversationHandler, TypeHandler
 
 from bot.context import BotContext
 from bot.growth.chart import render_growth_chart
@@ -91,8 +94,9 @@ async def send_chart(context: BotContext, chat_id: int, child: Child, indicator:
         except Exception:  # an odd old row must not prevent the chart of the others
             log.warning("measurement %s skipped in chart", m.id)
     results = [r for r in results if r.age_days <= 1856]
-    png = render_growth_chart(indicator, svc.GrowthSex(child.sex.value), results, tr,
-                              title=child.name.split()[0] if child.name else None)
+    # Drawing takes 0.1-0.3 s of CPU: off the event loop, so other cadres' messages are not held up.
+    png = await asyncio.to_thread(render_growth_chart, indicator, svc.GrowthSex(child.sex.value), results, tr,
+                                  title=child.name.split()[0] if child.name else None)
     others = [InlineKeyboardButton(label, callback_data=f"ukur:chart:{child.id}:{key}")
               for key, label in (("wfa", tr.gettext("W/A")), ("lhfa", tr.gettext("L/A, H/A")),
                                  ("wflh", tr.gettext("W/L, W/H"))) if CHARTS[key] is not indicator]
@@ -132,3 +136,45 @@ def escape(text: str, limit: int = 40) -> str:
     """User text quoted back in a message: shortened and escaped."""
     text = " ".join(text.split())
     return html.escape(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+# ------------------------------------------------------------------ one cadre conversation at a time
+
+_ENTRIES: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {}  # conversation name -> its entry points
+EXCLUSIVE_GROUP = -5  # its own group: group -1 is taken by remember_user, and PTB runs one handler per group
+
+
+def exclusive(conversation: ConversationHandler[Any], commands: set[str],
+              callback_prefixes: tuple[str, ...]) -> ConversationHandler[Any]:
+    """Mark a conversation that ends the user's other cadre conversations when it starts.
+
+    Without this, a cadre who types /anak_baru in the middle of /ukur would be in both, and the next number
+    typed would go to whichever handler was registered first.
+    """
+    assert conversation.name
+    _ENTRIES[conversation.name] = (frozenset(commands), callback_prefixes)
+    return conversation
+
+
+async def end_other_conversations(update: Update, context: BotContext) -> None:
+    if update.effective_chat is None or update.effective_user is None:
+        return
+    target: str | None = None
+    message = update.message
+    if message is not None and message.text and message.text.startswith("/"):
+        command = message.text.split()[0][1:].split("@")[0].lower()
+        target = next((name for name, (cmds, _) in _ENTRIES.items() if command in cmds), None)
+    elif update.callback_query is not None and update.callback_query.data:
+        data = update.callback_query.data
+        target = next((name for name, (_, prefixes) in _ENTRIES.items() if data.startswith(prefixes)), None)
+    if target is None:
+        return
+    key = (update.effective_chat.id, update.effective_user.id)
+    for handler in context.application.handlers.get(0, []):
+        if (isinstance(handler, ConversationHandler) and handler.name in _ENTRIES and handler.name != target
+                and key in handler._conversations):
+            handler._update_state(ConversationHandler.END, key)
+
+
+def register_exclusive(app: Any) -> None:
+    app.add_handler(TypeHandler(Update, end_other_conversations), group=EXCLUSIVE_GROUP)

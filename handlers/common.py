@@ -33,7 +33,7 @@ async def remember_user(update: Update, context: BotContext) -> None:
     tg_user = update.effective_user
     if tg_user is None or context.user_data is None or LANG_KEY in context.user_data:
         return
-    stored = await context.runtime.repos.users.get(tg_user.id)
+    stored = await context.runtime.repos.users.find(tg_user.id)
     if stored is not None:
         context.user_data[LANG_KEY] = stored.language
     else:
@@ -46,8 +46,13 @@ async def remember_user(update: Update, context: BotContext) -> None:
 
 
 async def role_of(context: BotContext, user_id: int) -> str | None:
-    user = await context.runtime.repos.users.get(user_id)
-    return user.role if user is not None and user.active else None
+    """The user's role as a plain string (admins from ADMIN_TELEGRAM_IDS count as admin)."""
+    if user_id in context.runtime.settings.admin_telegram_ids:
+        return "admin"
+    user = await context.runtime.repos.users.find(user_id)
+    if user is None or not user.active or user.role is None:
+        return None
+    return str(user.role.value)
 
 
 async def start(update: Update, context: BotContext) -> None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from telegram import Update
 from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import ApplicationHandlerStop
 
 if TYPE_CHECKING:
     from bot.app import PosyanduApplication
@@ -24,7 +25,10 @@ async def on_error(update: object, context: BotContext) -> None:
         # The user blocked the bot: nothing to answer; stop pushing to them.
         log.info("user %s blocked the bot (update %s)", user_id, update_id)
         if user_id is not None:
-            await context.runtime.repos.users.set_active(user_id, False)
+            try:
+                await context.runtime.repos.users.set_active(user_id, False)
+            except Exception:
+                log.warning("could not mark user %s inactive", user_id)
         return
     if isinstance(err, RetryAfter | TimedOut | NetworkError):
         log.warning("telegram transient error on update %s: %s", update_id, type(err).__name__)
@@ -42,6 +46,8 @@ async def on_error(update: object, context: BotContext) -> None:
             )
         except Exception:  # the reply itself failed; the log above is what is left
             log.warning("could not send the error reply for update %s", update_id)
+        # One apology is enough: don't let later handler groups act on an update that already failed.
+        raise ApplicationHandlerStop
 
 
 def register(app: PosyanduApplication) -> None:

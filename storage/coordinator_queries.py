@@ -62,20 +62,20 @@ def _z_ok(col: str) -> str:
 async def month_counts(db: Database, posyandu_ids: Collection[int], month: dt.date) -> dict[int, PosyanduCounts]:
     """Counts per posyandu for the calendar month of `month`, from each child's latest plausible weighing.
 
-    S counts active children under five at some point of the month, registered before its end. D counts
-    those of S with a current (not superseded) measurement in the month, so D/S never exceeds 100 %.
+    S counts active children under five at some point of the month (registration time is not used: data
+    imported later still describes the month). D counts those of S with a current (not superseded)
+    measurement in the month, so D/S never exceeds 100 %.
     """
     start = month.replace(day=1)
     end = (start.replace(year=start.year + 1, month=1) if start.month == 12
            else start.replace(month=start.month + 1))
     oldest_birth = start - dt.timedelta(days=UNDER_FIVE_DAYS)
     marks, ids = in_list(posyandu_ids)
-    created_before = to_db_time(dt.datetime.combine(end, dt.time(), tzinfo=dt.UTC))
     s_rows = await db.fetchall(
         f"SELECT posyandu_id, COUNT(*) AS s FROM children"
         f" WHERE posyandu_id IN ({marks}) AND status = 'active' AND birth_date < ? AND birth_date > ?"
-        f" AND created_at < ? GROUP BY posyandu_id",
-        [*ids, end.isoformat(), oldest_birth.isoformat(), created_before],
+        f" GROUP BY posyandu_id",
+        [*ids, end.isoformat(), oldest_birth.isoformat()],
     )
     waz, haz, whz = _z_ok("waz"), _z_ok("haz"), _z_ok("whz")
     # Latest plausible measurement of the month per child; an implausible one only if nothing else exists
@@ -88,7 +88,7 @@ async def month_counts(db: Database, posyandu_ids: Collection[int], month: dt.da
                 FROM measurements m JOIN children c ON c.id = m.child_id
                 WHERE m.superseded_by IS NULL AND m.measured_on >= ? AND m.measured_on < ?
                   AND c.posyandu_id IN ({marks}) AND c.status = 'active'
-                  AND c.birth_date < ? AND c.birth_date > ? AND c.created_at < ?)
+                  AND c.birth_date < ? AND c.birth_date > ?)
             SELECT posyandu_id,
                    COUNT(*) AS d,
                    SUM(CASE WHEN faltering = 'N' THEN 1 ELSE 0 END) AS n,
@@ -107,7 +107,7 @@ async def month_counts(db: Database, posyandu_ids: Collection[int], month: dt.da
                    SUM(CASE WHEN oedema = 1 OR ({whz} AND whz < -3) THEN 1 ELSE 0 END) AS severe_wasted,
                    SUM(CASE WHEN oedema = 0 AND {whz} AND whz > 2 THEN 1 ELSE 0 END) AS overweight
             FROM latest WHERE rn = 1 GROUP BY posyandu_id""",
-        [start.isoformat(), end.isoformat(), *ids, end.isoformat(), oldest_birth.isoformat(), created_before],
+        [start.isoformat(), end.isoformat(), *ids, end.isoformat(), oldest_birth.isoformat()],
     )
     out = {pid: PosyanduCounts(posyandu_id=pid) for pid in ids}
     for row in s_rows:

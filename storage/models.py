@@ -277,8 +277,8 @@ class MeasurementCreate(_Model):
 
     child_id: int
     measured_on: dt.date
-    weight_kg: float | None = Field(default=None, gt=0, lt=100)
-    length_cm: float | None = Field(default=None, gt=0, lt=200)
+    weight_kg: float | None = Field(default=None, gt=0, lt=300)  # sanity only: the growth engine judges
+    length_cm: float | None = Field(default=None, gt=0, lt=300)
     position: Position | None = None
     oedema: bool = False
     head_cm: float | None = Field(default=None, gt=0, lt=80)

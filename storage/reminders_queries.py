@@ -95,6 +95,11 @@ async def set_session_override(db: Database, posyandu_id: int, session_date: dt.
         )
 
 
+async def delete_session_override(db: Database, posyandu_id: int, session_date: dt.date) -> None:
+    await db.execute("DELETE FROM posyandu_sessions WHERE posyandu_id = ? AND session_date = ?",
+                     (posyandu_id, session_date.isoformat()))
+
+
 # ------------------------------------------------------------------ recipients
 
 

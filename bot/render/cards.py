@@ -87,6 +87,11 @@ def measured_values(tr: Translator, *, age_days: int, weight: float | Decimal | 
     return " · ".join(parts)
 
 
+def _num(tr: Translator, value: float | Decimal) -> str:
+    """As typed: `105`, `10,5` (no `105,0`: the cadre should recognise their own number)."""
+    return tr.decimal(value, 0) if float(value).is_integer() else tr.decimal(value, 1)
+
+
 def plausibility_warning(problem: Problem, tr: Translator, age_days: int) -> str:
     """"⚠️ Berat 105 kg tidak mungkin untuk anak 1 th 8 bln. Mungkin maksudnya 10,5 kg?" (+ how to answer)."""
     age = age_text(age_days, tr)
@@ -104,12 +109,12 @@ def plausibility_warning(problem: Problem, tr: Translator, age_days: int) -> str
         "head_cm": (tr.gettext("Head circumference"), "cm"),
     }
     name, unit = field_names.get(problem.field, (problem.field, ""))
-    shown = tr.decimal(value, 1) if value is not None else "?"
+    shown = _num(tr, value) if value is not None else "?"
     text = tr.gettext("⚠️ {name} {value} {unit} is not possible for a child of {age}.").format(
         name=name, value=shown, unit=unit, age=age)
     if problem.suggestion is not None:
         text += "\n" + tr.gettext("Did you mean {value} {unit}?").format(
-            value=tr.decimal(problem.suggestion, 1), unit=unit)
+            value=_num(tr, problem.suggestion), unit=unit)
     return text
 
 

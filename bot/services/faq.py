@@ -87,16 +87,21 @@ SLANG: dict[str, str] = {
 NO_STEM = frozenset({"keturunan", "menyusui", "kental", "pendek", "lemas", "panas", "bengkak", "bulan",
                      "tahun", "jamban", "imunisasi", "kulkas", "mencret", "lembek", "lembik"})
 
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
 # Words that carry no topic (Indonesian, Javanese, English); IDF would down-weight most of them anyway.
-STOPWORDS = frozenset("""
-yang dan di ke dari itu ini hari apa ya sih kok dong deh nih tuh lah kah pun saja aja juga sama ada adalah
-bu bun bunda ibu kak kakak mbak mas pak bapak dok bidan kader min admin halo hai assalamualaikum
-saya kami kita dia nya mereka untuk dengan atau tetapi tapi kalau kalo klo jika bila agar supaya biar
-sudah belum masih lagi akan sedang mau ingin bisa boleh harus perlu apakah gimana bagaimana kenapa mengapa
-berapa kapan mana siapa banget sekali sangat tolong mohon minta tanya nanya terima kasih makasih
-yo wae kuwi iki niku menika kok lho to the a an is are am be of to for and or my our your i we you it this that
-what how when why which do does did should can could will would with in on at by me she he her his they there
-""".split())
+STOPWORDS = frozenset(_words("""
+yang dan di ke dari itu ini hari apa ya sih kok dong deh nih tuh lah kah pun saja aja juga sama ada
+adalah bu bun bunda ibu kak kakak mbak mas pak bapak dok bidan kader min admin halo hai
+assalamualaikum saya kami kita dia nya mereka untuk dengan atau tetapi tapi kalau kalo klo jika bila
+agar supaya biar sudah belum masih lagi akan sedang mau ingin bisa boleh harus perlu apakah gimana
+bagaimana kenapa mengapa berapa kapan mana siapa banget sekali sangat tolong mohon minta tanya nanya
+terima kasih makasih yo wae kuwi iki niku menika lho to the a an is are am be of for and or my our
+your i we you it this that what how when why which do does did should can could will would with in
+on at by me she he her his they there
+"""))
 
 _WORD = re.compile(r"[a-z0-9]+(?:/[a-z]+)?")
 _REDUP = re.compile(r"\b([a-z]{3,})(?:2|-\1)\b")
@@ -352,3 +357,23 @@ class FaqCatalog:
 def load_catalog() -> FaqCatalog:
     """The catalog from content/faq.toml, loaded and indexed once per process."""
     return FaqCatalog.from_toml()
+
+
+_EN_WORDS = frozenset(_words("""
+the a an is are my what how when why should do does can i it to of for with baby child kid months
+old she he her his eat food
+"""))
+_ID_WORDS = frozenset(_words("""
+yang apa bagaimana kenapa anak saya bayi tidak ga gak boleh sudah belum untuk dan bulan tahun makan
+kok sih ya
+"""))
+
+
+def looks_english(text: str) -> bool:
+    """Best effort: the question is written in English (answer it in English even if the user's language is id)."""
+    words = re.findall(r"[a-z']+", text.lower())
+    if len(words) < 3:
+        return False
+    en = sum(w in _EN_WORDS for w in words)
+    idn = sum(w in _ID_WORDS for w in words)
+    return en >= 2 and en > 2 * idn

@@ -149,7 +149,9 @@ def read_number(text: str, field_name: NumberField) -> Decimal:
     if value <= 0:
         raise InputIssue("not_positive", text=raw)
     if not (low <= value <= high):
-        raise InputIssue("out_of_range", value=value, low=low, high=high)
+        # A missing decimal point (105 for 10,5) is the usual cause: offer the value that fits.
+        suggestion = next((value * f for f in (Decimal("0.1"), Decimal("0.01")) if low <= value * f <= high), None)
+        raise InputIssue("out_of_range", value=value, low=low, high=high, suggestion=suggestion)
     return value
 
 

@@ -93,6 +93,8 @@ def parse_quick_entry(text: str, today: dt.date) -> QuickEntry:
     tokens = text.replace(";", " ").split()
     if not tokens:
         raise QuickEntryError("empty")
+    if len(tokens) > 1 and tokens[0].isalpha() and len(tokens[0]) <= 3 and tokens[1].isdigit():
+        tokens = [tokens[0] + tokens[1], *tokens[2:]]  # "A 12": a code typed with a space
     code = normalise_child_code(tokens[0])
     if code is None:
         raise QuickEntryError("bad_code", tokens[0][:20])
@@ -123,6 +125,8 @@ def parse_quick_entry(text: str, today: dt.date) -> QuickEntry:
                 chunk = " ".join(tokens[i:i + width])
                 if len(tokens[i:i + width]) < width:
                     continue
+                if width == 3 and not re.fullmatch(r"\d{4}", tokens[i + 2]):
+                    continue  # "3 des 10" is 3 December and a weight of 10, not 3 December 2010
                 try:
                     measured_on = parse_date(chunk, today)
                 except ParseError:

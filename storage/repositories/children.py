@@ -226,7 +226,8 @@ class ChildRepository(Repository):
                          actor_id: int | None = None) -> list[str]:
         """Insert and update many children in the caller's transaction (one statement each, executemany).
 
-        Updates overwrite every field of the row with the given data except the code and status.
+        Updates set the required fields and every optional field that is not None (None keeps the saved
+        value); the code and status stay.
         Returns the codes given to the created children, in order.
         """
         now = self._now()
@@ -250,9 +251,11 @@ class ChildRepository(Repository):
             try:
                 await self.db.executemany(_INSERT_SQL, rows)
                 await self.db.executemany(
-                    "UPDATE children SET name = ?, name_key = ?, sex = ?, birth_date = ?, nik = ?, guardian_name = ?,"
-                    " guardian_phone = ?, posyandu_id = ?, address = ?, rt = ?, rw = ?, birth_weight_kg = ?,"
-                    " birth_length_cm = ?, updated_at = ? WHERE id = ?",
+                    "UPDATE children SET name = ?, name_key = ?, sex = ?, birth_date = ?, nik = COALESCE(?, nik),"
+                    " guardian_name = COALESCE(?, guardian_name), guardian_phone = COALESCE(?, guardian_phone),"
+                    " posyandu_id = ?, address = COALESCE(?, address), rt = COALESCE(?, rt), rw = COALESCE(?, rw),"
+                    " birth_weight_kg = COALESCE(?, birth_weight_kg), birth_length_cm = COALESCE(?, birth_length_cm),"
+                    " updated_at = ? WHERE id = ?",
                     [(d.name, search_key(d.name), d.sex.value, d.birth_date.isoformat(), d.nik, d.guardian_name,
                       d.guardian_phone, d.posyandu_id, d.address, d.rt, d.rw, d.birth_weight_kg, d.birth_length_cm,
                       now, child_id) for child_id, d in updates],

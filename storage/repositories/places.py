@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from storage.errors import (
@@ -99,7 +100,11 @@ class AreaRepository(Repository):
         rows = await self.db.fetchall(sql + " ORDER BY name_key, id", params)
         return [Area.model_validate(r) for r in rows]
 
-    async def ancestors(self, area_id: int) -> list[Area]:
+    async def list(self, *, level: AreaLevel | None = None, parent_id: int | None = None) -> builtins.list[Area]:
+        """Same as `list_all`."""
+        return await self.list_all(level=level, parent_id=parent_id)
+
+    async def ancestors(self, area_id: int) -> builtins.list[Area]:
         """The area itself first, then its parent, up to the city."""
         rows = await self.db.fetchall(
             f"""WITH RECURSIVE chain(id, depth) AS (
@@ -113,7 +118,7 @@ class AreaRepository(Repository):
         )
         return [Area.model_validate(r) for r in rows]
 
-    async def descendant_ids(self, area_id: int) -> list[int]:
+    async def descendant_ids(self, area_id: int) -> builtins.list[int]:
         """The area and every area below it."""
         rows = await self.db.fetchall(
             """WITH RECURSIVE below(id) AS (
@@ -125,7 +130,7 @@ class AreaRepository(Repository):
         )
         return [int(r["id"]) for r in rows]
 
-    async def posyandu_ids_within(self, area_id: int) -> list[int]:
+    async def posyandu_ids_within(self, area_id: int) -> builtins.list[int]:
         """Ids of every posyandu inside the area, at any depth (city, kecamatan or kelurahan)."""
         rows = await self.db.fetchall(
             """WITH RECURSIVE below(id) AS (
@@ -206,6 +211,10 @@ class PosyanduRepository(Repository):
         rows = await self.db.fetchall(sql + " ORDER BY name_key, id", params)
         return [Posyandu.model_validate(r) for r in rows]
 
+    async def list(self, *, area_id: int | None = None, active_only: bool = True) -> builtins.list[Posyandu]:
+        """Same as `list_all`."""
+        return await self.list_all(area_id=area_id, active_only=active_only)
+
     async def set_schedule_rule(self, posyandu_id: int, rule: str | None, actor_id: int | None = None) -> None:
         async with self.db.transaction():
             if not await self.db.execute("UPDATE posyandu SET schedule_rule = ? WHERE id = ?", (rule, posyandu_id)):
@@ -240,7 +249,7 @@ class PosyanduRepository(Repository):
                                   {"fields": [s.split(" ")[0] for s in sets]})
         return await self.get(posyandu_id)
 
-    async def area_chain(self, posyandu_id: int) -> list[int]:
+    async def area_chain(self, posyandu_id: int) -> builtins.list[int]:
         """Ids of the posyandu's kelurahan, kecamatan and city (nearest first)."""
         p = await self.get(posyandu_id)
         rows = await self.db.fetchall(

@@ -58,7 +58,7 @@ async def test_a_crash_in_a_handler_gets_a_polite_reply(bot: BotHarness, api: Fa
         raise RuntimeError("simulated bug")
 
     assert bot.app is not None
-    bot.app.add_handler(CommandHandler("boom", boom), group=-2)  # type: ignore[arg-type]
+    bot.app.add_handler(CommandHandler("boom", boom), group=-100)  # type: ignore[arg-type]
     api.user(506, "Ani")
     replies = await bot.say(506, "/boom")
     assert "Maaf" in texts(replies)

@@ -34,9 +34,9 @@ class World:
 
 async def make_posyandu(repos: Repositories, world: World, label: str, tz: str, rule: str,
                         address: str | None = None) -> int:
-    city = await repos.areas.get_or_create(AreaLevel.CITY, f"Kota {label}")
-    kec = await repos.areas.get_or_create(AreaLevel.KECAMATAN, f"Kec {label}", city.id)
-    kel = await repos.areas.get_or_create(AreaLevel.KELURAHAN, f"Kel {label}", kec.id)
+    city = (await repos.areas.get_or_create(AreaLevel.CITY, f"Kota {label}"))[0]
+    kec = (await repos.areas.get_or_create(AreaLevel.KECAMATAN, f"Kec {label}", city.id))[0]
+    kel = (await repos.areas.get_or_create(AreaLevel.KELURAHAN, f"Kel {label}", kec.id))[0]
     p = await repos.posyandu.create(PosyanduCreate(name=f"Posyandu {label}", area_id=kel.id, address=address,
                                                    timezone=tz, schedule_rule=parse_rule(rule).to_json()))
     world.posyandu[label] = p.id

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from storage import Database, DatabaseCorrupt, DatabaseReadOnly, open_database
+from storage import Database, DatabaseCorrupt, DatabaseLocked, DatabaseReadOnly, open_database
 from storage.db import Migration, load_migrations
 
 
@@ -54,29 +54,32 @@ async def test_nested_transaction_joins_outer(db: Database) -> None:
     assert await db.fetchval("SELECT COUNT(*) FROM tips_sent") == 1
 
 
+def _make_read_only(folder: Path, read_only: bool) -> None:
+    if read_only:
+        for p in folder.iterdir():
+            p.chmod(0o444)
+    folder.chmod(0o555 if read_only else 0o755)
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
 async def test_read_only_file_gives_clear_message(tmp_path: Path) -> None:
     path = tmp_path / "ro.db"
     db = await open_database(path)
     await db.close()
-    for p in tmp_path.iterdir():
-        p.chmod(0o444)
-    tmp_path.chmod(0o555)
+    _make_read_only(tmp_path, True)
     try:
         with pytest.raises(DatabaseReadOnly) as err:
             db = await open_database(path)
             await db.execute("INSERT INTO tips_sent (user_id, tip_id, sent_at) VALUES (1, 't', 'x')")
         assert "hanya-baca" in err.value.message()
     finally:
-        tmp_path.chmod(0o755)
+        _make_read_only(tmp_path, False)
 
 
 async def test_read_only_connection_gives_clear_message(tmp_path: Path) -> None:
     """Also as root: a database opened read-only by SQLite refuses writes with our message."""
     path = tmp_path / "ro.db"
-    (await open_database(path)).__class__  # create it
-    conn = sqlite3.connect(path)
-    conn.close()
+    await (await open_database(path)).close()
     import aiosqlite
 
     raw = await aiosqlite.connect(f"file:{path}?mode=ro", uri=True)
@@ -99,12 +102,10 @@ async def test_garbage_file_gives_clear_message(tmp_path: Path) -> None:
 async def test_locked_database_gives_clear_message(tmp_path: Path) -> None:
     path = tmp_path / "locked.db"
     db = await open_database(path)
+    await db.execute("PRAGMA busy_timeout = 50")
     other = sqlite3.connect(path, timeout=0)
     other.execute("BEGIN IMMEDIATE")
     try:
-        await db.execute("PRAGMA busy_timeout = 50")
-        from storage import DatabaseLocked
-
         with pytest.raises(DatabaseLocked) as err:
             await db.execute("INSERT INTO tips_sent (user_id, tip_id, sent_at) VALUES (1, 't', 'x')")
         assert "sibuk" in err.value.message()

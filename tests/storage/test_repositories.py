@@ -138,8 +138,8 @@ async def test_birth_date_in_future_is_refused(repos: Repositories, places: Plac
 
 async def test_update_changes_only_given_fields_and_audits_field_names(repos: Repositories, places: Places) -> None:
     child = await repos.children.create(child_data(places.posyandu, guardian_name="Siti"))
-    updated = await repos.children.update(child.id, ChildUpdate(guardian_phone="081234567890", status=ChildStatus.MOVED),
-                                          actor_id=7)
+    changes = ChildUpdate(guardian_phone="081234567890", status=ChildStatus.MOVED)
+    updated = await repos.children.update(child.id, changes, actor_id=7)
     assert updated.guardian_name == "Siti" and updated.status == ChildStatus.MOVED
     audit = await repos.audit.list_for("child", child.id)
     assert audit[0].details == {"fields": ["guardian_phone", "status"]}

@@ -1,0 +1,1 @@
+"""Application services: enrolment, measurement, reminders, broadcasts, recaps, access rules, import/export."""

@@ -1,0 +1,199 @@
+"""Who may do what, in one place: pure functions over small models, plus async loaders for them.
+
+Hierarchy: admin (everything) > coordinator (a city, kecamatan or kelurahan and all below) > cadre (one
+posyandu) > parent (own linked children only). An inactive user, or one without a role, may do nothing.
+
+Services load a `Principal` (the user) and a `Place` (a posyandu or area with its ancestor chain) with the
+helpers at the bottom, then ask the pure functions; tests drive the functions with hand-made models.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from storage import NotFound, Repositories, Role
+
+RANK: dict[Role, int] = {Role.PARENT: 0, Role.CADRE: 1, Role.COORDINATOR: 2, Role.ADMIN: 3}
+
+
+class Place(BaseModel):
+    """A posyandu (posyandu_id set, area_ids = its kelurahan, kecamatan, city) or an area (posyandu_id None,
+    area_ids = the area itself then its ancestors)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    posyandu_id: int | None = None
+    area_ids: tuple[int, ...] = ()
+
+    @property
+    def is_posyandu(self) -> bool:
+        return self.posyandu_id is not None
+
+
+class Principal(BaseModel):
+    """The acting user: role, scope, active flag; for parents the children linked to them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    user_id: int
+    role: Role | None
+    active: bool = True
+    area_id: int | None = None  # coordinator's scope
+    posyandu_id: int | None = None  # cadre's scope
+    child_ids: frozenset[int] = frozenset()  # parent's linked children
+
+
+class ChildRef(BaseModel):
+    """A child and where it is registered."""
+
+    model_config = ConfigDict(frozen=True)
+
+    child_id: int
+    place: Place
+
+
+# ------------------------------------------------------------------ pure rules
+
+
+def _acting(p: Principal) -> bool:
+    return p.active and p.role is not None
+
+
+def within_scope(p: Principal, place: Place) -> bool:
+    """Is `place` inside the staff member's scope? (False for parents and users without a role.)"""
+    if not _acting(p):
+        return False
+    if p.role == Role.ADMIN:
+        return True
+    if p.role == Role.COORDINATOR:
+        return p.area_id is not None and p.area_id in place.area_ids
+    if p.role == Role.CADRE:
+        return p.posyandu_id is not None and place.posyandu_id == p.posyandu_id
+    return False
+
+
+def can_view_child(p: Principal, child: ChildRef) -> bool:
+    if not _acting(p):
+        return False
+    if p.role == Role.PARENT:
+        return child.child_id in p.child_ids
+    return within_scope(p, child.place)
+
+
+def can_change_child(p: Principal, child: ChildRef) -> bool:
+    """Edit the child's data or record/correct a measurement. Parents read only."""
+    if not _acting(p) or p.role == Role.PARENT:
+        return False
+    return within_scope(p, child.place)
+
+
+def can_view_place(p: Principal, place: Place) -> bool:
+    """See a posyandu's or area's lists and recaps (staff within scope)."""
+    return within_scope(p, place)
+
+
+def can_broadcast(p: Principal, place: Place) -> bool:
+    """Send a broadcast to the people of a posyandu or area: admin, a coordinator within scope, a cadre
+    to their own posyandu."""
+    return within_scope(p, place)
+
+
+def can_invite(p: Principal, role: Role, target: Place) -> bool:
+    """Invite someone with `role` into `target`.
+
+    The target must fit the role (coordinator: an area; cadre and parent: a posyandu; admin: none), the
+    role may not outrank the inviter, the target must lie within the inviter's scope, and parents invite
+    nobody. Only admins create admins.
+    """
+    if not _acting(p) or p.role == Role.PARENT:
+        return False
+    assert p.role is not None
+    if RANK[role] > RANK[p.role]:
+        return False
+    if role == Role.ADMIN:
+        fits = target.posyandu_id is None and not target.area_ids
+        return fits and p.role == Role.ADMIN
+    if role == Role.COORDINATOR and (target.is_posyandu or not target.area_ids):
+        return False
+    if role in (Role.CADRE, Role.PARENT) and not target.is_posyandu:
+        return False
+    return within_scope(p, target)
+
+
+def can_invite_parent_of(p: Principal, child: ChildRef) -> bool:
+    """Invite a parent linked to this child (the invite's scope is the child's posyandu)."""
+    return can_invite(p, Role.PARENT, child.place) and can_change_child(p, child)
+
+
+def scope_place(p: Principal) -> Place | None:
+    """The staff member's own scope as a bare Place (ancestors not known here); None for admin/others."""
+    if p.role == Role.COORDINATOR and p.area_id is not None:
+        return Place(area_ids=(p.area_id,))
+    if p.role == Role.CADRE and p.posyandu_id is not None:
+        return Place(posyandu_id=p.posyandu_id)
+    return None
+
+
+# ------------------------------------------------------------------ loaders
+
+
+async def load_principal(repos: Repositories, user_id: int) -> Principal | None:
+    """The user as a Principal (with linked children), or None if the bot does not know them."""
+    user = await repos.users.find(user_id)
+    if user is None:
+        return None
+    child_ids = await repos.guardians.child_ids_of(user_id)
+    return Principal(user_id=user.telegram_id, role=user.role, active=user.active, area_id=user.area_id,
+                     posyandu_id=user.posyandu_id, child_ids=frozenset(child_ids))
+
+
+async def place_of_posyandu(repos: Repositories, posyandu_id: int) -> Place:
+    return Place(posyandu_id=posyandu_id, area_ids=tuple(await repos.posyandu.area_chain(posyandu_id)))
+
+
+async def place_of_area(repos: Repositories, area_id: int) -> Place:
+    chain = await repos.areas.ancestors(area_id)
+    if not chain:
+        raise NotFound()
+    return Place(area_ids=tuple(a.id for a in chain))
+
+
+async def child_ref(repos: Repositories, child_id: int) -> ChildRef:
+    child = await repos.children.get(child_id)
+    return ChildRef(child_id=child.id, place=await place_of_posyandu(repos, child.posyandu_id))
+
+
+async def posyandu_ids_in_scope(repos: Repositories, p: Principal) -> list[int] | None:
+    """Posyandu a staff member works on: None means all (admin); [] for parents and the inactive."""
+    if not _acting(p):
+        return []
+    if p.role == Role.ADMIN:
+        return None
+    if p.role == Role.COORDINATOR and p.area_id is not None:
+        return await repos.areas.posyandu_ids_within(p.area_id)
+    if p.role == Role.CADRE and p.posyandu_id is not None:
+        return [p.posyandu_id]
+    return []
+
+
+async def may_view_child(repos: Repositories, user_id: int, child_id: int) -> bool:
+    """Convenience for handlers: load both sides and ask `can_view_child` (False for unknown ids)."""
+    p = await load_principal(repos, user_id)
+    if p is None:
+        return False
+    try:
+        ref = await child_ref(repos, child_id)
+    except NotFound:
+        return False
+    return can_view_child(p, ref)
+
+
+async def may_change_child(repos: Repositories, user_id: int, child_id: int) -> bool:
+    p = await load_principal(repos, user_id)
+    if p is None:
+        return False
+    try:
+        ref = await child_ref(repos, child_id)
+    except NotFound:
+        return False
+    return can_change_child(p, ref)

@@ -1,0 +1,207 @@
+"""Monthly export of individual measurements (close to e-PPGBM's columns) as CSV or Excel.
+
+One row per child measured in the month (the child's latest current measurement of the month), with
+z-scores, categories and weight-gain status. Excel: one sheet per posyandu plus a summary sheet (SKDN and
+prevalences). Used by `python -m bot export` and by the coordinator's /ekspor (via `export_bytes`).
+The NIK is masked unless `full_nik=True` (an admin on the server preparing an e-PPGBM upload).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from bot.i18n import N_, get_translator
+from storage import AreaLevel, Child, Measurement, Posyandu, PosyanduRecap, Repositories
+from storage.values import mask_nik
+
+Format = Literal["csv", "xlsx"]
+# (indicator, category key) -> label; default: the key as stored. The growth package can supply Permenkes labels.
+CategoryLabel = Callable[[str, str], str]
+
+COLUMNS: tuple[str, ...] = (
+    "Kode", "NIK", "Nama", "JK", "Tgl Lahir", "BB Lahir", "TB Lahir", "Nama Ortu", "Kab/Kota", "Kec", "Desa/Kel",
+    "Posyandu", "RT", "RW", "Alamat", "Usia Saat Ukur", "Usia (hari)", "Tanggal Pengukuran", "Berat", "Tinggi",
+    "Cara Ukur", "LiLA", "Lingkar Kepala", "Edema", "BB/U", "ZS BB/U", "TB/U", "ZS TB/U", "BB/TB", "ZS BB/TB",
+    "IMT/U", "ZS IMT/U", "Naik Berat Badan", "BGM", "Perlu Cek Ulang",
+)
+SUMMARY_COLUMNS: tuple[str, ...] = (
+    "Posyandu", "Desa/Kel", "Kec", "Kab/Kota", "S", "D", "N", "T", "2T", "O", "B", "BGM", "D/S %", "N/D %",
+    "Stunting %", "Wasting %", "Underweight %", "Overweight %",
+)
+MSG_SUMMARY_SHEET = N_("Summary")
+MSG_NO_DATA = N_("No measurements in {month}.")
+
+
+@dataclass(frozen=True)
+class PlaceNames:
+    kelurahan: str
+    kecamatan: str
+    city: str
+
+
+@dataclass
+class ExportData:
+    month: dt.date
+    posyandu: list[Posyandu]
+    places: dict[int, PlaceNames]  # by posyandu id
+    rows: dict[int, list[tuple[Child, Measurement]]] = field(default_factory=dict)  # by posyandu id
+    recaps: list[PosyanduRecap] = field(default_factory=list)
+
+    @property
+    def row_count(self) -> int:
+        return sum(len(v) for v in self.rows.values())
+
+
+async def collect_export(repos: Repositories, month: dt.date, posyandu_ids: Sequence[int] | None = None
+                         ) -> ExportData:
+    """Load what an export of `month` needs for these posyandu (None: all)."""
+    ids = list(posyandu_ids) if posyandu_ids is not None else [p.id for p in await repos.posyandu.list_all(
+        active_only=False)]
+    posyandu = await repos.posyandu.get_many(ids)
+    places: dict[int, PlaceNames] = {}
+    area_cache: dict[int, PlaceNames] = {}
+    for p in posyandu:
+        if p.area_id not in area_cache:
+            chain = {a.level: a.name for a in await repos.areas.ancestors(p.area_id)}
+            area_cache[p.area_id] = PlaceNames(chain.get(AreaLevel.KELURAHAN, ""), chain.get(AreaLevel.KECAMATAN, ""),
+                                               chain.get(AreaLevel.CITY, ""))
+        places[p.id] = area_cache[p.area_id]
+    measurements = await repos.measurements.latest_in_month(ids, month)
+    children = {c.id: c for c in await repos.children.get_many([m.child_id for m in measurements])}
+    data = ExportData(month=month.replace(day=1), posyandu=posyandu, places=places)
+    for m in measurements:
+        child = children[m.child_id]
+        data.rows.setdefault(child.posyandu_id, []).append((child, m))
+    for rows in data.rows.values():
+        rows.sort(key=lambda cm: (cm[0].name.casefold(), cm[0].id))
+    data.recaps = await repos.measurements.monthly_recap(month, ids)
+    return data
+
+
+def age_text(birth: dt.date, on: dt.date) -> str:
+    """e-PPGBM style: `1 Tahun - 8 Bulan - 3 Hari`."""
+    months = (on.year - birth.year) * 12 + on.month - birth.month
+    if on.day < birth.day:
+        months -= 1
+    anchor_year, anchor_month = birth.year + (birth.month - 1 + months) // 12, (birth.month - 1 + months) % 12 + 1
+    day = min(birth.day, _days_in_month(anchor_year, anchor_month))
+    days = (on - dt.date(anchor_year, anchor_month, day)).days
+    return f"{months // 12} Tahun - {months % 12} Bulan - {days} Hari"
+
+
+def _days_in_month(year: int, month: int) -> int:
+    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return (nxt - dt.timedelta(days=1)).day
+
+
+def _num(value: float | None, digits: int = 2) -> float | str:
+    return round(value, digits) if value is not None else ""
+
+
+def _row(child: Child, m: Measurement, place: PlaceNames, posyandu: str, full_nik: bool,
+         label: CategoryLabel) -> list[object]:
+    def cat(ind: str) -> str:
+        key = m.categories.get(ind)  # type: ignore[call-overload]
+        return label(ind, key) if key else ""
+
+    position = {"lying": "Terlentang", "standing": "Berdiri"}.get(m.position.value if m.position else "", "")
+    return [
+        child.code, (child.nik or "") if full_nik else mask_nik(child.nik), child.name,
+        "L" if child.sex.value == "M" else "P", child.birth_date.isoformat(), _num(child.birth_weight_kg),
+        _num(child.birth_length_cm, 1), child.guardian_name or "", place.city, place.kecamatan, place.kelurahan,
+        posyandu, child.rt or "", child.rw or "", child.address or "", age_text(child.birth_date, m.measured_on),
+        m.age_days, m.measured_on.isoformat(), _num(m.weight_kg), _num(m.length_cm, 1), position,
+        _num(m.muac_cm, 1), _num(m.head_cm, 1), "Ya" if m.oedema else "Tidak",
+        cat("waz"), _num(m.waz), cat("haz"), _num(m.haz), cat("whz"), _num(m.whz), cat("bmiz"), _num(m.bmiz),
+        m.faltering.value if m.faltering else "", "Ya" if m.bgm else "", "Ya" if m.implausible else "",
+    ]
+
+
+def _summary_row(r: PosyanduRecap, place: PlaceNames) -> list[object]:
+    def pct(v: float | None) -> float | str:
+        return v if v is not None else ""
+
+    return [r.posyandu_name, place.kelurahan, place.kecamatan, place.city, r.s, r.d, r.n, r.t, r.t2, r.o, r.b,
+            r.bgm, pct(r.d_over_s), pct(r.n_over_d), pct(r.stunting_pct), pct(r.wasting_pct),
+            pct(r.underweight_pct), pct(r.overweight_pct)]
+
+
+def table_rows(data: ExportData, *, full_nik: bool = False, label: CategoryLabel | None = None
+               ) -> list[list[object]]:
+    """All rows (without header), posyandu by posyandu."""
+    lab = label or (lambda _ind, key: key)
+    out: list[list[object]] = []
+    for p in data.posyandu:
+        for child, m in data.rows.get(p.id, []):
+            out.append(_row(child, m, data.places[p.id], p.name, full_nik, lab))
+    return out
+
+
+def write_csv(data: ExportData, target: io.TextIOBase | Path, *, full_nik: bool = False,
+              label: CategoryLabel | None = None) -> None:
+    """Semicolon-separated UTF-8 with BOM: what Excel in an Indonesian locale opens correctly."""
+    if isinstance(target, Path):
+        with target.open("w", encoding="utf-8-sig", newline="") as fh:
+            _write_csv(data, fh, full_nik, label)
+    else:
+        _write_csv(data, target, full_nik, label)
+
+
+def _write_csv(data: ExportData, fh: io.TextIOBase, full_nik: bool, label: CategoryLabel | None) -> None:
+    w = csv.writer(fh, delimiter=";")
+    w.writerow(COLUMNS)
+    w.writerows(table_rows(data, full_nik=full_nik, label=label))
+
+
+def write_xlsx(data: ExportData, target: io.BufferedIOBase | io.BytesIO | Path, *, full_nik: bool = False,
+               label: CategoryLabel | None = None, lang: str = "id") -> None:
+    """A summary sheet, then one sheet per posyandu that has children measured."""
+    from openpyxl import Workbook
+
+    tr = get_translator(lang)
+    lab = label or (lambda _ind, key: key)
+    wb = Workbook(write_only=True)
+    summary = wb.create_sheet(_sheet_title(tr.gettext(MSG_SUMMARY_SHEET), set()))
+    summary.append([f"{data.month:%Y-%m}"])
+    summary.append(list(SUMMARY_COLUMNS))
+    for r in data.recaps:
+        summary.append(_summary_row(r, data.places[r.posyandu_id]))
+    used: set[str] = {summary.title}
+    for p in data.posyandu:
+        rows = data.rows.get(p.id)
+        if not rows:
+            continue
+        ws = wb.create_sheet(_sheet_title(p.name, used))
+        used.add(ws.title)
+        ws.append(list(COLUMNS))
+        for child, m in rows:
+            ws.append(_row(child, m, data.places[p.id], p.name, full_nik, lab))
+    wb.save(target)
+
+
+def _sheet_title(name: str, used: set[str]) -> str:
+    base = "".join(ch for ch in name if ch not in '[]:*?/\\')[:31] or "Posyandu"
+    title, n = base, 2
+    while title in used:
+        suffix = f" ({n})"
+        title = base[: 31 - len(suffix)] + suffix
+        n += 1
+    return title
+
+
+def export_bytes(data: ExportData, fmt: Format = "xlsx", *, full_nik: bool = False,
+                 label: CategoryLabel | None = None) -> bytes:
+    """The file's content, for sending as a Telegram document."""
+    if fmt == "csv":
+        text = io.StringIO()
+        _write_csv(data, text, full_nik, label)
+        return ("\ufeff" + text.getvalue()).encode("utf-8")
+    buf = io.BytesIO()
+    write_xlsx(data, buf, full_nik=full_nik, label=label)
+    return buf.getvalue()

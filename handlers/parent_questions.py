@@ -1,0 +1,147 @@
+"""Free-text questions about growth, feeding, hygiene and immunisation, answered from content/faq.toml; /tanya.
+
+ORDER 90: registered after every conversation that takes free text, so this only sees text nobody else
+claimed. Callback data starts with `tanya:`. Question texts are never logged (they may hold names).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from typing import TYPE_CHECKING
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.context import BotContext
+from bot.i18n import N_, Translator, get_translator
+from bot.services.faq import Confidence, FaqEntry, load_catalog, looks_english
+from handlers import common
+from handlers.parent import CODE_SHAPE, try_code
+
+if TYPE_CHECKING:
+    from bot.app import PosyanduApplication
+
+log = logging.getLogger(__name__)
+
+ORDER = 90
+
+TOPICS: dict[str, str] = {
+    "growth": N_("🌱 Growth and stunting"),
+    "categories": N_("📊 What the results mean"),
+    "breastfeeding": N_("🤱 Breastfeeding"),
+    "feeding": N_("🥣 Food by age (MPASI)"),
+    "sanitation": N_("🧼 Hygiene and clean water"),
+    "immunisation": N_("💉 Immunisation"),
+    "health": N_("🩺 Illness and when to see a health worker"),
+    "posyandu": N_("🏥 Posyandu and development"),
+}
+
+_GREETING = re.compile(r"^\s*(halo+|hai+|hi+|hello|helo|pagi|siang|sore|malam|selamat \w+|assalamu\S*|"
+                       r"permisi|p)\W*$", re.IGNORECASE)
+_THANKS = re.compile(r"^\s*(terima ?kasih|makasih|makasi|trims|tq|thanks?( you)?|thx|matur ?nuwun|suwun|nuwun|"
+                     r"ok(e|ey|ay)?|siap|baik|sip)\b[\s\w!.]*$", re.IGNORECASE)
+
+
+def answer_text(entry: FaqEntry, lang: str, tr: Translator) -> str:
+    return (f"<b>{html.escape(entry.question(lang))}</b>\n\n{html.escape(entry.answer(lang))}\n\n<i>"
+            + tr.gettext("Source: {source}").format(source=html.escape(entry.source)) + "</i>\n"
+            + tr.gettext("General information: for your own child, ask your cadre, midwife or puskesmas."))
+
+
+def more_keyboard(tr: Translator) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(tr.gettext("❓ Other topics"), callback_data="tanya:menu")]])
+
+
+def no_answer_text(tr: Translator) -> str:
+    return tr.gettext(
+        "Sorry, I don't have a good answer to that question yet. Please ask your posyandu cadre, the midwife or "
+        "the nearest puskesmas.\n"
+        "Type /tanya to see the topics I can answer.\n"
+        "If your child is very ill (won't drink, has seizures, breathes fast or is very weak), go to the "
+        "puskesmas at once.")
+
+
+async def question(update: Update, context: BotContext) -> None:
+    msg = update.effective_message
+    assert msg and msg.text
+    text = msg.text.strip()
+    if len(text) > common.MAX_TEXT:
+        await common.free_text(update, context)
+        return
+    # A link code typed on its own (without /start): try it, with the same rate limit.
+    if CODE_SHAPE.match(text) and await try_code(update, context, text, typed=True):
+        return
+    tr = context.tr
+    if _GREETING.match(text):
+        await msg.reply_text(tr.gettext("Hello! Type a question about your child's growth or food, for example "
+                                        "“when to start MPASI?”, or type /help."))
+        return
+    if _THANKS.match(text):
+        await msg.reply_text(tr.gettext("You're welcome! Ask again any time."))
+        return
+    lang = "en" if looks_english(text) else context.lang
+    answer_tr = get_translator(lang)
+    result = load_catalog().match(text)
+    log.info("question from user %s: %s %s", update.effective_user.id if update.effective_user else None,
+             result.confidence, [(m.entry.id, m.score) for m in result.matches])
+    if result.confidence is Confidence.ANSWER and result.best is not None:
+        await msg.reply_text(answer_text(result.best, lang, answer_tr), reply_markup=more_keyboard(answer_tr))
+        return
+    if result.confidence is Confidence.SUGGEST:
+        suffix = f":{lang}" if lang != context.lang else ""  # an English question keeps English answers
+        rows = [[InlineKeyboardButton(m.entry.question(lang), callback_data=f"tanya:q:{m.entry.id}{suffix}")]
+                for m in result.matches]
+        rows.append([InlineKeyboardButton(answer_tr.gettext("None of these"), callback_data="tanya:none")])
+        await msg.reply_text(answer_tr.gettext("Did you mean one of these? Press a question:"),
+                             reply_markup=InlineKeyboardMarkup(rows))
+        return
+    await msg.reply_text(no_answer_text(answer_tr), reply_markup=more_keyboard(answer_tr))
+
+
+async def topics_command(update: Update, context: BotContext) -> None:
+    """/tanya: the topics, as buttons."""
+    chat = update.effective_chat
+    assert chat
+    tr = context.tr
+    rows = [[InlineKeyboardButton(tr.gettext(label), callback_data=f"tanya:t:{key}")]
+            for key, label in TOPICS.items() if load_catalog().by_topic(key)]
+    await context.bot.send_message(chat.id, tr.gettext("Choose a topic, or just type your question:"),
+                                   reply_markup=InlineKeyboardMarkup(rows))
+
+
+async def button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    chat = update.effective_chat
+    assert query and query.data and chat
+    tr = context.tr
+    await query.answer()
+    parts = query.data.split(":")
+    kind = parts[1] if len(parts) > 1 else ""
+    catalog = load_catalog()
+    if kind == "menu":
+        await topics_command(update, context)
+    elif kind == "t" and len(parts) >= 3:
+        entries = catalog.by_topic(parts[2])
+        if not entries:
+            return
+        rows = [[InlineKeyboardButton(e.question(context.lang), callback_data=f"tanya:q:{e.id}")] for e in entries]
+        await context.bot.send_message(chat.id, tr.gettext(TOPICS.get(parts[2], "")) or "❓",
+                                       reply_markup=InlineKeyboardMarkup(rows))
+    elif kind == "q" and len(parts) >= 3:
+        entry = catalog.get(parts[2])
+        if entry is None:
+            return
+        lang = parts[3] if len(parts) > 3 and parts[3] in ("id", "en") else context.lang
+        answer_tr = get_translator(lang)
+        await context.bot.send_message(chat.id, answer_text(entry, lang, answer_tr),
+                                       reply_markup=more_keyboard(answer_tr))
+    elif kind == "none":
+        await context.bot.send_message(chat.id, no_answer_text(tr), reply_markup=more_keyboard(tr))
+
+
+def register(app: PosyanduApplication) -> None:
+    app.add_handler(CommandHandler(["tanya", "ask", "topik"], topics_command))
+    app.add_handler(CallbackQueryHandler(button, pattern=r"^tanya:"))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, question))

@@ -1,0 +1,181 @@
+"""Coordinator numbers: `/rekap [bulan]` (monthly recap with a chart), `/tindak_lanjut` (children needing action,
+paginated) and `/ekspor [bulan]` (the e-PPGBM Excel file of the area)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import logging
+from typing import TYPE_CHECKING
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatAction
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot.context import BotContext
+from bot.i18n import Translator, fmt_month
+from bot.services import followup as fsvc
+from bot.services import recap as rsvc
+from bot.services.team import StaffScope, area_label
+from handlers.team import scope_or_refuse
+
+if TYPE_CHECKING:
+    from bot.app import PosyanduApplication
+
+log = logging.getLogger(__name__)
+
+
+def _month_or_explain(text: str, today: dt.date, tr: Translator) -> tuple[dt.date | None, str | None]:
+    try:
+        return rsvc.parse_month_arg(text, today), None
+    except rsvc.MonthParseError:
+        return None, tr.gettext(
+            "I could not read the month “{text}”. Write it like /rekap 2024-11, /rekap 11/2024, "
+            "/rekap November 2024 or /rekap nov (future months have no data yet).").format(
+            text=html.escape(text[:40]))
+
+
+def _recap_keyboard(month: dt.date, tr: Translator) -> InlineKeyboardMarkup:
+    key = month.strftime("%Y-%m")
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(tr.gettext("📊 Chart per posyandu"), callback_data=f"rekap:chart:{key}"),
+         InlineKeyboardButton(tr.gettext("📋 Follow-up list"), callback_data="rekap:tl:0")],
+        [InlineKeyboardButton(tr.gettext("⬇️ Excel"), callback_data=f"rekap:xlsx:{key}")],
+    ])
+
+
+async def recap_command(update: Update, context: BotContext) -> None:
+    msg = update.effective_message
+    assert msg
+    scope = await scope_or_refuse(update, context)
+    if scope is None:
+        return
+    tr = context.tr
+    month, error = _month_or_explain(" ".join(context.args or []), context.runtime.today(), tr)
+    if month is None:
+        await msg.reply_text(error or "")
+        return
+    if not scope.posyandu_ids:
+        await msg.reply_text(tr.gettext("There is no posyandu in {area} yet, so there is nothing to count.").format(
+            area=html.escape(area_label(scope.area, tr))))
+        return
+    await context.bot.send_chat_action(msg.chat_id, ChatAction.TYPING)
+    recap = await rsvc.build_recap(context.runtime.db, scope, month, tr)
+    await msg.reply_text(rsvc.format_recap(recap, tr), reply_markup=_recap_keyboard(month, tr))
+    log.info("recap %s for user %s: %s posyandu", month.strftime("%Y-%m"), scope.user_id, len(scope.posyandu_ids))
+
+
+async def recap_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query and query.data and query.message
+    scope = await scope_or_refuse(update, context)
+    if scope is None:
+        return
+    _, action, arg = query.data.split(":", 2)
+    tr = context.tr
+    if action == "tl":
+        await query.answer()
+        await _send_follow_up(update, context, scope, int(arg) if arg.isdigit() else 0, edit=False)
+        return
+    try:
+        month = dt.date(int(arg[:4]), int(arg[5:7]), 1)
+    except ValueError:
+        await query.answer(tr.gettext("This button is no longer active."))
+        return
+    await query.answer()
+    if action == "chart":
+        await context.bot.send_chat_action(query.message.chat.id, ChatAction.UPLOAD_PHOTO)
+        recap = await rsvc.build_recap(context.runtime.db, scope, month, tr)
+        png = rsvc.render_stunting_chart(recap, tr)
+        await context.bot.send_photo(query.message.chat.id, png, caption=tr.gettext(
+            "Stunting by posyandu — {area}, {month}").format(area=html.escape(recap.title),
+                                                             month=fmt_month(month, tr.lang)))
+    elif action == "xlsx":
+        await _send_export(update, context, scope, month)
+
+
+# ------------------------------------------------------------------ follow-up
+
+
+async def follow_up_command(update: Update, context: BotContext) -> None:
+    scope = await scope_or_refuse(update, context)
+    if scope is None:
+        return
+    await _send_follow_up(update, context, scope, 0, edit=False)
+
+
+async def follow_up_page(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query and query.data
+    scope = await scope_or_refuse(update, context)
+    if scope is None:
+        return
+    await query.answer()
+    page = query.data.rsplit(":", 1)[1]
+    await _send_follow_up(update, context, scope, int(page) if page.isdigit() else 0, edit=True)
+
+
+async def _send_follow_up(update: Update, context: BotContext, scope: StaffScope, page: int, *, edit: bool) -> None:
+    tr = context.tr
+    today = context.runtime.today()
+    items = await fsvc.build_follow_up(context.runtime.db, scope, today)
+    text, shown, pages = fsvc.format_page(items, page, tr, today)
+    nav: list[InlineKeyboardButton] = []
+    if shown > 0:
+        nav.append(InlineKeyboardButton(tr.gettext("‹ Previous"), callback_data=f"tl:page:{shown - 1}"))
+    if shown + 1 < pages:
+        nav.append(InlineKeyboardButton(tr.gettext("Next ›"), callback_data=f"tl:page:{shown + 1}"))
+    markup = InlineKeyboardMarkup([nav]) if nav else None
+    if edit and update.callback_query:
+        await update.callback_query.edit_message_text(text, reply_markup=markup)
+    else:
+        chat = update.effective_chat
+        assert chat
+        await context.bot.send_message(chat.id, text, reply_markup=markup)
+
+
+# ------------------------------------------------------------------ export
+
+
+async def export_command(update: Update, context: BotContext) -> None:
+    msg = update.effective_message
+    assert msg
+    scope = await scope_or_refuse(update, context)
+    if scope is None:
+        return
+    month, error = _month_or_explain(" ".join(context.args or []), context.runtime.today(), context.tr)
+    if month is None:
+        await msg.reply_text((error or "").replace("/rekap", "/ekspor"))
+        return
+    await _send_export(update, context, scope, month)
+
+
+async def _send_export(update: Update, context: BotContext, scope: StaffScope, month: dt.date) -> None:
+    from bot.services import export as xsvc
+
+    chat = update.effective_chat
+    assert chat
+    tr = context.tr
+    if not scope.posyandu_ids:
+        await context.bot.send_message(chat.id, tr.gettext("There is no posyandu in {area} yet, so there is "
+                                                           "nothing to export.").format(
+            area=html.escape(area_label(scope.area, tr))))
+        return
+    await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_DOCUMENT)
+    content = await xsvc.export_xlsx(context.runtime.repos, month, scope.posyandu_ids)
+    name = f"eppgbm-{month.strftime('%Y-%m')}.xlsx"
+    await context.bot.send_document(chat.id, content, filename=name, caption=tr.gettext(
+        "e-PPGBM data {area}, {month}: one sheet per posyandu and a summary.").format(
+        area=html.escape(area_label(scope.area, tr)), month=fmt_month(month, tr.lang)))
+    log.info("export %s for user %s: %s posyandu", month.strftime("%Y-%m"), scope.user_id, len(scope.posyandu_ids))
+
+
+def register(app: PosyanduApplication) -> None:
+    app.add_handler(CommandHandler(["rekap", "recap"], recap_command))
+    app.add_handler(CallbackQueryHandler(recap_button, pattern=r"^rekap:(chart|tl|xlsx):"))
+    app.add_handler(CommandHandler(["tindak_lanjut", "followup"], follow_up_command))
+    app.add_handler(CallbackQueryHandler(follow_up_page, pattern=r"^tl:page:\d+$"))
+    app.add_handler(CommandHandler(["ekspor", "export"], export_command))
+
+
+__all__ = ["register"]

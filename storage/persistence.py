@@ -1,0 +1,227 @@
+"""python-telegram-bot persistence in our SQLite database: user, chat and bot data, callback data and
+conversation states, stored as JSON and written through on every `update_*` call.
+
+PTB calls `update_*` from `Application.update_persistence()`; the application flushes after every update,
+so each call here is its own short transaction and a kill -9 loses at most the update being processed.
+Values are JSON with a few tagged types (date, datetime, time, Decimal, tuple, set, dicts with non-string
+keys), so the data stays readable and never unpickles code. Anything else is refused with a TypeError
+naming the key path, at the moment it is stored.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import logging
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from telegram.ext import BasePersistence, PersistenceInput
+from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
+
+from storage.db import Database, open_database
+
+log = logging.getLogger(__name__)
+
+TAG = "__t__"
+
+
+# ------------------------------------------------------------------ tagged JSON
+
+
+def _encode(value: Any, path: str = "$") -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, list):
+        return [_encode(v, f"{path}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, tuple):
+        return {TAG: "tuple", "v": [_encode(v, f"{path}[{i}]") for i, v in enumerate(value)]}
+    if isinstance(value, set | frozenset):
+        items = [_encode(v, f"{path}{{}}") for v in value]
+        return {TAG: "frozenset" if isinstance(value, frozenset) else "set",
+                "v": sorted(items, key=lambda x: json.dumps(x, sort_keys=True))}
+    if isinstance(value, Mapping):
+        if all(isinstance(k, str) for k in value) and TAG not in value:
+            return {k: _encode(v, f"{path}.{k}") for k, v in value.items()}
+        return {TAG: "dict", "v": [[_encode(k, f"{path}<key>"), _encode(v, f"{path}[{k!r}]")]
+                                   for k, v in value.items()]}
+    if isinstance(value, dt.datetime):
+        return {TAG: "datetime", "v": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {TAG: "date", "v": value.isoformat()}
+    if isinstance(value, dt.time):
+        return {TAG: "time", "v": value.isoformat()}
+    if isinstance(value, dt.timedelta):
+        return {TAG: "timedelta", "v": value.total_seconds()}
+    if isinstance(value, Decimal):
+        return {TAG: "decimal", "v": str(value)}
+    if isinstance(value, bytes):
+        return {TAG: "bytes", "v": base64.b64encode(value).decode("ascii")}
+    raise TypeError(f"cannot persist a {type(value).__name__} at {path}: store plain data (ids, numbers, text)")
+
+
+_DECODERS: dict[str, Any] = {
+    "tuple": lambda v: tuple(_decode(x) for x in v),
+    "set": lambda v: {_decode(x) for x in v},
+    "frozenset": lambda v: frozenset(_decode(x) for x in v),
+    "dict": lambda v: {_decode(k): _decode(x) for k, x in v},
+    "datetime": dt.datetime.fromisoformat,
+    "date": dt.date.fromisoformat,
+    "time": dt.time.fromisoformat,
+    "timedelta": lambda v: dt.timedelta(seconds=v),
+    "decimal": Decimal,
+    "bytes": base64.b64decode,
+}
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    if isinstance(value, dict):
+        tag = value.get(TAG)
+        if isinstance(tag, str) and tag in _DECODERS and set(value) == {TAG, "v"}:
+            return _DECODERS[tag](value["v"])
+        return {k: _decode(v) for k, v in value.items()}
+    return value
+
+
+def dumps(value: Any) -> str:
+    """Tagged JSON text of `value` (TypeError for values that are not plain data)."""
+    return json.dumps(_encode(value), ensure_ascii=False, separators=(",", ":"), sort_keys=False)
+
+
+def loads(text: str) -> Any:
+    return _decode(json.loads(text))
+
+
+# ------------------------------------------------------------------ persistence
+
+
+class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """`SQLitePersistence(db)` on an open `Database`, or `SQLitePersistence(path)` to open its own."""
+
+    def __init__(self, database: Database | Path, *, store_data: PersistenceInput | None = None,
+                 update_interval: float = 60) -> None:
+        super().__init__(store_data=store_data or PersistenceInput(), update_interval=update_interval)
+        self._db: Database | None = database if isinstance(database, Database) else None
+        self._path: Path | None = None if isinstance(database, Database) else Path(database)
+        self._owns_db = self._db is None
+        # Last text written per row: PTB reports every touched chat; unchanged ones cost no write.
+        self._written: dict[tuple[str, object], str] = {}
+
+    async def _database(self) -> Database:
+        if self._db is None:
+            assert self._path is not None
+            self._db = await open_database(self._path)
+        return self._db
+
+    async def _put(self, table: str, key_col: str, key: object, data: object) -> None:
+        text = dumps(data)
+        if self._written.get((table, key)) == text:
+            return
+        db = await self._database()
+        await db.execute(
+            f"INSERT INTO {table} ({key_col}, data) VALUES (?, ?)"
+            f" ON CONFLICT ({key_col}) DO UPDATE SET data = excluded.data",
+            (key, text),
+        )
+        self._written[(table, key)] = text
+
+    async def _load_map(self, table: str, key_col: str) -> dict[int, dict[Any, Any]]:
+        db = await self._database()
+        out: dict[int, dict[Any, Any]] = {}
+        for row in await db.fetchall(f"SELECT {key_col} AS k, data FROM {table}"):
+            self._written[(table, int(row["k"]))] = row["data"]
+            out[int(row["k"])] = loads(row["data"])
+        return out
+
+    # -------------------------------------------------------------- user / chat / bot data
+
+    async def get_user_data(self) -> dict[int, dict[Any, Any]]:
+        return await self._load_map("ptb_user_data", "user_id")
+
+    async def get_chat_data(self) -> dict[int, dict[Any, Any]]:
+        return await self._load_map("ptb_chat_data", "chat_id")
+
+    async def get_bot_data(self) -> dict[Any, Any]:
+        value = await self._get_document("bot_data")
+        return value if isinstance(value, dict) else {}
+
+    async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
+        await self._put("ptb_user_data", "user_id", user_id, data)
+
+    async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
+        await self._put("ptb_chat_data", "chat_id", chat_id, data)
+
+    async def update_bot_data(self, data: dict[Any, Any]) -> None:
+        await self._put("ptb_documents", "name", "bot_data", data)
+
+    async def drop_user_data(self, user_id: int) -> None:
+        db = await self._database()
+        await db.execute("DELETE FROM ptb_user_data WHERE user_id = ?", (user_id,))
+        self._written.pop(("ptb_user_data", user_id), None)
+
+    async def drop_chat_data(self, chat_id: int) -> None:
+        db = await self._database()
+        await db.execute("DELETE FROM ptb_chat_data WHERE chat_id = ?", (chat_id,))
+        self._written.pop(("ptb_chat_data", chat_id), None)
+
+    async def refresh_user_data(self, user_id: int, user_data: dict[Any, Any]) -> None:
+        """Nothing to do: only this bot writes these rows."""
+
+    async def refresh_chat_data(self, chat_id: int, chat_data: dict[Any, Any]) -> None:
+        """Nothing to do: only this bot writes these rows."""
+
+    async def refresh_bot_data(self, bot_data: dict[Any, Any]) -> None:
+        """Nothing to do: only this bot writes these rows."""
+
+    # -------------------------------------------------------------- callback data
+
+    async def _get_document(self, name: str) -> Any:
+        db = await self._database()
+        text = await db.fetchval("SELECT data FROM ptb_documents WHERE name = ?", (name,))
+        if text is None:
+            return None
+        self._written[("ptb_documents", name)] = text
+        return loads(text)
+
+    async def get_callback_data(self) -> CDCData | None:
+        value = await self._get_document("callback_data")
+        if value is None:
+            return None
+        buttons, mapping = value
+        return [tuple(b) for b in buttons], dict(mapping)
+
+    async def update_callback_data(self, data: CDCData) -> None:
+        buttons, mapping = data
+        await self._put("ptb_documents", "name", "callback_data", [[list(b) for b in buttons], dict(mapping)])
+
+    # -------------------------------------------------------------- conversations
+
+    async def get_conversations(self, name: str) -> ConversationDict:
+        db = await self._database()
+        rows = await db.fetchall("SELECT key, state FROM ptb_conversations WHERE name = ?", (name,))
+        return {tuple(json.loads(r["key"])): loads(r["state"]) for r in rows}
+
+    async def update_conversation(self, name: str, key: ConversationKey, new_state: object | None) -> None:
+        db = await self._database()
+        key_text = json.dumps(list(key))
+        if new_state is None:
+            await db.execute("DELETE FROM ptb_conversations WHERE name = ? AND key = ?", (name, key_text))
+            return
+        await db.execute(
+            "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?)"
+            " ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
+            (name, key_text, dumps(new_state)),
+        )
+
+    # -------------------------------------------------------------- shutdown
+
+    async def flush(self) -> None:
+        """Everything is already written; close the connection if this persistence opened it."""
+        if self._owns_db and self._db is not None:
+            await self._db.close()
+            self._db = None
