@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from warnings import filterwarnings
 
 from telegram import BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -17,6 +18,7 @@ from telegram.ext import (
     JobQueue,
     PersistenceInput,
 )
+from telegram.warnings import PTBUserWarning
 
 from bot.clock import Clock, SystemClock
 from bot.commands import MENU_COMMANDS
@@ -28,6 +30,10 @@ from storage import Repositories, open_database
 from storage.persistence import SQLitePersistence
 
 log = logging.getLogger(__name__)
+
+# Our conversations mix message and button steps per chat on purpose (per_message=False): a cadre types
+# numbers and presses buttons in one flow. PTB warns about that combination; the PTB examples silence it too.
+filterwarnings("ignore", message=r".*per_message=False.*", category=PTBUserWarning)
 
 # Token used against the offline stand-in when no real token is configured.
 OFFLINE_TOKEN = "123456789:OFFLINE-SIMULATOR-TOKEN-0000000000"

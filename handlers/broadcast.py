@@ -103,6 +103,13 @@ async def got_other(update: Update, context: BotContext) -> int:
     return WRITE
 
 
+async def remind_buttons(update: Update, context: BotContext) -> None:
+    """Typed text where a button is expected: say so and stay on this step (None keeps the state)."""
+    assert update.effective_message
+    await update.effective_message.reply_text(context.tr.gettext(
+        "Please choose with the buttons above, or type /batal to cancel."))
+
+
 async def _take_content(update: Update, context: BotContext, plain: str, markup: str, kind: str | None,
                         file_id: str | None) -> int:
     assert update.effective_message
@@ -524,16 +531,17 @@ def _plain(text: str) -> str:
 def register(app: PosyanduApplication) -> None:
     cancel_handlers: list[Any] = [CommandHandler(["batal", "cancel"], cancel),
                        CallbackQueryHandler(cancel, pattern=r"^siaran:no$")]
+    remind: Any = MessageHandler(filters.TEXT & ~filters.COMMAND, remind_buttons)
     conversation = ConversationHandler(
         entry_points=[CommandHandler(["siaran", "broadcast"], start_broadcast)],
         states={
             WRITE: [MessageHandler(filters.TEXT & ~filters.COMMAND, got_text),
                     MessageHandler(filters.PHOTO | filters.Document.ALL, got_media),
                     MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, got_other)],
-            AUDIENCE: [CallbackQueryHandler(got_audience, pattern=r"^siaran:aud:(cadres|parents|all)$")],
-            SCOPE: [CallbackQueryHandler(got_scope, pattern=r"^siaran:s:")],
+            AUDIENCE: [CallbackQueryHandler(got_audience, pattern=r"^siaran:aud:(cadres|parents|all)$"), remind],
+            SCOPE: [CallbackQueryHandler(got_scope, pattern=r"^siaran:s:"), remind],
             CONFIRM: [CallbackQueryHandler(confirm, pattern=r"^siaran:ok$"),
-                      CallbackQueryHandler(go_back, pattern=r"^siaran:back:(write|aud|scope)$")],
+                      CallbackQueryHandler(go_back, pattern=r"^siaran:back:(write|aud|scope)$"), remind],
         },
         fallbacks=cancel_handlers,
         name="coordinator_broadcast",

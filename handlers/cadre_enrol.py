@@ -11,7 +11,14 @@ import logging
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot.context import BotContext
 from bot.render import enrolment_card
@@ -313,7 +320,7 @@ async def new_pressed(update: Update, context: BotContext) -> int:
 
 def register(app: Any) -> None:
     text = filters.TEXT & ~filters.COMMAND
-    nav = [CallbackQueryHandler(back_pressed, pattern=r"^anak:back$")]
+    nav: list[BaseHandler[Update, BotContext, Any]] = [CallbackQueryHandler(back_pressed, pattern=r"^anak:back$")]
     conversation = ConversationHandler(
         entry_points=[CommandHandler("anak_baru", start), CallbackQueryHandler(new_pressed, pattern=r"^anak:new$")],
         states={

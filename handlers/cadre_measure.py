@@ -14,6 +14,7 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
+    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -22,11 +23,11 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
+from bot.growth.zscores import Problem
 from bot.i18n import ParseError, parse_date
 from bot.render import child_line, confirmation_card, plausibility_warning
 from bot.render.issues import date_issue, number_issue, over_five
 from bot.services import measurement as svc
-from bot.growth.zscores import Problem
 from bot.services.measurement import Draft, InputIssue, NumberField
 from handlers.cadre_shared import (
     chart_button,
@@ -619,12 +620,12 @@ async def koreksi(update: Update, context: BotContext) -> None:
 
 def register(app: Any) -> None:
     text = filters.TEXT & ~filters.COMMAND
-    number_steps = [
+    number_steps: list[BaseHandler[Update, BotContext, Any]] = [
         MessageHandler(text, number_text),
         CallbackQueryHandler(use_pressed, pattern=r"^ukur:use:(suggestion|asis)$"),
         CallbackQueryHandler(keep_pressed, pattern=r"^ukur:keep$"),
     ]
-    common_nav = [
+    common_nav: list[BaseHandler[Update, BotContext, Any]] = [
         CallbackQueryHandler(back_pressed, pattern=r"^ukur:back$"),
     ]
     conversation = ConversationHandler(

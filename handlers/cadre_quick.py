@@ -14,6 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
+from bot.growth.zscores import Problem
 from bot.render import plausibility_warning
 from bot.render.issues import date_issue, number_issue, over_five, quick_entry_issue
 from bot.services import measurement as svc
@@ -38,7 +39,8 @@ async def catat(update: Update, context: BotContext) -> None:
         await refuse_stranger(update, context)
         return
     message = update.effective_message
-    line = message.text.split(maxsplit=1)[1] if len(message.text.split(maxsplit=1)) > 1 else ""
+    parts = (message.text or "").split(maxsplit=1)
+    line = parts[1] if len(parts) > 1 else ""
     today = context.runtime.today()
     try:
         entry = parse_quick_entry(line, today)
@@ -65,6 +67,7 @@ async def catat(update: Update, context: BotContext) -> None:
     age_days = (measured_on - child.birth_date).days
     position = Position(entry.position) if entry.position else svc.suggested_position(age_days)
     draft = Draft(child_id=child.id, measured_on=measured_on, position=position, oedema=entry.oedema)
+    forced: list[Problem] = []  # values no child can have, a decimal point away from a good one
     for field, value in (("weight_kg", entry.weight_kg), ("length_cm", entry.length_cm),
                          ("muac_cm", entry.muac_cm), ("head_cm", entry.head_cm)):
         if value is None:
@@ -73,23 +76,30 @@ async def catat(update: Update, context: BotContext) -> None:
             # The same reading as a typed answer in /ukur (grams, hard limits).
             setattr(draft, field, svc.read_number(str(value), field))  # type: ignore[arg-type]
         except InputIssue as issue:
+            if issue.code == "out_of_range" and issue.params.get("suggestion") is not None and not forced:
+                forced.append(Problem(field=field, code="implausible_for_age", value=float(value),
+                                      suggestion=float(issue.params["suggestion"])))
+                continue
             await message.reply_text(number_issue(tr, issue.code, issue.params, field))
             return
     previous = await svc.previous_for(repos, child.id, measured_on)
-    problems = svc.check_all(child, draft, previous)
+    problems = forced or svc.check_all(child, draft, previous)
     if problems:
         assert context.user_data is not None
         suggestion = next((p for p in problems if p.suggestion is not None), None)
         context.user_data[KEY] = {"draft": draft.to_dict(), "suggestion": (
-            {"field": suggestion.field, "value": str(suggestion.suggestion)} if suggestion else None)}
+            {"field": suggestion.field, "value": str(suggestion.suggestion)} if suggestion else None),
+            "forced": bool(forced)}
         lines = [plausibility_warning(p, tr, age_days) for p in problems]
         rows = []
         if suggestion is not None and suggestion.suggestion is not None:
             unit = "kg" if suggestion.field == "weight_kg" else "cm"
             rows.append([InlineKeyboardButton(tr.gettext("Use {value} {unit}").format(
                 value=tr.decimal(suggestion.suggestion, 1), unit=unit), callback_data="catat:use")])
-        rows.append([InlineKeyboardButton(tr.gettext("Save as typed"), callback_data="catat:asis"),
-                     InlineKeyboardButton(tr.gettext("❌ Cancel"), callback_data="catat:cancel")])
+        last = [InlineKeyboardButton(tr.gettext("❌ Cancel"), callback_data="catat:cancel")]
+        if not forced:
+            last.insert(0, InlineKeyboardButton(tr.gettext("Save as typed"), callback_data="catat:asis"))
+        rows.append(last)
         lines.append(tr.gettext("Send /catat again with the right values, or press a button."))
         await message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))
         return
@@ -134,12 +144,15 @@ async def pending_pressed(update: Update, context: BotContext) -> None:
         log.debug("could not remove the quick-entry keyboard")
     action = query.data.split(":", 1)[1]
     if action == "cancel":
-        await query.message.reply_text(tr.gettext("Cancelled. Nothing was saved.")) if query.message else None
+        assert update.effective_chat
+        await context.bot.send_message(update.effective_chat.id, tr.gettext("Cancelled. Nothing was saved."))
         return
     draft = Draft.from_dict(pending["draft"])
     suggestion = pending.get("suggestion")
     if action == "use" and suggestion:
         setattr(draft, suggestion["field"], Decimal(suggestion["value"]))
+    elif pending.get("forced"):
+        return  # a value no child can have is never saved as typed
     await _save(update, context, draft)
 
 

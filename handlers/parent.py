@@ -44,8 +44,15 @@ log = logging.getLogger(__name__)
 # else claimed reaches `start_payload` last; before the free-text questions (90).
 ORDER = 85
 
-# A typed link code: 6-12 letters and digits with at least one of each (plain words never look like this).
+# A typed link code: 6-12 letters and digits with at least one of each (plain words never look like this), or
+# 8 capital letters (about 1 code in 12 has no digit; people copy codes as the cadre wrote them, in capitals).
 CODE_SHAPE = re.compile(r"^(?=.*[0-9])(?=.*[A-Za-z])[A-Za-z0-9]{6,12}$")
+LETTERS_CODE_SHAPE = re.compile(r"^[A-Z]{8}$")
+
+
+def looks_like_code(text: str) -> bool:
+    """A message that is probably a link code typed without /start (tried with the same rate limit)."""
+    return bool(CODE_SHAPE.match(text) or LETTERS_CODE_SHAPE.match(text))
 CANCEL_TEXT = re.compile(r"^\s*(❌\s*)?(batal|cancel)\s*$", re.IGNORECASE)
 
 
@@ -101,6 +108,12 @@ async def try_code(update: Update, context: BotContext, code: str, *, typed: boo
     if result is None:
         return False
     O = svc.LinkOutcome  # noqa: E741 - a short alias keeps the branches readable
+    if result.outcome is O.LINKED and not result.children:
+        # A posyandu-wide parent invite (no child in it): the child is found by the phone number instead.
+        await msg.reply_text(tr.gettext("✅ Your account is now registered with the posyandu. To see your child, "
+                                        "press <b>📱 Send my phone number</b> below."),
+                             reply_markup=contact_keyboard(tr))
+        return True
     if result.outcome in (O.LINKED, O.ALREADY):
         if result.outcome is O.ALREADY:
             text = tr.gettext("You are already linked with this code.")

@@ -16,9 +16,9 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.context import BotContext
 from bot.i18n import N_, Translator, get_translator
-from bot.services.faq import Confidence, FaqEntry, load_catalog, looks_english
+from bot.services.faq import Confidence, FaqEntry, content_stems, load_catalog, looks_english
 from handlers import common
-from handlers.parent import CODE_SHAPE, try_code
+from handlers.parent import looks_like_code, try_code
 
 if TYPE_CHECKING:
     from bot.app import PosyanduApplication
@@ -39,9 +39,15 @@ TOPICS: dict[str, str] = {
 }
 
 _GREETING = re.compile(r"^\s*(halo+|hai+|hi+|hello|helo|pagi|siang|sore|malam|selamat \w+|assalamu\S*|"
-                       r"permisi|p)\W*$", re.IGNORECASE)
+                       r"permisi|p)\b", re.IGNORECASE)
 _THANKS = re.compile(r"^\s*(terima ?kasih|makasih|makasi|trims|tq|thanks?( you)?|thx|matur ?nuwun|suwun|nuwun|"
-                     r"ok(e|ey|ay)?|siap|baik|sip)\b[\s\w!.]*$", re.IGNORECASE)
+                     r"ok(e|ey|ay)?|siap|baik|sip)\b", re.IGNORECASE)
+
+
+def only(pattern: re.Pattern[str], text: str) -> bool:
+    """The text is just a greeting (or thanks) plus words that carry no question ("makasih bu 🙏")."""
+    m = pattern.match(text)
+    return m is not None and not content_stems(text[m.end():])
 
 
 def answer_text(entry: FaqEntry, lang: str, tr: Translator) -> str:
@@ -71,14 +77,14 @@ async def question(update: Update, context: BotContext) -> None:
         await common.free_text(update, context)
         return
     # A link code typed on its own (without /start): try it, with the same rate limit.
-    if CODE_SHAPE.match(text) and await try_code(update, context, text, typed=True):
+    if looks_like_code(text) and await try_code(update, context, text, typed=True):
         return
     tr = context.tr
-    if _GREETING.match(text):
+    if only(_GREETING, text):
         await msg.reply_text(tr.gettext("Hello! Type a question about your child's growth or food, for example "
                                         "“when to start MPASI?”, or type /help."))
         return
-    if _THANKS.match(text):
+    if only(_THANKS, text):
         await msg.reply_text(tr.gettext("You're welcome! Ask again any time."))
         return
     lang = "en" if looks_english(text) else context.lang
@@ -142,6 +148,8 @@ async def button(update: Update, context: BotContext) -> None:
 
 
 def register(app: PosyanduApplication) -> None:
+    # Index the catalog now (about 0.2 s, once per process) rather than on some parent's first question.
+    load_catalog()
     app.add_handler(CommandHandler(["tanya", "ask", "topik"], topics_command))
     app.add_handler(CallbackQueryHandler(button, pattern=r"^tanya:"))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, question))

@@ -162,7 +162,8 @@ async def _send_export(update: Update, context: BotContext, scope: StaffScope, m
             area=html.escape(area_label(scope.area, tr))))
         return
     await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_DOCUMENT)
-    content = await xsvc.export_xlsx(context.runtime.repos, month, scope.posyandu_ids)
+    data = await xsvc.collect_export(context.runtime.repos, month, scope.posyandu_ids)
+    content = xsvc.export_bytes(data, "xlsx")
     name = f"eppgbm-{month.strftime('%Y-%m')}.xlsx"
     await context.bot.send_document(chat.id, content, filename=name, caption=tr.gettext(
         "e-PPGBM data {area}, {month}: one sheet per posyandu and a summary.").format(

@@ -19,10 +19,11 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 from bot.context import BotContext
 from bot.i18n import ParseError, Translator, fmt_date, parse_date
 from bot.scheduler import start_jobs
+from bot.services import access
 from bot.services import schedule as svc
-from bot.services.schedule import LAST_WEEK, RULE_ERRORS, WEEK_NAMES, WEEKDAY_NAMES, Rule, RuleParseError
+from bot.services.schedule import LAST_WEEK, WEEK_NAMES, WEEKDAY_NAMES, Rule, RuleParseError
 from storage import reminders_queries as q
-from storage.models import SessionStatus
+from storage.models import Role, SessionStatus
 
 if TYPE_CHECKING:
     from bot.app import PosyanduApplication
@@ -92,22 +93,20 @@ def _future_date(text: str, today: dt.date) -> dt.date:
 
 
 async def editable_posyandu(context: BotContext, user_id: int) -> list[int] | None:
-    """Posyandu whose schedule this user may change; None: not staff.
+    """Posyandu whose schedule this user may change (bot/services/access.py rules); None: not staff.
 
-    Mirrors the role × scope rules (cadre: their posyandu; coordinator: every posyandu in their area;
-    admin: all). To be replaced by bot/services/access.py once it exists.
+    Cadre: their posyandu; coordinator: every posyandu in their area; admin (role or ADMIN_TELEGRAM_IDS): all.
     """
     repos = context.runtime.repos
-    user = await repos.users.find(user_id)
-    if user_id in context.runtime.settings.admin_telegram_ids or (user and user.active and user.role == "admin"):
+    if user_id in context.runtime.settings.admin_telegram_ids:
         return [p.id for p in await repos.posyandu.list_all()]
-    if user is None or not user.active:
+    principal = await access.load_principal(repos, user_id)
+    if principal is None or principal.role in (None, Role.PARENT) or not principal.active:
         return None
-    if user.role == "coordinator" and user.area_id is not None:
-        return list(await repos.areas.posyandu_ids_within(user.area_id))
-    if user.role == "cadre" and user.posyandu_id is not None:
-        return [user.posyandu_id]
-    return None
+    ids = await access.posyandu_ids_in_scope(repos, principal)
+    if ids is None:
+        return [p.id for p in await repos.posyandu.list_all()]
+    return list(ids)
 
 
 # ------------------------------------------------------------------ the card
@@ -315,7 +314,7 @@ async def start_typed(update: Update, context: BotContext) -> int:
     assert update.effective_message and update.effective_message.text
     value = _typed_time(update.effective_message.text)
     if value is None:
-        await update.effective_message.reply_text(context.tr.gettext(RULE_ERRORS["bad_time"]))
+        await update.effective_message.reply_text(svc.rule_error_text("bad_time", context.tr))
         return START
     _data(context)["start"] = value.strftime("%H:%M")
     return await _ask_end(update, context)
@@ -333,10 +332,10 @@ async def end_typed(update: Update, context: BotContext) -> int:
     tr = context.tr
     value = _typed_time(update.effective_message.text)
     if value is None:
-        await update.effective_message.reply_text(tr.gettext(RULE_ERRORS["bad_time"]))
+        await update.effective_message.reply_text(svc.rule_error_text("bad_time", tr))
         return END
     if value <= _hhmm(_data(context)["start"]):
-        await update.effective_message.reply_text(tr.gettext(RULE_ERRORS["end_before_start"]))
+        await update.effective_message.reply_text(svc.rule_error_text("end_before_start", tr))
         return END
     _data(context)["end"] = value.strftime("%H:%M")
     return await _confirm_guided(update, context)
@@ -354,7 +353,7 @@ async def rule_typed(update: Update, context: BotContext) -> int:
     try:
         rule = svc.parse_rule(update.effective_message.text[:200])
     except RuleParseError as exc:
-        await update.effective_message.reply_text(context.tr.gettext(RULE_ERRORS[exc.code]))
+        await update.effective_message.reply_text(svc.rule_error_text(exc.code, context.tr))
         return WEEKDAY
     return await _confirm(update, context, rule)
 

@@ -255,7 +255,7 @@ class Progress(_Model):
 async def broadcast_recipients(db: Database, posyandu_ids: Collection[int], *, cadres: bool, parents: bool,
                                exclude: Collection[int] = ()) -> list[int]:
     """Active, not opted-out cadres and/or parents of these posyandu (parents through a linked active child,
-    or through their own posyandu scope), without duplicates."""
+    or through their own posyandu scope), without duplicates. A cadre who is also a guardian is a parent too."""
     marks, ids = in_list(posyandu_ids)
     parts: list[str] = []
     params: list[object] = []
@@ -263,8 +263,7 @@ async def broadcast_recipients(db: Database, posyandu_ids: Collection[int], *, c
         parts.append(
             f"SELECT g.user_id AS uid FROM guardians g JOIN children c ON c.id = g.child_id"
             f" JOIN users u ON u.telegram_id = g.user_id"
-            f" WHERE c.posyandu_id IN ({marks}) AND c.status = 'active' AND u.active = 1 AND u.opted_out = 0"
-            f" AND (u.role IS NULL OR u.role = 'parent')")
+            f" WHERE c.posyandu_id IN ({marks}) AND c.status = 'active' AND u.active = 1 AND u.opted_out = 0")
         params += ids
         parts.append(
             f"SELECT telegram_id AS uid FROM users WHERE role = 'parent' AND posyandu_id IN ({marks})"

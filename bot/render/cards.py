@@ -295,7 +295,8 @@ def enrolment_card(tr: Translator, data: dict[str, str | None], today: dt.date) 
     from storage.values import mask_nik
 
     sex = data.get("sex")
-    birth = dt.date.fromisoformat(data["birth_date"]) if data.get("birth_date") else None
+    birth_text = data.get("birth_date")
+    birth = dt.date.fromisoformat(birth_text) if birth_text else None
     none = tr.gettext("—")
     rows = [
         (tr.gettext("Name"), html.escape(data.get("name") or none)),

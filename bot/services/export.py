@@ -13,6 +13,7 @@ import datetime as dt
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
@@ -21,8 +22,20 @@ from storage import AreaLevel, Child, Measurement, Posyandu, PosyanduRecap, Repo
 from storage.values import mask_nik
 
 Format = Literal["csv", "xlsx"]
-# (indicator, category key) -> label; default: the key as stored. The growth package can supply Permenkes labels.
+# (indicator, category key) -> label; default: the Permenkes 2/2020 label in Indonesian, as e-PPGBM writes it.
 CategoryLabel = Callable[[str, str], str]
+
+
+@cache
+def _permenkes_labels() -> dict[str, str]:
+    from bot.growth.classify import all_categories
+
+    return {c.code: c.label_id for c in all_categories()}
+
+
+def permenkes_label(_indicator: str, key: str) -> str:
+    """The exact Indonesian category label for a stored category code (unknown codes pass through)."""
+    return _permenkes_labels().get(key, key)
 
 COLUMNS: tuple[str, ...] = (
     "Kode", "NIK", "Nama", "JK", "Tgl Lahir", "BB Lahir", "TB Lahir", "Nama Ortu", "Kab/Kota", "Kec", "Desa/Kel",
@@ -135,7 +148,7 @@ def _summary_row(r: PosyanduRecap, place: PlaceNames) -> list[object]:
 def table_rows(data: ExportData, *, full_nik: bool = False, label: CategoryLabel | None = None
                ) -> list[list[object]]:
     """All rows (without header), posyandu by posyandu."""
-    lab = label or (lambda _ind, key: key)
+    lab = label or permenkes_label
     out: list[list[object]] = []
     for p in data.posyandu:
         for child, m in data.rows.get(p.id, []):
@@ -165,7 +178,7 @@ def write_xlsx(data: ExportData, target: io.BufferedIOBase | io.BytesIO | Path, 
     from openpyxl import Workbook
 
     tr = get_translator(lang)
-    lab = label or (lambda _ind, key: key)
+    lab = label or permenkes_label
     wb = Workbook(write_only=True)
     summary = wb.create_sheet(_sheet_title(tr.gettext(MSG_SUMMARY_SHEET), set()))
     summary.append([f"{data.month:%Y-%m}"])

@@ -100,7 +100,7 @@ agar supaya biar sudah belum masih lagi akan sedang mau ingin bisa boleh harus p
 bagaimana kenapa mengapa berapa kapan mana siapa banget sekali sangat tolong mohon minta tanya nanya
 terima kasih makasih yo wae kuwi iki niku menika lho to the a an is are am be of for and or my our
 your i we you it this that what how when why which do does did should can could will would with in
-on at by me she he her his they there
+on at by me she he her his they there has have had
 """))
 
 _WORD = re.compile(r"[a-z0-9]+(?:/[a-z]+)?")

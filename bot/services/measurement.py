@@ -296,7 +296,7 @@ def to_create(child: Child, draft: Draft, growth: GrowthResult, faltering: Falte
         muac_cm=float(draft.muac_cm) if draft.muac_cm is not None else None,
         entered_by=entered_by,
         flags=tuple(dict.fromkeys(flags)),
-        categories=categories,  # type: ignore[arg-type]
+        categories=categories,  # keys are the storage indicator names (waz, haz, ...)
         faltering=status,
         bgm=bool(faltering and faltering.bgm),
         **{k: (None if v is None or math.isnan(v) else v) for k, v in z.items()},
@@ -382,24 +382,23 @@ class Staff:
 
 
 async def staff_of(repos: Repositories, user_id: int, admin_ids: list[int] | tuple[int, ...] = ()) -> Staff | None:
-    """The staff scope of a user, or None for parents, strangers and deactivated accounts.
+    """The staff scope of a user (bot/services/access.py rules), or None for parents, strangers and the inactive.
 
-    Mirrors the role x scope rules of bot/services/access.py: a cadre works in their posyandu, a coordinator in
-    every posyandu inside their area (city, kecamatan or kelurahan), an admin everywhere.
+    A cadre works in their posyandu, a coordinator in every posyandu inside their area (city, kecamatan or
+    kelurahan), an admin everywhere. Ids in the settings' admin list count as admins even before the
+    coordinator module has written their role.
     """
-    user = await repos.users.find(user_id)
+    from bot.services import access
+
     if user_id in admin_ids:
         return Staff(user_id, "admin", None)
-    if user is None or not user.active or user.role is None:
+    principal = await access.load_principal(repos, user_id)
+    if principal is None or principal.role is None or principal.role.value == "parent" or not principal.active:
         return None
-    role = user.role.value
-    if role == "admin":
-        return Staff(user_id, role, None)
-    if role == "coordinator" and user.area_id is not None:
-        return Staff(user_id, role, tuple(await repos.areas.posyandu_ids_within(user.area_id)))
-    if role == "cadre" and user.posyandu_id is not None:
-        return Staff(user_id, role, (user.posyandu_id,))
-    return None
+    ids = await access.posyandu_ids_in_scope(repos, principal)
+    if ids is not None and not ids:
+        return None
+    return Staff(user_id, principal.role.value, tuple(ids) if ids is not None else None)
 
 
 async def find_child(repos: Repositories, staff: Staff, query: str, limit: int = 8) -> tuple[list[Child], Child | None]:

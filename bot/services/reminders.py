@@ -432,8 +432,9 @@ def _tip_candidates(repos: Any, info: PosyanduInfo, tz: ZoneInfo, today: dt.date
         return []
     day = tip_day(today)
     due = local(day, TIP_AT, tz)
-    # Valid until the next week's tip is due; a long outage skips a week rather than sending two at once.
-    expires = due + dt.timedelta(days=6, hours=11)
+    # Tips go out on the tip day only (a predictable moment, and a parent linked mid-week waits for Sunday);
+    # an outage over the whole day skips that week's tip: unlike a posyandu reminder, nothing is missed.
+    expires = local(day, QUIET_FROM, tz)
     if not _window(due, expires, now):
         return []
     iso_year, iso_week, _ = day.isocalendar()

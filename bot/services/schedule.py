@@ -145,6 +145,11 @@ RULE_ERRORS: dict[str, str] = {
     "bad_day": N_("The date of the month must be between 1 and 31, e.g. “tanggal 15”."),
 }
 
+def rule_error_text(code: str, tr: Any) -> str:
+    """The translated explanation of a RuleParseError code."""
+    return str(tr.gettext(RULE_ERRORS[code]))
+
+
 WEEKDAY_WORDS: dict[str, int] = {
     "senin": 0, "selasa": 1, "rabu": 2, "kamis": 3, "jumat": 4, "jum'at": 4, "jumaat": 4, "sabtu": 5,
     "minggu": 6, "ahad": 6,

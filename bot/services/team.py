@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.i18n import N_
+from bot.services import access
 from storage.models import Area, AreaLevel, Invite, InviteCreate, Posyandu, Role, User
 from storage.repositories import Repositories
 
@@ -71,12 +72,28 @@ class AreaTree:
 
 @dataclass(frozen=True)
 class StaffScope:
-    """A coordinator's (or admin's) reach. `area` None means the whole installation (admin)."""
+    """A coordinator's (or admin's) reach. `area` None means the whole installation (admin).
+
+    The yes/no answers come from bot.services.access (the one place for role x scope rules), asked with
+    places built from the already loaded tree so a picker of 50 buttons costs no extra queries.
+    """
 
     user_id: int
     role: Role
     area: Area | None
     tree: AreaTree
+
+    @property
+    def principal(self) -> access.Principal:
+        return access.Principal(user_id=self.user_id, role=self.role, active=True,
+                                area_id=self.area.id if self.area else None)
+
+    def place_of_area(self, area_id: int) -> access.Place:
+        return access.Place(area_ids=tuple(self.tree.chain(area_id)))
+
+    def place_of_posyandu(self, posyandu_id: int) -> access.Place:
+        p = self.tree.posyandu[posyandu_id]
+        return access.Place(posyandu_id=posyandu_id, area_ids=tuple(self.tree.chain(p.area_id)))
 
     @property
     def is_admin(self) -> bool:
@@ -91,13 +108,11 @@ class StaffScope:
         return self.tree.posyandu_within(self.area.id if self.area else None)
 
     def allows_area(self, area_id: int) -> bool:
-        if area_id not in self.tree.areas:
-            return False
-        return self.area is None or self.area.id in self.tree.chain(area_id)
+        return area_id in self.tree.areas and access.can_view_place(self.principal, self.place_of_area(area_id))
 
     def allows_posyandu(self, posyandu_id: int) -> bool:
-        p = self.tree.posyandu.get(posyandu_id)
-        return p is not None and self.allows_area(p.area_id)
+        return posyandu_id in self.tree.posyandu and access.can_view_place(
+            self.principal, self.place_of_posyandu(posyandu_id))
 
     def allows_sub_area(self, area_id: int) -> bool:
         """Strictly inside the caller's own area (where a coordinator may appoint another coordinator)."""
@@ -180,14 +195,16 @@ async def create_staff_invite(repos: Repositories, scope: StaffScope, role: Role
                               posyandu_id: int | None = None) -> Invite:
     """A single-use staff invite inside the caller's scope; InviteRefused otherwise."""
     if role == Role.CADRE:
-        if posyandu_id is None or not scope.allows_posyandu(posyandu_id):
+        if posyandu_id is None or posyandu_id not in scope.tree.posyandu or not access.can_invite(
+                scope.principal, Role.CADRE, scope.place_of_posyandu(posyandu_id)):
             raise InviteRefused("outside_scope")
         data = InviteCreate(role=Role.CADRE, posyandu_id=posyandu_id, created_by=scope.user_id,
                             valid_for=INVITE_VALID_FOR)
     elif role == Role.COORDINATOR:
         if Role.COORDINATOR not in invitable_roles(scope):
             raise InviteRefused("role_not_allowed")
-        if area_id is None or not scope.allows_sub_area(area_id):
+        if area_id is None or not scope.allows_sub_area(area_id) or not access.can_invite(
+                scope.principal, Role.COORDINATOR, scope.place_of_area(area_id)):
             raise InviteRefused("outside_scope")
         data = InviteCreate(role=Role.COORDINATOR, area_id=area_id, created_by=scope.user_id,
                             valid_for=INVITE_VALID_FOR)

@@ -198,13 +198,14 @@ class MeasurementRepository(Repository):
             five_years_before = last_day.replace(year=last_day.year - 5)
         except ValueError:  # 29 February
             five_years_before = last_day.replace(year=last_day.year - 5, day=28)
-        p_filter = c_filter = m_filter = ""
+        p_filter = c_filter = m_filter = m_join = ""
         p_params: list[object] = []
         if posyandu_ids is not None:
             marks, p_params = in_list(posyandu_ids)
             p_filter = f" AND p.id IN ({marks})"
             c_filter = f" WHERE c.posyandu_id IN ({marks})"
-            m_filter = f" AND m.child_id IN (SELECT id FROM children WHERE posyandu_id IN ({marks}))"
+            m_join = " JOIN children c ON c.id = m.child_id"
+            m_filter = f" AND c.posyandu_id IN ({marks})"
         sql = f"""
         WITH month_rows AS (
             SELECT m.child_id, m.implausible, m.faltering, m.bgm, m.waz, m.haz, m.whz, m.oedema,
@@ -212,7 +213,7 @@ class MeasurementRepository(Repository):
                        OVER (PARTITION BY m.child_id) AS weighed,
                    ROW_NUMBER() OVER (PARTITION BY m.child_id
                                       ORDER BY m.implausible, m.measured_on DESC, m.id DESC) AS rn
-            FROM measurements m
+            FROM measurements m{m_join}
             WHERE m.superseded_by IS NULL AND m.measured_on >= ? AND m.measured_on < ?{m_filter}
         ),
         latest AS (SELECT * FROM month_rows WHERE rn = 1),

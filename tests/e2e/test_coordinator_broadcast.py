@@ -64,8 +64,8 @@ async def test_kelurahan_coordinator_reaches_every_parent_once_despite_429_and_b
     assert "Terkirim: 5" in report and "memblokir bot: 1" in report and "gagal: 0" in report
     got = recipients_got(api, parents, "pindah")
     assert got == {p: (0 if p == blocked else 1) for p in parents}
-    # The HTML the coordinator typed is kept (bold), outsiders got nothing.
-    assert any(e["type"] == "bold" for e in api.messages(parents[1])[-1].get("entities", []))
+    # What the coordinator typed arrives as typed (a literal "<b>" is escaped, not parsed); outsiders got nothing.
+    assert api.messages(parents[1])[-1]["text"] == "Posyandu bulan ini <b>pindah</b> ke balai RW 05."
     assert recipients_got(api, world.parents[world.p_b1] + [CADRE_A1, CADRE_A2], "pindah") == {
         p: 0 for p in world.parents[world.p_b1] + [CADRE_A1, CADRE_A2]}
     user = await bot.runtime.repos.users.find(blocked)
@@ -103,6 +103,8 @@ async def test_photo_with_caption_is_broadcast(bot: BotHarness, api: FakeBotAPI,
 async def test_cancel_before_confirmation_sends_nothing(bot: BotHarness, api: FakeBotAPI, world: World) -> None:
     await _compose(bot, COORD_A, "Pesan yang dibatalkan", "Orang tua")
     await bot.press(COORD_A, "Seluruh Kelurahan")
+    replies = await bot.say(COORD_A, "ya kirim")  # typed instead of pressing: reminded, nothing sent
+    assert "pilih dengan tombol" in texts(replies)
     replies = await bot.say(COORD_A, "/batal")
     assert "dibatalkan" in texts(replies).lower()
     await asyncio.sleep(0.3)

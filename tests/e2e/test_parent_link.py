@@ -104,9 +104,20 @@ async def test_a_code_typed_without_start_works_too(pbot: BotHarness, api: FakeB
     ani = await add_child(repos, pos, "Ani", dt.date(2024, 3, 1), sex=Sex.FEMALE)
     code = await parent_code(repos, ani)
     api.user(702, "Rina")
-    replies = await pbot.say(702, f" {code.lower()} ")
+    replies = await pbot.say(702, f" {code} ")
     assert "Terhubung" in texts(replies)
     assert await repos.guardians.child_ids_of(702) == {ani.id}
+
+
+async def test_a_typed_code_in_small_letters_with_a_digit_works(pbot: BotHarness, api: FakeBotAPI) -> None:
+    repos = pbot.runtime.repos
+    pos = await seed_posyandu(repos)
+    ani = await add_child(repos, pos, "Ani", dt.date(2024, 3, 1), sex=Sex.FEMALE)
+    invite = await repos.invites.create(InviteCreate(role=Role.PARENT, posyandu_id=pos.id, child_id=ani.id,
+                                                     code="AB12CD34"))
+    api.user(708, "Rina")
+    replies = await pbot.say(708, invite.code.lower())
+    assert "Terhubung" in texts(replies)
 
 
 async def test_a_wrong_code_says_what_to_do_and_counts_down(pbot: BotHarness, api: FakeBotAPI) -> None:
@@ -225,3 +236,14 @@ async def test_cancel_button_removes_the_contact_keyboard(pbot: BotHarness, api:
     await pbot.say(714, "/hubungkan")
     replies = await pbot.press(714, "Batal")
     assert "dibatalkan" in texts(replies)
+
+
+async def test_a_posyandu_code_without_a_child_asks_for_the_phone(pbot: BotHarness, api: FakeBotAPI) -> None:
+    repos = pbot.runtime.repos
+    pos = await seed_posyandu(repos)
+    invite = await repos.invites.create(InviteCreate(role=Role.PARENT, posyandu_id=pos.id))
+    api.user(715, "Mira")
+    replies = await pbot.say(715, f"/start {invite.code}")
+    assert "terdaftar di posyandu" in texts(replies)
+    assert "📱 Kirim nomor HP saya" in buttons(replies[-1])
+    assert (await repos.users.get(715)).role == Role.PARENT

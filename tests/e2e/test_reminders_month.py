@@ -82,7 +82,7 @@ async def seed(repos: Repositories, api: FakeBotAPI) -> World:
         if i % 20 == 0:
             births.append(BIRTHS[(i + 3) % 7][0])
         await add_family(repos, api, world, uid, ids[i % 3], births, opted_out=i % 10 == 9,
-                         blocked=i in (5, 50, 101), language="en" if i % 50 == 7 else "id")
+                         blocked=i in (4, 50, 101), language="en" if i % 50 == 7 else "id")
     for j, pid in enumerate(ids):
         await add_cadre(repos, api, world, 900 + 2 * j, pid)
         await add_cadre(repos, api, world, 901 + 2 * j, pid)

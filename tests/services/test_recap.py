@@ -1,0 +1,177 @@
+"""Recap and follow-up logic: month parsing, counting rules (latest plausible weighing, D within S), reasons."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.i18n import get_translator
+from bot.services import followup as fsvc
+from bot.services import recap as rsvc
+from bot.services import team as tsvc
+from storage import Repositories
+from storage import coordinator_queries as q
+from storage.db import open_database
+from storage.models import AreaLevel, ChildCreate, Faltering, MeasurementCreate, PosyanduCreate, Role, Sex
+
+TODAY = dt.date(2024, 12, 10)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("2024-11", dt.date(2024, 11, 1)),
+    ("2024/3", dt.date(2024, 3, 1)),
+    ("11/2024", dt.date(2024, 11, 1)),
+    ("11-24", dt.date(2024, 11, 1)),
+    ("November 2024", dt.date(2024, 11, 1)),
+    ("nopember 2024", dt.date(2024, 11, 1)),
+    ("nov", dt.date(2024, 11, 1)),
+    ("Des", dt.date(2024, 12, 1)),
+    ("jan", dt.date(2024, 1, 1)),  # no year: the latest January not after this month
+    ("agustus 23", dt.date(2023, 8, 1)),
+    ("", dt.date(2024, 12, 1)),
+    ("bulan lalu", dt.date(2024, 11, 1)),
+    ("  OKT.  ", dt.date(2024, 10, 1)),
+])
+def test_parse_month_arg(text: str, expected: dt.date) -> None:
+    assert rsvc.parse_month_arg(text, TODAY) == expected
+
+
+@pytest.mark.parametrize("text", ["2025-01", "13/2024", "0/2024", "bulan depan", "2024-11-05", "abc", "1999-01"])
+def test_parse_month_arg_rejects(text: str) -> None:
+    with pytest.raises(rsvc.MonthParseError):
+        rsvc.parse_month_arg(text, TODAY)
+
+
+def _row(**kw: object) -> q.FollowUpRow:
+    base: dict[str, object] = dict(
+        child_id=1, code="A1", name="Budi", sex="M", birth_date=dt.date(2023, 1, 1), posyandu_id=1,
+        measured_on=TODAY, age_days=700, waz=-1.0, haz=-1.0, whz=-1.0, oedema=False, muac_cm=None, faltering="N",
+        bgm=False, entered_by=None, created_at=dt.datetime(2023, 2, 1, tzinfo=dt.UTC))
+    base.update(kw)
+    return q.FollowUpRow.model_validate(base)
+
+
+@pytest.mark.parametrize(("kw", "reasons"), [
+    ({}, []),
+    ({"faltering": "2T"}, [fsvc.Reason.TWO_T]),
+    ({"faltering": "T"}, []),
+    ({"waz": -3.2, "bgm": True}, [fsvc.Reason.BGM]),
+    ({"waz": -3.2}, [fsvc.Reason.BGM]),  # BGM from the z-score even if the flag was not stored
+    ({"waz": -6.5}, []),  # implausible: not a case, a typo to re-check
+    ({"whz": -3.1}, [fsvc.Reason.SEVERE_WASTING]),
+    ({"haz": -3.5}, [fsvc.Reason.SEVERE_STUNTING]),
+    ({"haz": -2.5}, []),  # stunted but not severe: in the recap, not on the action list
+    ({"oedema": True, "whz": None, "waz": None}, [fsvc.Reason.OEDEMA]),
+    ({"muac_cm": 11.4}, [fsvc.Reason.MUAC]),
+    ({"muac_cm": 11.4, "age_days": 120}, []),  # MUAC cut-offs start at 6 months
+    ({"muac_cm": 11.5}, []),
+    ({"measured_on": TODAY - dt.timedelta(days=61)}, [fsvc.Reason.NOT_WEIGHED]),
+    ({"measured_on": TODAY - dt.timedelta(days=60)}, []),
+    ({"measured_on": None, "age_days": None, "waz": None, "haz": None, "whz": None, "faltering": None},
+     [fsvc.Reason.NOT_WEIGHED]),
+    ({"measured_on": None, "age_days": None, "created_at": dt.datetime(2024, 12, 1, tzinfo=dt.UTC)}, []),
+    ({"whz": -3.1, "waz": -3.3, "faltering": "2T"},
+     [fsvc.Reason.SEVERE_WASTING, fsvc.Reason.BGM, fsvc.Reason.TWO_T]),
+])
+def test_follow_up_reasons(kw: dict[str, object], reasons: list[fsvc.Reason]) -> None:
+    assert fsvc.reasons_for(_row(**kw), TODAY) == reasons
+
+
+@pytest.fixture
+async def repos(tmp_path: Path) -> AsyncIterator[Repositories]:
+    db = await open_database(tmp_path / "r.db")
+    try:
+        yield Repositories(db)
+    finally:
+        await db.close()
+
+
+async def _seed(repos: Repositories) -> tuple[int, int, int]:
+    city = await repos.areas.create(AreaLevel.CITY, "Kota Uji")
+    kec = await repos.areas.create(AreaLevel.KECAMATAN, "Kec Uji", city.id)
+    kel = await repos.areas.create(AreaLevel.KELURAHAN, "Kampung Uji", kec.id)
+    p = await repos.posyandu.create(PosyanduCreate(name="Posyandu Uji", area_id=kel.id))
+    return city.id, kel.id, p.id
+
+
+async def _child(repos: Repositories, pid: int, birth: dt.date, name: str = "Anak") -> int:
+    return (await repos.children.create(ChildCreate(name=name, sex=Sex.FEMALE, birth_date=birth,
+                                                    posyandu_id=pid))).id
+
+
+async def _weigh(repos: Repositories, child: int, on: dt.date, **kw: object) -> int:
+    m = await repos.measurements.add(MeasurementCreate(child_id=child, measured_on=on, weight_kg=9.0,
+                                                       length_cm=75.0, **kw))  # type: ignore[arg-type]
+    return m.id
+
+
+async def test_month_counts_rules(repos: Repositories) -> None:
+    _, _, pid = await _seed(repos)
+    nov = dt.date(2024, 11, 1)
+    a = await _child(repos, pid, dt.date(2023, 1, 5), "A")
+    b = await _child(repos, pid, dt.date(2023, 6, 5), "B")
+    c = await _child(repos, pid, dt.date(2019, 1, 1), "C")  # over five: not in S, so not in D
+    await _child(repos, pid, dt.date(2024, 12, 2), "D")  # born after the month: not in S
+    # A: an early stunted weighing, then a later normal one: only the latest counts.
+    await _weigh(repos, a, dt.date(2024, 11, 3), haz=-2.5, faltering=Faltering.T)
+    await _weigh(repos, a, dt.date(2024, 11, 20), haz=-1.0, faltering=Faltering.N)
+    # B: a later implausible row loses to the earlier plausible one.
+    await _weigh(repos, b, dt.date(2024, 11, 4), haz=-2.2, whz=-3.5, waz=-3.1, faltering=Faltering.T2, bgm=True)
+    await _weigh(repos, b, dt.date(2024, 11, 25), haz=-8.0, flags=("implausible_haz",), faltering=Faltering.N)
+    await _weigh(repos, c, dt.date(2024, 11, 5), haz=-3.0)
+    # A corrected (superseded) row does not count.
+    old = await _weigh(repos, a, dt.date(2024, 10, 2), haz=-4.0)
+    await repos.measurements.correct(old, MeasurementCreate(child_id=a, measured_on=dt.date(2024, 10, 2),
+                                                            weight_kg=9.0, haz=-1.5))
+    counts = (await q.month_counts(repos.db, [pid], nov))[pid]
+    assert (counts.s, counts.d, counts.n, counts.t, counts.t2) == (2, 2, 1, 1, 1)
+    assert (counts.with_haz, counts.stunted, counts.severe_stunted) == (2, 1, 0)
+    assert (counts.wasted, counts.severe_wasted, counts.bgm, counts.underweight) == (1, 1, 1, 1)
+    october = (await q.month_counts(repos.db, [pid], dt.date(2024, 10, 1)))[pid]
+    assert (october.d, october.stunted) == (1, 0)
+
+
+async def test_build_and_format_recap(repos: Repositories) -> None:
+    city, kel, pid = await _seed(repos)
+    kid = await _child(repos, pid, dt.date(2023, 1, 5))
+    await _weigh(repos, kid, dt.date(2024, 11, 3), haz=-2.5, faltering=Faltering.B)
+    await repos.users.set_role(77, Role.COORDINATOR, area_id=kel)
+    scope = await tsvc.staff_scope(repos, 77, [])
+    assert scope is not None
+    tr = get_translator("id")
+    recap = await rsvc.build_recap(repos.db, scope, dt.date(2024, 11, 1), tr)
+    text = rsvc.format_recap(recap, tr)
+    assert "Rekap Kelurahan Kampung Uji — November 2024" in text
+    assert "D/S 100,0%" in text and "Stunting 100,0% (1)" in text
+    assert "Tidak ada penimbangan pada Oktober 2024" in text
+    png = rsvc.render_stunting_chart(recap, tr)
+    assert png[:4] == b"\x89PNG"
+    # A city admin-level view groups by city; the kelurahan is out of a stranger's reach.
+    assert await tsvc.staff_scope(repos, 78, []) is None
+    admin = await tsvc.staff_scope(repos, 79, [79])
+    assert admin is not None and admin.posyandu_ids == [pid]
+    admin_recap = await rsvc.build_recap(repos.db, admin, dt.date(2024, 11, 1), tr)
+    assert [g.key for g in admin_recap.groups] == [city]
+
+
+async def test_scope_rules_follow_the_area_tree(repos: Repositories) -> None:
+    city, kel, pid = await _seed(repos)
+    kel2 = await repos.areas.create(AreaLevel.KELURAHAN, "Kel Dua", (await repos.areas.find("Kec Uji"))[0].id)
+    p2 = await repos.posyandu.create(PosyanduCreate(name="Posyandu Dua", area_id=kel2.id))
+    await repos.users.set_role(80, Role.COORDINATOR, area_id=kel)
+    scope = await tsvc.staff_scope(repos, 80, [])
+    assert scope is not None
+    assert scope.allows_posyandu(pid) and not scope.allows_posyandu(p2.id)
+    assert scope.allows_area(kel) and not scope.allows_area(city) and not scope.allows_area(kel2.id)
+    assert tsvc.invitable_roles(scope) == [Role.CADRE]  # a kelurahan has no smaller area
+    with pytest.raises(tsvc.InviteRefused):
+        await tsvc.create_staff_invite(repos, scope, Role.CADRE, posyandu_id=p2.id)
+    with pytest.raises(tsvc.InviteRefused):
+        await tsvc.create_staff_invite(repos, scope, Role.COORDINATOR, area_id=kel)
+    invite = await tsvc.create_staff_invite(repos, scope, Role.CADRE, posyandu_id=pid)
+    assert invite.role == Role.CADRE and invite.posyandu_id == pid and invite.single_use
+    await repos.users.set_active(80, False)
+    assert await tsvc.staff_scope(repos, 80, []) is None  # a deactivated coordinator has no reach
