@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from pathlib import Path
 from typing import TextIO
@@ -19,7 +20,7 @@ async def run_simulation(settings: Settings, *, script: Path | None, out: TextIO
     db_path = tmp / "simulator.db"
     db = await open_database(db_path)
     try:
-        demo = await seed_demo(Repositories(db), settings)
+        demo = await seed_demo(Repositories(db), dt.datetime.now(settings.timezone).date())
     finally:
         await db.close()
 
@@ -32,8 +33,11 @@ async def run_simulation(settings: Settings, *, script: Path | None, out: TextIO
         })
         return await create_application(sim_settings)
 
-    personas: dict[str, Persona] = {}
-    for names, (user_id, first_name) in demo.personas.items():
-        for name in names:
-            personas[name] = Persona(user_id, first_name, "id")
+    # Indonesian names first (what a newcomer sees), English aliases for scripts such as `cadre: /ukur`.
+    kader = Persona(demo.cadre_id, demo.cadre_name, "id")
+    ortu = Persona(demo.parent_id, demo.parent_name, "id")
+    koordinator = Persona(demo.coordinator_id, demo.coordinator_name, "id")
+    tamu = Persona(demo.stranger_id, "Tamu", "id")
+    personas = {"kader": kader, "ortu": ortu, "koordinator": koordinator, "tamu": tamu,
+                "cadre": kader, "parent": ortu, "coordinator": koordinator, "guest": tamu}
     return await simulate(build_app, personas, script, out, inp)

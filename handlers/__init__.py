@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from handlers import common, errors
@@ -19,8 +20,8 @@ if TYPE_CHECKING:
 _NOT_JOURNEYS = {"common", "errors"}
 
 
-def journey_modules() -> list[object]:
-    modules = []
+def journey_modules() -> list[ModuleType]:
+    modules: list[ModuleType] = []
     for info in pkgutil.iter_modules(__path__):
         if info.name.startswith("_") or info.name in _NOT_JOURNEYS:
             continue
@@ -35,7 +36,7 @@ def register_all(app: PosyanduApplication) -> None:
     # /start, /help, /bahasa come first so they work even in the middle of a conversation.
     common.register_commands(app)
     for module in journey_modules():
-        module.register(app)  # type: ignore[attr-defined]
+        module.register(app)
     # The catch-alls (unknown command, free text, stickers) go last in group 0: PTB runs at most one
     # handler per group, so anything a journey claims never reaches them.
     common.register_fallbacks(app)

@@ -107,6 +107,10 @@ async def help_command(update: Update, context: BotContext) -> None:
         lines += [
             tr.gettext("/anakku — how my child is growing"),
             tr.gettext("/tips — a tip for my child's age"),
+            tr.gettext("/tanya — questions about growth, food and immunisation"),
+            tr.gettext("/hubungkan — link your child (phone number or code)"),
+            tr.gettext("/berhenti — stop reminders and tips (/mulai to resume)"),
+            tr.gettext("/hapus_saya — delete my data"),
             tr.gettext("Or just type a question, e.g. “what food for a 7 month old?”"),
         ]
     lines += [

@@ -25,7 +25,7 @@ def _i18n(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("i18n", help="extract, update, compile or check the translation catalogs")
     p.add_argument("action", choices=["extract", "update", "compile", "check"])
     p.set_defaults(func=_i18n)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import os
 import sys
 from pathlib import Path
 
@@ -23,6 +25,10 @@ def _run(args: argparse.Namespace) -> int:
 def _simulate(args: argparse.Namespace) -> int:
     from bot.demo_sim import run_simulation
 
+    if "LOG_LEVEL" not in os.environ:
+        # The terminal is the chat window: only warnings and errors should interrupt it.
+        logging.getLogger().setLevel(logging.WARNING)
+
     script: Path | None = args.script
     if script is not None and not script.exists():
         print(f"Script not found: {script}", file=sys.stderr)
@@ -30,7 +36,7 @@ def _simulate(args: argparse.Namespace) -> int:
     return asyncio.run(run_simulation(args.settings, script=script, out=sys.stdout, inp=sys.stdin))
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("run", help="run the bot (Telegram if TELEGRAM_BOT_TOKEN is set, else the simulator)")
     p.add_argument("--webhook", action="store_true", help="webhook mode (needs WEBHOOK_URL) instead of polling")
     p.set_defaults(func=_run)

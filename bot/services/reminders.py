@@ -237,8 +237,9 @@ def render_vitamin_a(month: dt.date, children: Sequence[tuple[ParentChild, int]]
 
 
 def render_tip(child: ParentChild, text: str, tr: Translator) -> str:
-    return tr.gettext("💡 Tip of the week for {child}:").format(child=f"<b>{html.escape(child.child_name)}</b>") + \
-        "\n" + text
+    """`text` is plain text (bot.services.tips): escaped for HTML parse mode."""
+    title = tr.gettext("💡 Tip of the week for {child}:").format(child=f"<b>{html.escape(child.child_name)}</b>")
+    return f"{title}\n{html.escape(text)}"
 
 
 # ------------------------------------------------------------------ what is due now

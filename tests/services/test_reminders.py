@@ -206,3 +206,35 @@ async def test_parent_reminder_text_names_the_children_and_escapes_them(env: Sim
     assert "Budi &lt;b&gt;" in text
     assert "Selasa, 12 Maret 2024, pukul 08.00–11.00" in text
     assert "/jadwal" in text
+
+
+async def test_weekly_tip_comes_from_the_tips_service_on_sunday_once(env: SimpleNamespace,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real bot.services.tips: one tip on Sunday 09.00 local, recorded with mark_sent, not repeated."""
+    import importlib
+
+    monkeypatch.setattr(r, "tips_service", lambda: importlib.import_module("bot.services.tips"))
+    env.clock.set(dt.datetime(2024, 3, 10, 1, 59, tzinfo=dt.UTC))  # Sunday 08.59 WIB
+    bot = FakeBot()
+    await run_due(env.runtime, bot)
+    assert bot.sent == []
+    env.clock.set(dt.datetime(2024, 3, 10, 2, 0, tzinfo=dt.UTC))  # 09.00 WIB
+    report = await run_due(env.runtime, bot)
+    assert report.sent_by_kind == {r.TIP: 2}  # parents 1 and 2; parent 3 opted out
+    assert all("Tips minggu ini" in text for _, text in bot.sent)
+    env.clock.advance(dt.timedelta(hours=3))
+    await run_due(env.runtime, bot)
+    assert len(bot.sent) == 2
+    recorded = await env.db.fetchval("SELECT COUNT(*) FROM tips_sent")
+    assert recorded == 2
+
+
+async def test_tip_day_missed_entirely_is_skipped_not_sent_late(env: SimpleNamespace,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    monkeypatch.setattr(r, "tips_service", lambda: importlib.import_module("bot.services.tips"))
+    env.clock.set(dt.datetime(2024, 3, 10, 14, 0, tzinfo=dt.UTC))  # Sunday 21.00 WIB: the window has closed
+    bot = FakeBot()
+    await run_due(env.runtime, bot)
+    assert [t for _, t in bot.sent if "Tips" in t] == []
