@@ -56,7 +56,7 @@ async def press(api: FakeBotAPI, label: str) -> None:
     await api.wait_idle(timeout=30)
 
 
-async def run(n: int, rate: float, concurrency: int, path: Path) -> None:
+async def run(n: int, rate: float, concurrency: int, window_limit: int | None, window: float, path: Path) -> None:
     tracemalloc.start()
     api = FakeBotAPI(token=OFFLINE_TOKEN)
     await api.start()
@@ -65,7 +65,7 @@ async def run(n: int, rate: float, concurrency: int, path: Path) -> None:
     api.user(COORDINATOR, "Koordinator")
     for i in range(n):
         api.user(FIRST_RECIPIENT + i, f"Kader {i}")
-    hb.SEND_RATE, hb.SEND_CONCURRENCY = rate, concurrency
+    hb.SEND_RATE, hb.SEND_CONCURRENCY, hb.SEND_WINDOW_LIMIT, hb.SEND_WINDOW = rate, concurrency, window_limit, window
     settings = load_settings(telegram_api_base_url=api.base_url, telegram_api_base_file_url=api.base_file_url,
                              database_url=f"sqlite:///{path}")
     app = await create_application(settings)
@@ -116,8 +116,8 @@ async def run(n: int, rate: float, concurrency: int, path: Path) -> None:
     bot_side = sum(s.size_diff for s in snapshot_after.compare_to(snapshot_before, "filename")
                    if "fake_api" not in str(s.traceback) and "aiohttp" not in str(s.traceback))
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"recipients {n:,}; pacing {rate:g}/s (0 = none), {concurrency} sends in flight; stand-in limit "
-          f"{LIMIT:g}/s")
+    print(f"recipients {n:,}; pacing {rate:g}/s (0 = none), at most {window_limit or int(rate)} per {window:g} s, "
+          f"{concurrency} sends in flight; stand-in limit {LIMIT:g}/s")
     print(f"  delivered {len(ok):,} in {last - first:.1f} s of sending ({elapsed:.1f} s from 'Kirim' to the report)")
     print(f"  achieved rate {achieved:.2f} msg/s = {100 * achieved / LIMIT:.1f} % of the limit (target >= 90 %)")
     print(f"  lost {lost}, duplicated {duplicated}, 429 answers to broadcast sends {too_many} (to the "
@@ -132,9 +132,13 @@ def main() -> None:
     parser.add_argument("-n", "--recipients", type=int, default=10_000)
     parser.add_argument("--rate", type=float, default=hb.SEND_RATE, help="our pacing, messages/s (0: none)")
     parser.add_argument("--concurrency", type=int, default=hb.SEND_CONCURRENCY)
+    parser.add_argument("--window-limit", type=int, default=hb.SEND_WINDOW_LIMIT,
+                        help="sends per window (0: no window cap; default: int(rate))")
+    parser.add_argument("--window", type=float, default=hb.SEND_WINDOW)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        asyncio.run(run(args.recipients, args.rate, args.concurrency, Path(tmp) / "bench.db"))
+        asyncio.run(run(args.recipients, args.rate, args.concurrency, args.window_limit, args.window,
+                        Path(tmp) / "bench.db"))
 
 
 if __name__ == "__main__":

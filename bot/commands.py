@@ -11,6 +11,7 @@ MENU_COMMANDS: list[tuple[str, str]] = [
     ("catat", N_("Cadre: quick one-line entry")),
     ("anak_baru", N_("Cadre: register a new child")),
     ("daftar", N_("Cadre: children of my posyandu this month")),
+    ("jadwal", N_("Posyandu schedule and reminders")),
     ("anakku", N_("Parent: how is my child growing")),
     ("tips", N_("Parent: a parenting tip for my child's age")),
     ("tanya", N_("Parent: questions about nutrition and growth")),

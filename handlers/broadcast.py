@@ -42,6 +42,8 @@ WRITE, AUDIENCE, SCOPE, CONFIRM = range(4)
 # Sending parameters; tests and the benchmark may change them on the module.
 SEND_RATE = svc.DEFAULT_RATE
 SEND_CONCURRENCY = svc.DEFAULT_CONCURRENCY
+SEND_WINDOW_LIMIT: int | None = None  # None: int(SEND_RATE) sends per SEND_WINDOW seconds
+SEND_WINDOW = svc.DEFAULT_WINDOW
 PROGRESS_EVERY = svc.PROGRESS_EVERY
 RESUME_DELAY = 0.5  # seconds after start-up before unfinished broadcasts resume
 
@@ -434,6 +436,7 @@ async def _send_broadcast(app: Application[Any, Any, Any, Any, Any, Any], broadc
             await runtime.repos.users.set_active(user_id, False)
 
         sender = svc.BroadcastSender(db, telegram_transport(app.bot), rate=SEND_RATE, concurrency=SEND_CONCURRENCY,
+                                     window_limit=SEND_WINDOW_LIMIT, window=SEND_WINDOW,
                                      progress_every=PROGRESS_EVERY, should_continue=lambda: app.running,
                                      on_blocked=on_blocked, on_progress=on_progress)
         report = await sender.run(broadcast_id)

@@ -94,6 +94,7 @@ async def help_command(update: Update, context: BotContext) -> None:
             tr.gettext("/daftar — children of the posyandu this month"),
             tr.gettext("/riwayat A12 — a child's measurements"),
             tr.gettext("/koreksi — correct a recent entry"),
+            tr.gettext("/jadwal — posyandu schedule: set, move or cancel dates"),
         ]
     if role in ("coordinator", "admin"):
         lines += [
@@ -111,6 +112,7 @@ async def help_command(update: Update, context: BotContext) -> None:
             tr.gettext("/hubungkan — link your child (phone number or code)"),
             tr.gettext("/berhenti — stop reminders and tips (/mulai to resume)"),
             tr.gettext("/hapus_saya — delete my data"),
+            tr.gettext("/jadwal — next posyandu dates, reminders on/off"),
             tr.gettext("Or just type a question, e.g. “what food for a 7 month old?”"),
         ]
     lines += [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -10,6 +11,9 @@ import pytest
 from bot.app import OFFLINE_TOKEN
 from bot.sim.fake_api import FakeBotAPI
 from tests.e2e.harness import BotHarness
+
+# The real reminder job would fire during long tests and surprise them; reminder tests call run_due() themselves.
+os.environ.setdefault("POSYANDU_REMINDER_FIRST", "3600")
 
 
 @pytest.fixture
