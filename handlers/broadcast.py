@@ -42,7 +42,7 @@ WRITE, AUDIENCE, SCOPE, CONFIRM = range(4)
 # Sending parameters; tests and the benchmark may change them on the module.
 SEND_RATE = svc.DEFAULT_RATE
 SEND_CONCURRENCY = svc.DEFAULT_CONCURRENCY
-SEND_WINDOW_LIMIT: int | None = None  # None: int(SEND_RATE) sends per SEND_WINDOW seconds
+SEND_WINDOW_LIMIT: int | None = svc.DEFAULT_WINDOW_LIMIT  # sends per SEND_WINDOW seconds
 SEND_WINDOW = svc.DEFAULT_WINDOW
 PROGRESS_EVERY = svc.PROGRESS_EVERY
 RESUME_DELAY = 0.5  # seconds after start-up before unfinished broadcasts resume

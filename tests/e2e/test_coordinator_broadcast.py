@@ -207,3 +207,15 @@ async def test_siaran_status_lists_past_broadcasts(bot: BotHarness, api: FakeBot
 
     assert "Status test satu" not in texts(await bot.say(COORD_B, "/siaran_status"))
     assert "Status test satu" in texts(await bot.say(COORD_CITY, "/siaran_status"))
+
+
+async def test_draft_survives_a_restart(bot: BotHarness, api: FakeBotAPI, world: World) -> None:
+    """The coordinator wrote the message, the bot restarted: the audience buttons still lead on."""
+    await bot.say(COORD_A, "/siaran")
+    await bot.say(COORD_A, "Pesan sebelum restart")
+    await bot.restart()
+    await bot.press(COORD_A, "Kader")
+    await bot.press(COORD_A, "Seluruh Kelurahan")
+    assert "2 orang" in bot.last_text(COORD_A)
+    preview = [m for m in api.messages(COORD_A) if m.get("text") == "Pesan sebelum restart"]
+    assert preview  # the preview shows the text written before the restart

@@ -152,3 +152,17 @@ async def test_rate_is_respected(db: Database) -> None:
     started = time.monotonic()
     await svc.BroadcastSender(db, Script(), rate=100, concurrency=8).run(b.id)
     assert time.monotonic() - started >= 0.45  # 50 sends at 100/s: not faster than the pacer allows
+
+
+async def test_pacer_window_counts_sends_in_flight() -> None:
+    """At most `limit` sends per window, counting unfinished ones: a stalled burst cannot pile up behind."""
+    pacer = svc.Pacer(10_000.0, limit=3, window=0.2)
+    for _ in range(3):
+        await pacer.acquire()  # three in flight, none finished
+    waiter = asyncio.create_task(pacer.acquire())
+    await asyncio.sleep(0.1)
+    assert not waiter.done()  # full although nothing was sent in the last 0.2 s
+    started = time.monotonic()
+    pacer.release()  # one finishes now: it stays in the window for 0.2 s
+    await asyncio.wait_for(waiter, 1)
+    assert time.monotonic() - started >= 0.18
