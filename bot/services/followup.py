@@ -83,7 +83,7 @@ async def build_follow_up(db: Database, scope: StaffScope, today: dt.date,
                           posyandu_id: int | None = None) -> list[FollowUpItem]:
     """Every child in the scope (or one posyandu of it) needing action, most urgent first."""
     pids = [posyandu_id] if posyandu_id is not None and scope.allows_posyandu(posyandu_id) else scope.posyandu_ids
-    rows = await q.follow_up_candidates(db, pids, today)
+    rows = await q.follow_up_candidates(db, pids, today, stale_after_days=NOT_WEIGHED_DAYS)
     cadres = await q.cadre_names(db, pids)
     entered = await q.display_names(db, {r.entered_by for r in rows if r.entered_by is not None})
     items: list[FollowUpItem] = []

@@ -303,6 +303,17 @@ def to_create(child: Child, draft: Draft, growth: GrowthResult, faltering: Falte
     )
 
 
+def _changes(child: Child, current: GrowthResult, previous: Measurement | None) -> list[Problem]:
+    """Weight dropped > 1 kg or length shrank since `previous` (one extra z-score computation, not five)."""
+    if previous is None:
+        return []
+    try:
+        prev = result_of(child, previous)
+    except GrowthInputError:
+        return []
+    return zscores.check_change(prev, current)
+
+
 async def previous_for(repos: Repositories, child_id: int, measured_on: dt.date) -> Measurement | None:
     """The weighing N/T/O/B is computed against: the latest plausible one of an earlier calendar month."""
     first_of_month, _ = month_bounds(measured_on)
@@ -322,8 +333,7 @@ async def save(repos: Repositories, child: Child, draft: Draft, *, entered_by: i
         raise InputIssue("no_date")
     previous = await previous_for(repos, child.id, draft.measured_on)
     growth, faltering = evaluate(child, draft, previous)
-    extra = [f"change_{p.field}" for p in check_all(child, draft, previous) if p.code in ("weight_dropped",
-                                                                                          "length_decreased")]
+    extra = [f"change_{p.field}" for p in _changes(child, growth, previous)]
     create = to_create(child, draft, growth, faltering, entered_by, extra)
     old: Measurement | None = None
     if draft.corrects_id is not None:

@@ -284,11 +284,14 @@ def render_stunting_chart(recap: Recap, tr: Translator) -> bytes:
         ax.text(v + 0.3, y, f"{tr.decimal(v, 1)}% (n={n})", va="center", fontsize=8)
     average = recap.total.stunting
     if average is not None:
-        ax.axvline(average, color="#34495e", linestyle="--", linewidth=1)
-        ax.text(average, -0.75, tr.gettext("average {pct}%").format(pct=tr.decimal(average, 1)), fontsize=8,
-                color="#34495e", ha="left")
+        ax.axvline(average, color="#34495e", linestyle="--", linewidth=1,
+                   label=tr.gettext("average {pct}%").format(pct=tr.decimal(average, 1)))
+        ax.legend(loc="lower right", fontsize=8, frameon=False)
     top = max([*values, average or 0, 10.0])
-    ax.set_xlim(0, top * 1.25)
+    # Room on the right for the value labels; ticks stop at 100 % (a share cannot go beyond it).
+    ax.set_xlim(0, top * 1.3)
+    step = 20 if top > 40 else 10 if top > 15 else 5
+    ax.set_xticks([x for x in range(0, 101, step) if x <= top * 1.3])
     ax.set_xlabel(tr.gettext("Stunting prevalence (% of children measured, HAZ < −2)"))
     ax.set_title(tr.gettext("Stunting by posyandu — {area}, {month}").format(
         area=recap.title, month=fmt_month(recap.month, tr.lang)), fontsize=10)

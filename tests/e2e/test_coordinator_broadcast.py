@@ -219,3 +219,15 @@ async def test_draft_survives_a_restart(bot: BotHarness, api: FakeBotAPI, world:
     assert "2 orang" in bot.last_text(COORD_A)
     preview = [m for m in api.messages(COORD_A) if m.get("text") == "Pesan sebelum restart"]
     assert preview  # the preview shows the text written before the restart
+
+
+async def test_double_tap_on_send_broadcasts_once(bot: BotHarness, api: FakeBotAPI, world: World) -> None:
+    await _compose(bot, COORD_A, "Sekali saja", "Kader")
+    await bot.press(COORD_A, "Seluruh Kelurahan")
+    api.press(COORD_A, "Kirim")
+    api.press(COORD_A, "Kirim")  # the second tap arrives before the first is handled
+    await _wait_report(api, COORD_A)
+    await api.wait_idle()
+    assert await bot.runtime.db.fetchval("SELECT COUNT(*) FROM broadcasts") == 1
+    assert recipients_got(api, [CADRE_A1, CADRE_A2], "Sekali saja") == {CADRE_A1: 1, CADRE_A2: 1}
+    assert not api.unanswered_callback_queries()

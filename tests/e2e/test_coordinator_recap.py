@@ -88,7 +88,7 @@ async def test_follow_up_list_with_reasons_and_pages(bot: BotHarness, api: FakeB
     assert "2 anak perlu ditindaklanjuti" in out
     first, second = out.index("Anak 2004"), out.index("Anak 2002")
     assert first < second  # oedema before BGM/2T
-    assert "🔴 <b>" not in out and "edema" in out and "BGM, 2T, sangat pendek" in out
+    assert "🔴 Anak 2004 (A4) — edema" in out and "⚠️ Anak 2002 (A2) — BGM, 2T, sangat pendek" in out
     assert "kader: Kak Sari" in out and "Posyandu Mawar" in out
     assert "Anak Luar" not in out
     # More cases: a child never weighed since registering 3 months ago, and ten more BGM children -> pages.

@@ -175,3 +175,27 @@ async def test_scope_rules_follow_the_area_tree(repos: Repositories) -> None:
     assert invite.role == Role.CADRE and invite.posyandu_id == pid and invite.single_use
     await repos.users.set_active(80, False)
     assert await tsvc.staff_scope(repos, 80, []) is None  # a deactivated coordinator has no reach
+
+
+async def test_follow_up_prefilter_keeps_every_child_needing_action(repos: Repositories) -> None:
+    """The SQL prefilter is only an optimisation: with and without it the same children need action."""
+    import random
+
+    _, _, pid = await _seed(repos)
+    rng = random.Random(3)
+    today = dt.date(2024, 12, 10)
+    for i in range(120):
+        kid = await _child(repos, pid, dt.date(2021, 1, 1) + dt.timedelta(days=rng.randint(0, 1300)), f"K{i}")
+        if rng.random() < 0.15:
+            continue  # never weighed
+        on = today - dt.timedelta(days=rng.randint(0, 120))
+        await _weigh(repos, kid, on, waz=rng.gauss(-1, 1.5), haz=rng.gauss(-1.5, 1.5), whz=rng.gauss(-0.5, 1.5),
+                     muac_cm=round(rng.uniform(10.5, 15), 1), oedema=rng.random() < 0.03,
+                     faltering=rng.choice(list(Faltering)), bgm=rng.random() < 0.05)
+    # Half registered long ago, so "never weighed" applies to them.
+    await repos.db.execute("UPDATE children SET created_at = '2020-01-01T00:00:00.000000+00:00' WHERE id % 2 = 0")
+    full = await q.follow_up_candidates(repos.db, [pid], today)
+    pre = await q.follow_up_candidates(repos.db, [pid], today, stale_after_days=fsvc.NOT_WEIGHED_DAYS)
+    need_full = {r.child_id: fsvc.reasons_for(r, today) for r in full if fsvc.reasons_for(r, today)}
+    need_pre = {r.child_id: fsvc.reasons_for(r, today) for r in pre if fsvc.reasons_for(r, today)}
+    assert need_full == need_pre and len(need_full) > 10 and len(pre) < len(full)

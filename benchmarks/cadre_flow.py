@@ -1,0 +1,235 @@
+"""Benchmark of the cadre journey end to end: the Bot API stand-in in this process, the bot in a subprocess.
+
+Each "entry" is the full guided `/ukur` (6 round trips: child by code, today, weight, length, no extras,
+save) or one `/catat` line. Several simulated cadres run at once; each waits for the bot's answer before the
+next step, like a person would. Printed: complete entries per second, p50/p95 latency per step and of the last
+step (Save -> result card), next to the same figures for a bare PTB echo bot (answers each message or button
+with one message) driven the same way on the same stand-in, and the ratio.
+
+    .venv/bin/python benchmarks/cadre_flow.py                 # production settings (AIORateLimiter, 30 msg/s)
+    .venv/bin/python benchmarks/cadre_flow.py --no-limiter    # without the rate limiter: our own overhead
+
+With the limiter both bots are capped by Telegram's 30 messages/s, so the figures without it show what our
+handlers, database and per-update persistence flush cost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.app import OFFLINE_TOKEN  # noqa: E402
+from bot.sim.fake_api import FakeBotAPI  # noqa: E402
+
+FIRST_CADRE = 50_000
+
+
+# ------------------------------------------------------------------ the bot processes
+
+
+async def serve_bot(base_url: str, file_url: str, db_path: str, limiter: bool) -> None:
+    from bot.app import create_application
+    from bot.config import load_settings
+
+    settings = load_settings(telegram_api_base_url=base_url, telegram_api_base_file_url=file_url,
+                             database_url=f"sqlite:///{db_path}", log_level="WARNING")
+    app = await create_application(settings)
+    if not limiter:
+        app.bot._rate_limiter = None  # benchmark only: measure our overhead, not Telegram's cap
+    await _run_forever(app)
+
+
+async def serve_echo(base_url: str, limiter: bool) -> None:
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+    from telegram.ext import AIORateLimiter, ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler
+    from telegram.ext import filters as f
+
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_chat
+        if update.callback_query:
+            await update.callback_query.answer()
+        text = update.effective_message.text if update.message and update.message.text else "ok"
+        # One button on every answer, so the driver presses buttons where the real flow does.
+        await context.bot.send_message(update.effective_chat.id, text or "ok",
+                                       reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("ok", callback_data="ok")]]))
+
+    builder = ApplicationBuilder().token(OFFLINE_TOKEN).base_url(base_url)
+    if limiter:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    app = builder.build()
+    app.add_handler(MessageHandler(f.ALL, echo))
+    app.add_handler(CallbackQueryHandler(echo))
+    await _run_forever(app)
+
+
+async def _run_forever(app: Any) -> None:
+    async with app:
+        await app.start()
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        await asyncio.Event().wait()
+
+
+# ------------------------------------------------------------------ driving
+
+
+@dataclass
+class Figures:
+    entries: int = 0
+    seconds: float = 0.0
+    step_ms: list[float] = field(default_factory=list)
+    last_ms: list[float] = field(default_factory=list)
+
+    def line(self, name: str) -> str:
+        def pct(values: list[float], p: float) -> float:
+            ordered = sorted(values)
+            return ordered[min(len(ordered) - 1, int(p * len(ordered)))] if ordered else float("nan")
+
+        return (f"{name:<28} {self.entries / self.seconds:7.1f} entries/s   step p50 {pct(self.step_ms, .5):6.1f} ms"
+                f"  p95 {pct(self.step_ms, .95):6.1f} ms   last step p50 {pct(self.last_ms, .5):6.1f} ms"
+                f"  p95 {pct(self.last_ms, .95):6.1f} ms")
+
+
+async def _step(api: FakeBotAPI, user: int, action: str, timeout: float = 20.0) -> float:
+    """Send a message ("text") or press a button ("@label"); return ms until the bot's next new message."""
+    before = len(api.messages(user))
+    started = time.perf_counter()
+    if action.startswith("@"):
+        api.press(user, action[1:])
+    else:
+        api.send_message(user, action)
+    deadline = started + timeout
+    while len(api.messages(user)) <= before:
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"no answer to {action!r} for user {user}\n{api.dump()}")
+        await asyncio.sleep(0.0005)
+    return (time.perf_counter() - started) * 1000
+
+
+async def _drive(api: FakeBotAPI, scripts: dict[int, list[list[str]]]) -> Figures:
+    figures = Figures()
+
+    async def cadre(user: int, entries: list[list[str]]) -> None:
+        for steps in entries:
+            for i, action in enumerate(steps):
+                ms = await _step(api, user, action)
+                figures.step_ms.append(ms)
+                if i == len(steps) - 1:
+                    figures.last_ms.append(ms)
+            figures.entries += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(cadre(u, e) for u, e in scripts.items()))
+    figures.seconds = time.perf_counter() - started
+    return figures
+
+
+def guided(code: str) -> list[str]:
+    return [f"/ukur {code}", "@Hari ini", "10,9", "81,5", "@Tidak ada ukuran lain", "@Simpan"]
+
+
+def echo_guided(code: str) -> list[str]:
+    # The same number of round trips, buttons pressed where the real flow presses them.
+    return [f"/ukur {code}", "@ok", "10,9", "81,5", "@ok", "@ok"]
+
+
+async def _seed(db_path: Path, cadres: int, children: int) -> list[str]:
+    from storage import Repositories, open_database
+    from storage.models import AreaLevel, ChildCreate, PosyanduCreate, Role, Sex
+
+    db = await open_database(db_path)
+    repos = Repositories(db)
+    city = await repos.areas.create(AreaLevel.CITY, "Kota")
+    kec = await repos.areas.create(AreaLevel.KECAMATAN, "Kec", city.id)
+    kel = await repos.areas.create(AreaLevel.KELURAHAN, "Kel", kec.id)
+    pos = await repos.posyandu.create(PosyanduCreate(name="Posyandu Bench", area_id=kel.id))
+    for i in range(cadres):
+        await repos.users.set_role(FIRST_CADRE + i, Role.CADRE, posyandu_id=pos.id)
+    birth = dt.date.today() - dt.timedelta(days=610)
+    codes = []
+    for i in range(children):
+        child = await repos.children.create(ChildCreate(name=f"Anak {i}", sex=Sex.MALE, birth_date=birth,
+                                                        posyandu_id=pos.id))
+        codes.append(child.code)
+    await db.close()
+    return codes
+
+
+async def _with_subprocess(api: FakeBotAPI, argv: list[str]) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, __file__, *argv], env=env)
+    await api.wait_for(lambda: api.get_updates_calls > 0, timeout=60)
+    return proc
+
+
+async def bench(cadres: int, per_cadre: int, limiter: bool, quick: bool) -> None:
+    lim = [] if limiter else ["--no-limiter"]
+    results: list[tuple[str, Figures]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        db_path = Path(tmp) / "bench.db"
+        codes = await _seed(db_path, cadres, cadres * per_cadre * (2 if quick else 1))
+        for kind in ("bot", "echo"):
+            api = FakeBotAPI(token=OFFLINE_TOKEN)
+            await api.start()
+            argv = (["--serve-bot", api.base_url, api.base_file_url, str(db_path)] if kind == "bot"
+                    else ["--serve-echo", api.base_url])
+            proc = await _with_subprocess(api, argv + lim)
+            try:
+                users = [FIRST_CADRE + i for i in range(cadres)]
+                for u in users:
+                    api.user(u, f"Kader {u}")
+                make = guided if kind == "bot" else echo_guided
+                await _step(api, users[0], "/start")  # warm-up (first update, imports, catalogs)
+                scripts = {u: [make(codes[i * per_cadre + j]) for j in range(per_cadre)] for i, u in enumerate(users)}
+                results.append((f"{kind}: /ukur (6 steps)", await _drive(api, scripts)))
+                if quick:
+                    offset = cadres * per_cadre
+                    qscripts = {u: [[f"/catat {codes[offset + i * per_cadre + j]} 10,9 81,5"] if kind == "bot"
+                                     else ["/catat"] for j in range(per_cadre)] for i, u in enumerate(users)}
+                    results.append((f"{kind}: /catat (1 step)", await _drive(api, qscripts)))
+            finally:
+                proc.terminate()
+                proc.wait(timeout=10)
+                await api.stop()
+    print(f"cadres at once: {cadres}, entries per cadre: {per_cadre}, rate limiter: {'on' if limiter else 'off'}")
+    for name, fig in results:
+        print(fig.line(name))
+    by_name = dict(results)
+    for flow in ("/ukur (6 steps)", "/catat (1 step)"):
+        ours, echo = by_name.get(f"bot: {flow}"), by_name.get(f"echo: {flow}")
+        if ours and echo:
+            print(f"{flow}: throughput {100 * ours.entries / ours.seconds / (echo.entries / echo.seconds):.0f}% "
+                  f"of the echo bot")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cadres", type=int, default=8)
+    parser.add_argument("--entries", type=int, default=10, help="entries per cadre")
+    parser.add_argument("--no-limiter", action="store_true")
+    parser.add_argument("--no-quick", action="store_true")
+    parser.add_argument("--serve-bot", nargs=3, metavar=("BASE_URL", "FILE_URL", "DB"))
+    parser.add_argument("--serve-echo", metavar="BASE_URL")
+    args = parser.parse_args()
+    if args.serve_bot:
+        asyncio.run(serve_bot(*args.serve_bot, limiter=not args.no_limiter))
+    elif args.serve_echo:
+        asyncio.run(serve_echo(args.serve_echo, limiter=not args.no_limiter))
+    else:
+        asyncio.run(bench(args.cadres, args.entries, not args.no_limiter, not args.no_quick))
+
+
+if __name__ == "__main__":
+    main()
