@@ -18,6 +18,7 @@ MENU_COMMANDS: list[tuple[str, str]] = [
     ("hubungkan", N_("Parent: link my child")),
     ("berhenti", N_("Stop reminders and tips")),
     ("rekap", N_("Coordinator: monthly recap of my area")),
+    ("tindak_lanjut", N_("Coordinator: children who need follow-up")),
     ("siaran", N_("Coordinator: send an announcement")),
     ("bahasa", N_("Change language")),
     ("batal", N_("Cancel what is in progress")),

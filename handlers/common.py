@@ -101,6 +101,8 @@ async def help_command(update: Update, context: BotContext) -> None:
             tr.gettext("/rekap — monthly recap of your area"),
             tr.gettext("/tindak_lanjut — children who need follow-up"),
             tr.gettext("/siaran — send an announcement"),
+            tr.gettext("/siaran_status — announcements sent and their delivery"),
+            tr.gettext("/tim — your cadres and their last activity"),
             tr.gettext("/ekspor — Excel file for e-PPGBM"),
             tr.gettext("/undang — invite a cadre or coordinator"),
         ]
