@@ -19,8 +19,6 @@ import argparse
 import asyncio
 import datetime as dt
 import os
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -63,8 +61,8 @@ async def serve_echo(base_url: str, limiter: bool) -> None:
             await update.callback_query.answer()
         text = update.effective_message.text if update.message and update.message.text else "ok"
         # One button on every answer, so the driver presses buttons where the real flow does.
-        await context.bot.send_message(update.effective_chat.id, text or "ok",
-                                       reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("ok", callback_data="ok")]]))
+        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("ok", callback_data="ok")]])
+        await context.bot.send_message(update.effective_chat.id, text or "ok", reply_markup=keyboard)
 
     builder = ApplicationBuilder().token(OFFLINE_TOKEN).base_url(base_url)
     if limiter:
@@ -167,9 +165,9 @@ async def _seed(db_path: Path, cadres: int, children: int) -> list[str]:
     return codes
 
 
-async def _with_subprocess(api: FakeBotAPI, argv: list[str]) -> subprocess.Popen[bytes]:
+async def _with_subprocess(api: FakeBotAPI, argv: list[str]) -> asyncio.subprocess.Process:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, __file__, *argv], env=env)
+    proc = await asyncio.create_subprocess_exec(sys.executable, __file__, *argv, env=env)
     await api.wait_for(lambda: api.get_updates_calls > 0, timeout=60)
     return proc
 
@@ -201,7 +199,7 @@ async def bench(cadres: int, per_cadre: int, limiter: bool, quick: bool) -> None
                     results.append((f"{kind}: /catat (1 step)", await _drive(api, qscripts)))
             finally:
                 proc.terminate()
-                proc.wait(timeout=10)
+                await asyncio.wait_for(proc.wait(), timeout=10)
                 await api.stop()
     print(f"cadres at once: {cadres}, entries per cadre: {per_cadre}, rate limiter: {'on' if limiter else 'off'}")
     for name, fig in results:
@@ -224,6 +222,19 @@ def main() -> None:
     parser.add_argument("--serve-echo", metavar="BASE_URL")
     args = parser.parse_args()
     if args.serve_bot:
+        if os.environ.get("CADRE_BENCH_PROFILE"):  # where the bot's time goes: cProfile dump on SIGTERM
+            import cProfile
+            import signal
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+
+            def dump(*_: object) -> None:
+                profiler.disable()
+                profiler.dump_stats(os.environ["CADRE_BENCH_PROFILE"])
+                os._exit(0)
+
+            signal.signal(signal.SIGTERM, dump)
         asyncio.run(serve_bot(*args.serve_bot, limiter=not args.no_limiter))
     elif args.serve_echo:
         asyncio.run(serve_echo(args.serve_echo, limiter=not args.no_limiter))

@@ -433,7 +433,7 @@ async def _send_broadcast(app: Application[Any, Any, Any, Any, Any, Any], broadc
                 await app.bot.edit_message_text(text, chat_id=progress.chat_id, message_id=progress.message_id)
 
         async def on_blocked(user_id: int) -> None:
-            await runtime.repos.users.set_active(user_id, False)
+            await runtime.repos.users.mark_blocked(user_id)
 
         sender = svc.BroadcastSender(db, telegram_transport(app.bot), rate=SEND_RATE, concurrency=SEND_CONCURRENCY,
                                      window_limit=SEND_WINDOW_LIMIT, window=SEND_WINDOW,

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -79,7 +80,14 @@ def _clear(context: BotContext) -> None:
 async def _child(context: BotContext, draft: Draft) -> Child | None:
     if draft.child_id is None:
         return None
-    return await context.runtime.repos.children.find_by_id(draft.child_id)
+    # Remembered for the rest of this update only (a context lives for one update): each step reads the
+    # child once, not once per helper. Across updates it is read again, so edits are never stale.
+    cached: Child | None = getattr(context, "_ukur_child", None)
+    if cached is not None and cached.id == draft.child_id:
+        return cached
+    child = await context.runtime.repos.children.find_by_id(draft.child_id)
+    setattr(context, "_ukur_child", child)  # noqa: B010
+    return child
 
 
 def _nav(context: BotContext, *extra: list[InlineKeyboardButton], back: bool = True) -> InlineKeyboardMarkup:
@@ -571,7 +579,7 @@ async def save_pressed(update: Update, context: BotContext) -> int:
     _clear(context)
     try:
         await query.edit_message_reply_markup(None)
-    except Exception:  # the old keyboard staying visible is harmless
+    except TelegramError:  # the old keyboard staying visible is harmless
         log.debug("could not remove the confirmation keyboard")
     await deliver_result(update, context, child, saved)
     return ConversationHandler.END

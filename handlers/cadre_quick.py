@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
@@ -140,7 +141,7 @@ async def pending_pressed(update: Update, context: BotContext) -> None:
     await query.answer()
     try:
         await query.edit_message_reply_markup(None)
-    except Exception:  # an old keyboard left on screen is harmless
+    except TelegramError:  # an old keyboard left on screen is harmless
         log.debug("could not remove the quick-entry keyboard")
     action = query.data.split(":", 1)[1]
     if action == "cancel":

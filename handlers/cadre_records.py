@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
@@ -140,7 +141,7 @@ async def _show_page(update: Update, context: BotContext, page: int, *, edit: bo
     if edit and update.callback_query:
         try:
             await update.callback_query.edit_message_text(text, reply_markup=markup)
-        except Exception:  # "message is not modified" when the same page is pressed: nothing to do
+        except TelegramError:  # "message is not modified" when the same page is pressed: nothing to do
             return
     else:
         await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)

@@ -30,9 +30,15 @@ CHARTS = {"wfa": Indicator.WFA, "lhfa": Indicator.LHFA, "wflh": Indicator.WFLH}
 
 
 async def get_staff(update: Update, context: BotContext) -> svc.Staff | None:
+    """The user's staff scope, read once per update (a context lives for one update)."""
     assert update.effective_user
-    return await svc.staff_of(context.runtime.repos, update.effective_user.id,
-                              context.runtime.settings.admin_telegram_ids)
+    if hasattr(context, "_cadre_staff"):
+        cached: svc.Staff | None = getattr(context, "_cadre_staff")  # noqa: B009
+        return cached
+    staff = await svc.staff_of(context.runtime.repos, update.effective_user.id,
+                               context.runtime.settings.admin_telegram_ids)
+    setattr(context, "_cadre_staff", staff)  # noqa: B010
+    return staff
 
 
 async def refuse_stranger(update: Update, context: BotContext) -> None:
@@ -91,7 +97,7 @@ async def send_chart(context: BotContext, chat_id: int, child: Child, indicator:
     for m in history:
         try:
             results.append(svc.result_of(child, m))
-        except Exception:  # an odd old row must not prevent the chart of the others
+        except (ValueError, ArithmeticError):  # an odd old row must not prevent the chart of the others
             log.warning("measurement %s skipped in chart", m.id)
     results = [r for r in results if r.age_days <= 1856]
     # Drawing takes 0.1-0.3 s of CPU: off the event loop, so other cadres' messages are not held up.

@@ -31,11 +31,16 @@ MAX_TEXT = 1000  # longer free text is almost always a paste by mistake
 async def remember_user(update: Update, context: BotContext) -> None:
     """Load the user's language once per user (cached in user_data, which is persisted)."""
     tg_user = update.effective_user
-    if tg_user is None or context.user_data is None or LANG_KEY in context.user_data:
+    if tg_user is None or context.user_data is None:
+        return
+    if LANG_KEY in context.user_data:
+        # Writing to the bot again after blocking it makes the user reachable (one indexed UPDATE).
+        await context.runtime.repos.users.unblock_if_blocked(tg_user.id)
         return
     stored = await context.runtime.repos.users.find(tg_user.id)
     if stored is not None:
         context.user_data[LANG_KEY] = stored.language
+        await context.runtime.repos.users.unblock_if_blocked(tg_user.id)
     else:
         context.user_data[LANG_KEY] = normalise_language(tg_user.language_code)
         await context.runtime.repos.users.upsert(

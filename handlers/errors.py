@@ -26,7 +26,7 @@ async def on_error(update: object, context: BotContext) -> None:
         log.info("user %s blocked the bot (update %s)", user_id, update_id)
         if user_id is not None:
             try:
-                await context.runtime.repos.users.set_active(user_id, False)
+                await context.runtime.repos.users.mark_blocked(user_id)
             except Exception:
                 log.warning("could not mark user %s inactive", user_id)
         return

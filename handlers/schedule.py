@@ -9,8 +9,10 @@ reminders off and on. Also starts the reminders job (bot/scheduler.py) at regist
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import re
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -109,12 +111,42 @@ async def editable_posyandu(context: BotContext, user_id: int) -> list[int] | No
     return list(ids)
 
 
+async def _pid_or_end(update: Update, context: BotContext) -> int | None:
+    """The chosen posyandu, if the user may still change it (roles can be removed mid-conversation,
+    and the conversation survives restarts); otherwise end the conversation politely."""
+    assert update.effective_user
+    pid = int(_data(context)["pid"])
+    if pid in (await editable_posyandu(context, update.effective_user.id) or []):
+        return pid
+    context.user_data.pop(KEY, None)  # type: ignore[union-attr]
+    await _reply(update, context.tr.gettext(
+        "You can no longer change the schedule of this posyandu. Type /help to see what you can do."))
+    return None
+
+
+def _in_scope(
+    callback: Callable[[Update, BotContext], Coroutine[Any, Any, int]],
+) -> Callable[[Update, BotContext], Coroutine[Any, Any, int]]:
+    """Re-check the scope before every step that writes."""
+
+    @functools.wraps(callback)
+    async def wrapper(update: Update, context: BotContext) -> int:
+        if await _pid_or_end(update, context) is None:
+            return ConversationHandler.END
+        return await callback(update, context)
+
+    return wrapper
+
+
 # ------------------------------------------------------------------ the card
 
 
 async def _card(update: Update, context: BotContext, note: str | None = None) -> int:
     tr = context.tr
-    pid = int(_data(context)["pid"])
+    checked = await _pid_or_end(update, context)
+    if checked is None:
+        return ConversationHandler.END
+    pid = checked
     info = await svc.posyandu_info(context.runtime.repos, pid)
     if info is None:
         await _reply(update, tr.gettext("This posyandu no longer exists. Type /jadwal to start again."))
@@ -374,6 +406,7 @@ async def _confirm(update: Update, context: BotContext, rule: Rule) -> int:
     return CONFIRM
 
 
+@_in_scope
 async def save_pressed(update: Update, context: BotContext) -> int:
     assert update.effective_user
     d = _data(context)
@@ -425,6 +458,7 @@ async def _session_on(context: BotContext, day: dt.date) -> svc.Session | None:
     return found[0] if found else None
 
 
+@_in_scope
 async def cancel_session_pressed(update: Update, context: BotContext) -> int:
     assert update.effective_user
     tr = context.tr
@@ -469,6 +503,7 @@ async def _typed_date(update: Update, context: BotContext) -> dt.date | None:
     return day
 
 
+@_in_scope
 async def new_date_typed(update: Update, context: BotContext) -> int:
     assert update.effective_user
     tr = context.tr
@@ -503,6 +538,7 @@ async def add_pressed(update: Update, context: BotContext) -> int:
     return ADD_DATE
 
 
+@_in_scope
 async def add_date_typed(update: Update, context: BotContext) -> int:
     assert update.effective_user and update.effective_message
     tr = context.tr

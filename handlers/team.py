@@ -16,6 +16,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, TypeHandler
 from bot.context import BotContext
 from bot.i18n import N_, Translator
 from bot.services import team as svc
+from bot.services.parent import code_lock, note_wrong_code
 from bot.services.team import StaffScope, area_label
 from handlers.common import START_PAYLOAD_HANDLERS
 from storage import coordinator_queries as q
@@ -264,6 +265,10 @@ async def redeem_staff_invite(update: Update, context: BotContext, payload: str)
     if user is None or msg is None:
         return False
     repos = context.runtime.repos
+    if await code_lock(repos, user.id, context.runtime.clock.now()) is not None:
+        # Too many wrong codes: the parent handler (asked last) answers, and nothing is looked up here,
+        # so guessing staff codes is rate-limited like parent codes.
+        return False
     invite = await repos.invites.find(payload)
     if invite is None or invite.role not in (Role.CADRE, Role.COORDINATOR, Role.ADMIN):
         return False
@@ -276,6 +281,8 @@ async def redeem_staff_invite(update: Update, context: BotContext, payload: str)
             invite = await repos.invites.redeem(invite.code, user.id, user.first_name or "", context.lang)
         except InviteInvalid as exc:  # lost a race with another person using the same code
             refusal = svc.RedeemOutcome.EXPIRED if "expired" in str(exc) else svc.RedeemOutcome.USED
+    if refusal in (svc.RedeemOutcome.EXPIRED, svc.RedeemOutcome.USED):
+        await note_wrong_code(repos, user.id, context.runtime.clock.now())
     if refusal is not None:
         texts = {
             svc.RedeemOutcome.EXPIRED: N_("This invitation code has expired. Please ask your coordinator for a "
@@ -322,7 +329,7 @@ async def _tell_inviter(context: BotContext, inviter_id: int, name: str, role: R
         await context.bot.send_message(inviter_id, tr.gettext("👋 {name} has joined as {role} of {place}.").format(
             name=html.escape(name), role=tr.gettext(ROLE_LABELS[role]), place=html.escape(place)))
     except Forbidden:
-        await context.runtime.repos.users.set_active(inviter_id, False)
+        await context.runtime.repos.users.mark_blocked(inviter_id)
     except TelegramError:  # the news is a courtesy; the invite itself has worked
         log.warning("could not tell inviter %s about a redeemed invite", inviter_id)
 

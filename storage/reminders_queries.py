@@ -266,7 +266,8 @@ async def record_attempt(db: Database, row_id: int, error: str) -> None:
 async def deactivate_user(db: Database, user_id: int, now: dt.datetime) -> None:
     """The user blocked the bot (403): stop pushing to them until they write again."""
     async with db.transaction():
-        await db.execute("UPDATE users SET active = 0 WHERE telegram_id = ?", (user_id,))
+        await db.execute("UPDATE users SET active = 0, blocked_at = ? WHERE telegram_id = ?",
+                         (to_db_time(now), user_id))
         await db.execute(
             "INSERT INTO audit_log (actor_id, action, entity, entity_id, details, created_at)"
             " VALUES (NULL, 'blocked_bot', 'user', ?, '{}', ?)", (str(user_id), to_db_time(now)))

@@ -49,13 +49,13 @@ def indicator_name(indicator: Indicator, age_days: int, tr: Translator) -> str:
 
 
 def category_text(category: Category, tr: Translator) -> str:
-    """The category label in the user's language; the exact Permenkes label in Indonesian."""
+    """The category label in the user's language (the exact Permenkes label in Indonesian), HTML-escaped."""
     label = tr.gettext(category.label_en)
     if tr.lang == "id" and label == category.label_en:
         label = category.label_id  # the growth catalog is not loaded: the Permenkes label is still right
     if category.code in ("stunted", "severely_stunted"):
         label += " " + tr.gettext("(stunting)")
-    return label
+    return html.escape(label)  # labels hold "<" ("LiLA 11,5 - < 12,5 cm") and every card is HTML
 
 
 def child_line(child: Child, tr: Translator, on: dt.date) -> str:

@@ -61,6 +61,11 @@ async def code_lock(repos: Any, user_id: int, now: dt.datetime) -> dt.timedelta 
     return max(failures[-MAX_WRONG_CODES] + CODE_WINDOW - now, dt.timedelta(minutes=1))
 
 
+async def note_wrong_code(repos: Any, user_id: int, now: dt.datetime) -> None:
+    """Count a failed code (any kind of invite) towards the user's lock."""
+    await q.record_code_attempt(repos.db, user_id, False, now)
+
+
 async def _failed(repos: Any, user_id: int, now: dt.datetime, outcome: LinkOutcome) -> LinkResult:
     await q.record_code_attempt(repos.db, user_id, False, now)
     failures = await q.failed_code_attempts(repos.db, user_id, now - CODE_WINDOW)
@@ -84,6 +89,9 @@ async def redeem_code(repos: Any, user_id: int, code: str, now: dt.datetime, *, 
         return None
     if invite.used_by == user_id:
         return LinkResult(LinkOutcome.ALREADY, tuple(await linked_children(repos, user_id)))
+    if invite.created_by == user_id:
+        # The cadre who made the link sees it on screen; it is for the parent, not a way to keep access.
+        return await _failed(repos, user_id, now, LinkOutcome.INVALID)
     try:
         invite = await repos.invites.redeem(invite.code, user_id, display_name, language)
     except InviteInvalid as exc:
@@ -154,14 +162,22 @@ async def link_by_phone(repos: Any, user_id: int, phone_text: str, *, display_na
 # ------------------------------------------------------------------ what a parent may see
 
 
+async def _may_act(repos: Any, user_id: int) -> bool:
+    """A deactivated account sees nothing (a user who merely blocked the bot is reactivated on writing)."""
+    user = await repos.users.find(user_id)
+    return user is not None and user.active
+
+
 async def linked_children(repos: Any, user_id: int) -> list[Child]:
     """The user's children that are still followed by a posyandu (youngest last, as stored)."""
+    if not await _may_act(repos, user_id):
+        return []
     return [c for c in await repos.guardians.children_of(user_id) if c.status == ChildStatus.ACTIVE]
 
 
 async def can_view_child(repos: Any, user_id: int, child_id: int) -> bool:
     """A parent sees a child only through their own link (never by code, id or name)."""
-    return child_id in await repos.guardians.child_ids_of(user_id)
+    return await _may_act(repos, user_id) and child_id in await repos.guardians.child_ids_of(user_id)
 
 
 async def guardians_to_notify(repos: Any, child_id: int) -> list[User]:

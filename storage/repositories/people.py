@@ -88,11 +88,23 @@ class UserRepository(Repository):
         return await self.get(telegram_id)
 
     async def set_active(self, telegram_id: int, active: bool, actor_id: int | None = None) -> None:
+        """A deliberate (de)activation by staff or an admin; see mark_blocked for a 403 from Telegram."""
         async with self.db.transaction():
-            if not await self.db.execute("UPDATE users SET active = ? WHERE telegram_id = ?",
+            if not await self.db.execute("UPDATE users SET active = ?, blocked_at = NULL WHERE telegram_id = ?",
                                          (int(active), telegram_id)):
                 raise NotFound(MSG_USER_NOT_FOUND)
             await self._audit(actor_id, "set_active", "user", telegram_id, {"active": active})
+
+    async def mark_blocked(self, telegram_id: int) -> None:
+        """Telegram answered 403: stop pushing to this user until they write to the bot again."""
+        await self.db.execute("UPDATE users SET active = 0, blocked_at = ? WHERE telegram_id = ?",
+                              (to_db_time(self.db.now()), telegram_id))
+
+    async def unblock_if_blocked(self, telegram_id: int) -> bool:
+        """A message from a user who had blocked the bot: reachable again (a deliberate deactivation stays)."""
+        return bool(await self.db.execute(
+            "UPDATE users SET active = 1, blocked_at = NULL WHERE telegram_id = ? AND blocked_at IS NOT NULL",
+            (telegram_id,)))
 
     async def set_opt_out(self, telegram_id: int, opted_out: bool) -> None:
         if not await self.db.execute("UPDATE users SET opted_out = ? WHERE telegram_id = ?",
@@ -238,9 +250,16 @@ class InviteRepository(Repository):
             )
             current = await self.db.fetchone("SELECT role FROM users WHERE telegram_id = ?", (telegram_id,))
             current_role = current["role"] if current else None
-            if invite.role != Role.PARENT or current_role in (None, Role.PARENT.value):
+            if invite.role != Role.PARENT:
+                # A staff invite is a coordinator's decision: it may reactivate a deactivated account.
                 await self.db.execute(
                     "UPDATE users SET role = ?, area_id = ?, posyandu_id = ?, active = 1 WHERE telegram_id = ?",
+                    (invite.role.value, invite.area_id, invite.posyandu_id, telegram_id),
+                )
+            elif current_role in (None, Role.PARENT.value):
+                # Any parent code must not undo a deliberate deactivation.
+                await self.db.execute(
+                    "UPDATE users SET role = ?, area_id = ?, posyandu_id = ? WHERE telegram_id = ?",
                     (invite.role.value, invite.area_id, invite.posyandu_id, telegram_id),
                 )
             if invite.child_id is not None:

@@ -121,3 +121,10 @@ async def test_second_entry_same_day_replaces_the_first(bot: BotHarness, demo: D
     current = [m for m in await bot.runtime.repos.measurements.history_for_child(child.id)
                if m.measured_on == bot.runtime.today()]
     assert [m.weight_kg for m in current] == [11.0]
+
+
+async def test_muac_category_with_a_less_than_sign_is_sent(bot: BotHarness, demo: DemoPersonas) -> None:
+    """Regression: the MUAC label "LiLA 11,5 - < 12,5 cm" broke the HTML card."""
+    replies = await bot.say(CADRE, "/catat A3 7,8 78,5 berbaring lila 12")
+    text = texts(replies)
+    assert "Tersimpan" in text and "< 12,5 cm" in text and "Maaf" not in text
