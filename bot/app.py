@@ -80,7 +80,7 @@ async def create_application(settings: Settings, *, clock: Clock | None = None) 
     """Open the database (applying migrations) and build the Application. Not yet initialised."""
     from handlers import register_all
 
-    db = await open_database(settings.database_path)
+    db = await open_database(settings.database_path, clock=clock)
     runtime = Runtime(settings=settings, db=db, repos=Repositories(db), clock=clock or SystemClock())
     token = settings.token or OFFLINE_TOKEN
     builder = (

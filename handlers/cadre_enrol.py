@@ -6,11 +6,13 @@ Answers live in `user_data["anak_baru"]` and the conversation is persistent: a r
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -185,6 +187,9 @@ async def text_answer(update: Update, context: BotContext) -> int:
             data["guardian_phone"] = svc.read_phone(text)
         elif step == NIK:
             data["nik"] = svc.read_nik(text)
+            # The full NIK should not stay readable in the chat history on a shared phone.
+            with contextlib.suppress(TelegramError):
+                await update.effective_message.delete()
         elif step == ADDRESS:
             data["address"], data["rt"], data["rw"] = svc.read_address(text)
         else:
@@ -240,6 +245,11 @@ async def save_pressed(update: Update, context: BotContext) -> int:
     await query.answer()
     repos = context.runtime.repos
     pid = int(data["posyandu_id"])
+    # The conversation survives restarts: re-check the scope before showing or writing anything.
+    staff = await get_staff(update, context)
+    if staff is None or not staff.may_access(pid):
+        await _send(update, context, tr.gettext("You can only register children at your posyandu."))
+        return ConversationHandler.END
     if query.data == "anak:save":
         duplicate = await svc.find_duplicate(repos, data, pid)
         if duplicate is not None:
@@ -256,10 +266,6 @@ async def save_pressed(update: Update, context: BotContext) -> int:
                     [InlineKeyboardButton(tr.gettext("❌ Cancel"), callback_data="anak:cancel")],
                 ]))
             return DUPLICATE
-    staff = await get_staff(update, context)
-    if staff is None or not staff.may_access(pid):
-        await _send(update, context, tr.gettext("You can only register children at your posyandu."))
-        return ConversationHandler.END
     try:
         enrolled = await svc.enrol(repos, data, pid, update.effective_user.id)
     except StorageError as exc:
@@ -295,7 +301,8 @@ async def same_pressed(update: Update, context: BotContext) -> int:
     child = await context.runtime.repos.children.find_by_id(int(data.get("duplicate_id") or 0))
     assert context.user_data is not None
     context.user_data.pop(KEY, None)
-    if child is None:
+    staff = await get_staff(update, context)
+    if child is None or staff is None or not staff.may_access(child.posyandu_id):
         return ConversationHandler.END
     await _send(update, context, tr.gettext("OK, nothing new was registered. {name} keeps code {code}.").format(
         name=escape(child.name, 60), code=child.code), InlineKeyboardMarkup([[

@@ -609,11 +609,14 @@ async def koreksi(update: Update, context: BotContext) -> None:
         await refuse_stranger(update, context)
         return
     repos = context.runtime.repos
-    recent = await repos.measurements.recent_by_user(staff.user_id, limit=8)
+    recent = await repos.measurements.recent_by_user(staff.user_id, limit=30)
+    # Only children still in the user's scope: a cadre who moved posyandu must not see the old names.
+    children = {c.id: c for c in await repos.children.get_many({m.child_id for m in recent})
+                if staff.may_access(c.posyandu_id)}
+    recent = [m for m in recent if m.child_id in children][:8]
     if not recent:
         await _reply(update, context, tr.gettext("You have not entered any measurement yet. Type /ukur to start."))
         return
-    children = {c.id: c for c in await repos.children.get_many({m.child_id for m in recent})}
     rows = []
     for m in recent:
         child = children.get(m.child_id)

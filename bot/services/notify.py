@@ -101,7 +101,7 @@ async def notify_parents(repos: Repositories, child: Child, saved: Saved, today:
             report.sent.append(notice.user_id)
         elif outcome is Delivery.BLOCKED:
             report.blocked.append(notice.user_id)
-            await repos.users.set_active(notice.user_id, False)
+            await repos.users.mark_blocked(notice.user_id)
             log.info("parent %s blocked the bot; marked inactive", notice.user_id)
         else:
             report.failed.append(notice.user_id)

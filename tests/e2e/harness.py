@@ -67,15 +67,20 @@ class BotHarness:
         """Send text as the user; return the bot's new messages to that chat."""
         self._new_messages(user_id)
         self.api.send_message(user_id, text)
-        await self.api.wait_idle(timeout=timeout)
+        await self._settle(timeout)
         return self._new_messages(user_id)
 
     async def press(self, user_id: int, label: str, *, timeout: float = 10.0) -> list[dict[str, Any]]:
         """Press the newest button whose label contains `label`; return new messages (edits show in last())."""
         self._new_messages(user_id)
         self.api.press(user_id, label)
-        await self.api.wait_idle(timeout=timeout)
+        await self._settle(timeout)
         return self._new_messages(user_id)
+
+    async def _settle(self, timeout: float) -> None:
+        """Wait until the stand-in is quiet *and* PTB has finished the update (a chart computes silently)."""
+        queue = self.app.update_queue if self.app is not None else None
+        await self.api.wait_idle(timeout=timeout, update_queue=queue)
 
     def last(self, user_id: int) -> dict[str, Any]:
         return self.api.last_message(user_id)
