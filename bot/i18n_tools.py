@@ -11,6 +11,7 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
@@ -19,7 +20,13 @@ from bot.i18n import LANGUAGES, LOCALES_DIR
 ROOT = LOCALES_DIR.parent
 SOURCE_DIRS = ("bot", "handlers", "storage")
 KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None}
-METHOD_MAP = [("**.py", "python")]
+
+
+def _method_map() -> list[tuple[str, str]]:
+    """The same extraction map pybabel uses (babel.cfg at the project root)."""
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as fh:
+        method_map, _options = parse_mapping_cfg(fh)
+    return method_map
 
 
 def extract() -> Catalog:
@@ -27,7 +34,7 @@ def extract() -> Catalog:
     catalog = Catalog(project="posyandu-bot", msgid_bugs_address="", charset="utf-8")
     for folder in SOURCE_DIRS:
         for filename, lineno, message, comments, context in extract_from_dir(
-            ROOT / folder, METHOD_MAP, keywords=KEYWORDS, strip_comment_tags=True
+            ROOT / folder, _method_map(), keywords=KEYWORDS, strip_comment_tags=True
         ):
             catalog.add(message, None, [(f"{folder}/{filename}", lineno)],
                         auto_comments=comments, context=context)
