@@ -74,6 +74,17 @@ async def start(update: Update, context: BotContext) -> None:
         return
     tr = context.tr
     name = html.escape(update.effective_user.first_name or "")
+    role = await role_of(context, update.effective_user.id)
+    if role in ("cadre", "coordinator", "admin"):
+        await update.effective_message.reply_text(tr.gettext(
+            "Welcome back, {name}! Type /ukur to enter a measurement, or /help for all your commands.").format(
+            name=name))
+        return
+    if role == "parent":
+        await update.effective_message.reply_text(tr.gettext(
+            "Welcome back, {name}! Type /anakku to see how your child is growing, or just type a question.").format(
+            name=name))
+        return
     text = tr.gettext(
         "Hello {name}! I am Posyandu Bot, helping posyandu fight stunting.\n\n"
         "• <b>Cadres</b> enter a child's weight and height and get the WHO z-scores, the status per "
@@ -94,7 +105,7 @@ async def help_command(update: Update, context: BotContext) -> None:
     if role in ("cadre", "coordinator", "admin"):
         lines += [
             tr.gettext("/ukur — enter a measurement step by step"),
-            tr.gettext("/catat A12 10,5 82 — quick entry: code, weight kg, height cm"),
+            tr.gettext("/catat A12 10.5 82 — quick entry: code, weight kg, height cm"),
             tr.gettext("/anak_baru — register a new child"),
             tr.gettext("/daftar — children of the posyandu this month"),
             tr.gettext("/riwayat A12 — a child's measurements"),

@@ -69,6 +69,15 @@ def no_answer_text(tr: Translator) -> str:
         "puskesmas at once.")
 
 
+_STAFF = ("cadre", "coordinator", "admin")
+_ENTRY = re.compile(r"^(?:[a-z]{1,2}\s?\d{1,5}\s+\d|(?:ukur|catat|timbang|input)\b)", re.IGNORECASE)
+
+
+def _looks_like_entry(text: str) -> bool:
+    """`A2 10,5 80`, `ukur`, `catat budi`: a measurement typed without its command."""
+    return bool(_ENTRY.match(text.strip()))
+
+
 async def question(update: Update, context: BotContext) -> None:
     msg = update.effective_message
     assert msg and msg.text
@@ -80,6 +89,12 @@ async def question(update: Update, context: BotContext) -> None:
     if looks_like_code(text) and await try_code(update, context, text, typed=True):
         return
     tr = context.tr
+    if _looks_like_entry(text) and await common.role_of(context, msg.chat_id) in _STAFF:
+        # A cadre typing a measurement without the command: point to the command, not to the FAQ.
+        await msg.reply_text(tr.gettext(
+            "To record a measurement, type /catat followed by the child's code, weight and height, e.g. "
+            "/catat A2 10.5 80 — or type /ukur to be guided step by step."))
+        return
     if only(_GREETING, text):
         await msg.reply_text(tr.gettext("Hello! Type a question about your child's growth or food, for example "
                                         "“when to start MPASI?”, or type /help."))

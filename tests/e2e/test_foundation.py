@@ -88,3 +88,22 @@ async def test_command_menu_is_set_in_both_languages(bot: BotHarness, api: FakeB
     calls = [c for c in api.calls if c.method == "setMyCommands"]
     langs = {c.params.get("language_code") for c in calls}
     assert langs == {None, "en"}
+
+
+async def test_start_for_a_known_cadre_is_short_and_points_to_the_work(bot: BotHarness, api: FakeBotAPI) -> None:
+    from bot.demo import CADRE_ID, seed_demo
+
+    await seed_demo(bot.runtime.repos, bot.runtime.today())
+    api.user(CADRE_ID, "Sari")
+    replies = await bot.say(CADRE_ID, "/start")
+    assert "Selamat datang kembali" in texts(replies) and "/ukur" in texts(replies)
+
+
+async def test_a_cadre_typing_a_measurement_without_command_gets_the_syntax(
+        bot: BotHarness, api: FakeBotAPI) -> None:
+    from bot.demo import CADRE_ID, seed_demo
+
+    await seed_demo(bot.runtime.repos, bot.runtime.today())
+    api.user(CADRE_ID, "Sari")
+    replies = await bot.say(CADRE_ID, "A2 10,5 80")
+    assert "/catat A2 10,5 80" in texts(replies)

@@ -35,7 +35,7 @@ def test_script_replays_personas_and_prints_replies(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     assert "kader> /start" in out
-    assert "Halo Kak Sari" in out
+    assert "Selamat datang kembali, Kak Sari" in out  # a known cadre is not greeted as a newcomer
     assert "tamu> /ukur" in out and "kader posyandu" in out  # a stranger is refused politely
     assert "Budi" in out  # the demo parent sees her child
     assert "[1: 🇮🇩 Bahasa Indonesia] [2: 🇬🇧 English]" in out
