@@ -230,6 +230,10 @@ def format_recap(recap: Recap, tr: Translator) -> str:
         lines.append(tr.gettext("No children are registered in this area yet."))
     elif t.d == 0:
         lines.append(tr.gettext("No child has been weighed in this month yet."))
+        if p.d:
+            # Early in a month the useful recap is last month's: say how to get it.
+            prev = previous_month(recap.month)
+            lines.append(tr.gettext("Last month's recap: /rekap {month}").format(month=f"{prev:%Y-%m}"))
     prev_month = fmt_month(previous_month(recap.month), tr.lang)
     if p.d:
         lines.append(tr.gettext("Compared with {month}: D/S {ds_before} → {ds_now} · stunting {st_before} → "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -28,7 +29,8 @@ def test_script_replays_personas_and_prints_replies(tmp_path: Path) -> None:
         "tamu: /ukur\n"
         "ortu: /anakku\n"
         "cadre: /bahasa\n"
-        "cadre: [English]\n",
+        "cadre: [English]\n"
+        "koordinator: /rekap\n",
         encoding="utf-8",
     )
     result = _simulate(script, tmp_path)
@@ -40,6 +42,8 @@ def test_script_replays_personas_and_prints_replies(tmp_path: Path) -> None:
     assert "Budi" in out  # the demo parent sees her child
     assert "[1: 🇮🇩 Bahasa Indonesia] [2: 🇬🇧 English]" in out
     assert "Language set to English." in out
+    # The demo's weighings end last month, so the recap of this month points to last month's.
+    assert re.search(r"Rekap bulan lalu: /rekap \d{4}-\d{2}", out)
 
 
 def test_unknown_button_fails_the_script(tmp_path: Path) -> None:
