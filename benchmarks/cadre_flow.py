@@ -29,10 +29,24 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from aiohttp import web  # noqa: E402
+
 from bot.app import OFFLINE_TOKEN  # noqa: E402
 from bot.sim.fake_api import FakeBotAPI  # noqa: E402
 
 FIRST_CADRE = 50_000
+
+
+class DelayedBotAPI(FakeBotAPI):
+    """The stand-in with a network round trip added to every request, like a bot in Indonesia talking to
+    api.telegram.org (tens to hundreds of ms). getUpdates is not delayed: it only adds idle time."""
+
+    latency = 0.0
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        if self.latency and request.match_info.get("method", "").lower() != "getupdates":
+            await asyncio.sleep(self.latency)
+        return await super()._handle(request)
 
 
 # ------------------------------------------------------------------ the bot processes
@@ -172,14 +186,15 @@ async def _with_subprocess(api: FakeBotAPI, argv: list[str]) -> asyncio.subproce
     return proc
 
 
-async def bench(cadres: int, per_cadre: int, limiter: bool, quick: bool) -> None:
+async def bench(cadres: int, per_cadre: int, limiter: bool, quick: bool, latency_ms: float = 0.0) -> None:
     lim = [] if limiter else ["--no-limiter"]
     results: list[tuple[str, Figures]] = []
     with tempfile.TemporaryDirectory() as tmp:
         db_path = Path(tmp) / "bench.db"
         codes = await _seed(db_path, cadres, cadres * per_cadre * (2 if quick else 1))
         for kind in ("bot", "echo"):
-            api = FakeBotAPI(token=OFFLINE_TOKEN)
+            api = DelayedBotAPI(token=OFFLINE_TOKEN)
+            api.latency = latency_ms / 1000
             await api.start()
             argv = (["--serve-bot", api.base_url, api.base_file_url, str(db_path)] if kind == "bot"
                     else ["--serve-echo", api.base_url])
@@ -201,7 +216,8 @@ async def bench(cadres: int, per_cadre: int, limiter: bool, quick: bool) -> None
                 proc.terminate()
                 await asyncio.wait_for(proc.wait(), timeout=10)
                 await api.stop()
-    print(f"cadres at once: {cadres}, entries per cadre: {per_cadre}, rate limiter: {'on' if limiter else 'off'}")
+    print(f"cadres at once: {cadres}, entries per cadre: {per_cadre}, rate limiter: {'on' if limiter else 'off'}, "
+          f"added network latency per Bot API call: {latency_ms:g} ms")
     for name, fig in results:
         print(fig.line(name))
     by_name = dict(results)
@@ -218,6 +234,8 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=10, help="entries per cadre")
     parser.add_argument("--no-limiter", action="store_true")
     parser.add_argument("--no-quick", action="store_true")
+    parser.add_argument("--latency-ms", type=float, default=0.0,
+                        help="delay every Bot API call by this much (real Telegram is tens of ms away)")
     parser.add_argument("--serve-bot", nargs=3, metavar=("BASE_URL", "FILE_URL", "DB"))
     parser.add_argument("--serve-echo", metavar="BASE_URL")
     args = parser.parse_args()
@@ -239,7 +257,7 @@ def main() -> None:
     elif args.serve_echo:
         asyncio.run(serve_echo(args.serve_echo, limiter=not args.no_limiter))
     else:
-        asyncio.run(bench(args.cadres, args.entries, not args.no_limiter, not args.no_quick))
+        asyncio.run(bench(args.cadres, args.entries, not args.no_limiter, not args.no_quick, args.latency_ms))
 
 
 if __name__ == "__main__":

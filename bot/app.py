@@ -26,6 +26,7 @@ from bot.config import Settings
 from bot.context import BotContext
 from bot.i18n import LANGUAGES, get_translator
 from bot.runtime import Runtime
+from bot.update_processor import PerChatUpdateProcessor
 from storage import Repositories, open_database
 from storage.persistence import SQLitePersistence
 
@@ -92,6 +93,7 @@ async def create_application(settings: Settings, *, clock: Clock | None = None) 
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(PerChatUpdateProcessor())
         .persistence(SQLitePersistence(
             db,
             # bot_data would be rewritten after every update; we keep shared state in our own tables.

@@ -57,12 +57,16 @@ async def _send(update: Update, context: BotContext, text: str, markup: InlineKe
     await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
 
 
+def _skip_button(context: BotContext) -> InlineKeyboardButton:
+    return InlineKeyboardButton(context.tr.gettext("Skip"), callback_data="anak:skip")
+
+
 async def ask(update: Update, context: BotContext, step: int, note: str | None = None) -> int:
     tr = context.tr
     data = _data(context)
     data["step"] = step
     lines = [note] if note else []
-    skip = [InlineKeyboardButton(tr.gettext("Skip"), callback_data="anak:skip")]
+    skip = [_skip_button(context)]
     markup = _nav(context, back=step != NAME or len(data.get("choices", [])) > 1)
     if step == NAME:
         lines.append(tr.gettext("Register a new child. What is the child's full name?"))
@@ -174,6 +178,8 @@ async def text_answer(update: Update, context: BotContext) -> int:
     text = update.effective_message.text
     data = _data(context)
     step = int(data.get("step", NAME))
+    if step in OPTIONAL and svc.is_skip(text):
+        return await _skip(update, context, step)
     try:
         if step == NAME:
             data["name"] = svc.read_name(text)
@@ -197,7 +203,9 @@ async def text_answer(update: Update, context: BotContext) -> int:
                                                             "to cancel."))
             return step
     except InputIssue as issue:
-        await _send(update, context, _issue_text(context, issue), _nav(context))
+        # At an optional step the answer may still be skipped: keep [Skip] under the error too.
+        rows = [[_skip_button(context)]] if step in OPTIONAL else []
+        await _send(update, context, _issue_text(context, issue), _nav(context, *rows))
         return step
     return await ask(update, context, _next(step))
 
@@ -217,6 +225,10 @@ async def skip_pressed(update: Update, context: BotContext) -> int:
     step = int(_data(context).get("step", PHONE))
     if step not in OPTIONAL:
         return step
+    return await _skip(update, context, step)
+
+
+async def _skip(update: Update, context: BotContext, step: int) -> int:
     for key in {PHONE: ("guardian_phone",), NIK: ("nik",), ADDRESS: ("address", "rt", "rw")}[step]:
         _data(context).pop(key, None)
     return await ask(update, context, _next(step))

@@ -12,6 +12,8 @@ import logging
 from decimal import Decimal
 from typing import Any
 
+from rapidfuzz import fuzz
+from rapidfuzz.utils import default_process
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -25,9 +27,19 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from bot.growth.zscores import Problem
-from bot.i18n import ParseError, parse_date
+from bot.i18n import ParseError, Translator, parse_date
 from bot.render import child_line, confirmation_card, plausibility_warning
-from bot.render.issues import date_issue, number_issue, over_five
+from bot.render.issues import (
+    date_issue,
+    example_day,
+    field_example,
+    number_issue,
+    over_five,
+    rolled_back_date,
+    short_example,
+    shown_value,
+    value_warning,
+)
 from bot.services import measurement as svc
 from bot.services.measurement import Draft, InputIssue, NumberField
 from handlers.cadre_shared import (
@@ -53,6 +65,10 @@ STEP_FIELD: dict[int, NumberField] = {WEIGHT: "weight_kg", LENGTH: "length_cm", 
 PREVIOUS_STEP = {DATE: CHILD, WEIGHT: DATE, LENGTH: WEIGHT, MUAC: LENGTH, HEAD: MUAC, OEDEMA: HEAD, CONFIRM: OEDEMA}
 MAX_CHILD_BUTTONS = 8
 MAX_TEXT = 200
+# Fuzzy name search ("budy" finds Budi): the best score of the query against a name word or the whole name.
+FUZZY_MIN_SCORE = 75
+FUZZY_MAX_CHILDREN = 2000  # children of one posyandu read for fuzzy matching (a posyandu has ~50-150)
+SUGGESTION_DIVISORS = (10, 100, 1000)
 
 
 # ------------------------------------------------------------------ state in user_data
@@ -112,6 +128,7 @@ async def ask(update: Update, context: BotContext, step: int, note: str | None =
     child = await _child(context, draft)
     _state(context)["step"] = step
     _state(context).pop("pending", None)
+    _state(context).pop("rolled_date", None)
     lines = [note] if note else []
     markup: InlineKeyboardMarkup
     if step == CHILD or child is None:
@@ -120,20 +137,22 @@ async def ask(update: Update, context: BotContext, step: int, note: str | None =
     age_days = ((draft.measured_on or today) - child.birth_date).days
     if step == DATE:
         lines += [child_line(child, tr, today), tr.gettext("When was the child measured? Press a button, or type "
-                                                           "the date (for example 3/12).")]
+                                                           "the date (for example {example}).").format(
+            example=short_example(example_day(today)))]
         markup = _nav(context, [
             InlineKeyboardButton(tr.gettext("Today ({date})").format(date=tr.short_date(today)),
                                  callback_data="ukur:date:0"),
             InlineKeyboardButton(tr.gettext("Yesterday"), callback_data="ukur:date:1"),
         ])
     elif step == WEIGHT:
-        lines.append(tr.gettext("Weight in kg? Type the number, for example 10,5"))
+        lines.append(tr.gettext("Weight in kg? Type the number, for example {example}").format(
+            example=field_example(tr, "weight_kg")))
         markup = _nav(context)
     elif step == LENGTH:
         if draft.position is None:
             draft.position = svc.suggested_position(age_days)
             _store(context, draft)
-        lines.append(tr.gettext("Length/height in cm? Type the number, for example 82,5"))
+        lines.append(_length_question(tr))
         lines.append(_position_note(context, draft, age_days))
         markup = _nav(context, _position_buttons(context, draft))
         if draft.length_cm is not None:
@@ -141,7 +160,8 @@ async def ask(update: Update, context: BotContext, step: int, note: str | None =
                 tr.gettext("Keep {value} cm").format(value=tr.decimal(draft.length_cm, 1)),
                 callback_data="ukur:keep")])
     elif step == MUAC:
-        lines.append(tr.gettext("Upper-arm circumference (LiLA) in cm? Type it, for example 13,5 — or skip."))
+        lines.append(tr.gettext("Upper-arm circumference (LiLA) in cm? Type it, for example {example} — or skip."
+                                ).format(example=field_example(tr, "muac_cm")))
         markup = _nav(context, [
             InlineKeyboardButton(tr.gettext("Skip"), callback_data="ukur:skip"),
             InlineKeyboardButton(tr.gettext("No other measures ➡️"), callback_data="ukur:skipall"),
@@ -165,6 +185,11 @@ async def ask(update: Update, context: BotContext, step: int, note: str | None =
         markup = InlineKeyboardMarkup([[keep], *markup.inline_keyboard])
     await _reply(update, context, "\n".join(lines), markup)
     return step
+
+
+def _length_question(tr: Translator) -> str:
+    return tr.gettext("Length/height in cm? Type the number, for example {example}").format(
+        example=field_example(tr, "length_cm"))
 
 
 def _position_note(context: BotContext, draft: Draft, age_days: int) -> str:
@@ -191,8 +216,9 @@ def _position_buttons(context: BotContext, draft: Draft) -> list[InlineKeyboardB
             InlineKeyboardButton(standing, callback_data="ukur:pos:standing")]
 
 
-async def ask_child(update: Update, context: BotContext, note: str | None = None) -> int:
-    """Which child? Buttons for the children not yet measured this month; typing a name or code searches."""
+async def ask_child(update: Update, context: BotContext, note: str | None = None, offset: int = 0) -> int:
+    """Which child? Buttons for the children not yet measured this month, a page at a time (➡️ More);
+    typing a name or code searches."""
     tr = context.tr
     staff = await get_staff(update, context)
     _state(context)["step"] = CHILD
@@ -200,14 +226,32 @@ async def ask_child(update: Update, context: BotContext, note: str | None = None
     lines.append(tr.gettext("Which child? Type the name or the code (for example A12)."))
     rows: list[list[InlineKeyboardButton]] = []
     if staff is not None and staff.posyandu_ids is not None and len(staff.posyandu_ids) == 1:
+        # Unmeasured children come first, so the page holds them in order; one extra row says whether the
+        # next page still has someone waiting.
         page = await month_overview(context.runtime.db, list(staff.posyandu_ids), context.runtime.today(),
-                                    limit=MAX_CHILD_BUTTONS, unmeasured_first=True)
-        waiting = [c for c in page if not c.measured]
+                                    offset=offset, limit=MAX_CHILD_BUTTONS + 1, unmeasured_first=True)
+        waiting = [c for c in page[:MAX_CHILD_BUTTONS] if not c.measured]
         if waiting:
             lines.append(tr.gettext("Not yet measured this month:"))
             rows = [[child_button(c.child, prefix="ukur:child:")] for c in waiting]
+            if len(page) > MAX_CHILD_BUTTONS and not page[MAX_CHILD_BUTTONS].measured:
+                rows.append([InlineKeyboardButton(tr.gettext("➡️ More"),
+                                                  callback_data=f"ukur:page:{offset + MAX_CHILD_BUTTONS}")])
     await _reply(update, context, "\n".join(lines), _nav(context, *rows, back=False))
     return CHILD
+
+
+async def page_pressed(update: Update, context: BotContext) -> int:
+    """➡️ More under the child buttons: the next page of children not yet measured."""
+    query = update.callback_query
+    assert query and query.data
+    await query.answer()
+    return await ask_child(update, context, offset=max(0, int(query.data.rsplit(":", 1)[1])))
+
+
+def _warning(problem: Problem, tr: Translator, age_days: int, *, confirmable: bool) -> str:
+    return value_warning(tr, problem, age_days, confirmable=confirmable) or plausibility_warning(problem, tr,
+                                                                                                 age_days)
 
 
 async def ask_confirm(update: Update, context: BotContext, child: Child, draft: Draft) -> int:
@@ -218,7 +262,8 @@ async def ask_confirm(update: Update, context: BotContext, child: Child, draft: 
         previous = await svc.previous_for(context.runtime.repos, child.id, draft.measured_on)
     assert draft.measured_on is not None
     age_days = (draft.measured_on - child.birth_date).days
-    warnings = [plausibility_warning(p, tr, age_days) for p in svc.check_all(child, draft, previous)]
+    # Every warning here can be saved anyway (✅ Save): worded as unusual, never as impossible.
+    warnings = [_warning(p, tr, age_days, confirmable=True) for p in svc.check_all(child, draft, previous)]
     if svc.is_old_date(draft.measured_on, context.runtime.today()):
         warnings.append(tr.gettext("⚠️ This date is more than 3 months ago: is it right?"))
     if draft.corrects_id is None and await svc.same_day(context.runtime.repos, child.id, draft.measured_on):
@@ -320,6 +365,8 @@ async def pick_by_text(update: Update, context: BotContext, text: str) -> int:
         return await ask_child(update, context, tr.gettext("Please type a child's name or code, for example "
                                                            "Budi or A12."))
     found, elsewhere = await svc.find_child(context.runtime.repos, staff, text)
+    if not found and elsewhere is None:
+        found = await _fuzzy_children(context, staff, text)
     if elsewhere is not None:
         return await ask_child(update, context, tr.gettext(
             "The child with code {code} is registered at another posyandu. You can only enter children of your "
@@ -334,6 +381,23 @@ async def pick_by_text(update: Update, context: BotContext, text: str) -> int:
     await _reply(update, context, tr.gettext("Several children match “{text}”. Which one?").format(
         text=escape(text)), _nav(context, *rows, back=False))
     return CHILD
+
+
+async def _fuzzy_children(context: BotContext, staff: svc.Staff, text: str) -> list[Child]:
+    """Children of the cadre's own posyandu whose name is close to `text` ("budy" -> Budi), best first.
+    Only when the plain search found nothing, and never across posyandu (admins type the name exactly)."""
+    query = default_process(text)
+    if staff.posyandu_ids is None or len(query) < 3:
+        return []
+    scored: list[tuple[float, Child]] = []
+    for posyandu_id in staff.posyandu_ids:
+        for child in await context.runtime.repos.children.list_by_posyandu(posyandu_id, limit=FUZZY_MAX_CHILDREN):
+            name = default_process(child.name)
+            score = max([fuzz.ratio(query, word) for word in name.split()] + [fuzz.ratio(query, name)])
+            if score >= FUZZY_MIN_SCORE:
+                scored.append((score, child))
+    scored.sort(key=lambda sc: (-sc[0], sc[1].name.lower(), sc[1].id))
+    return [child for _, child in scored[:MAX_CHILD_BUTTONS]]
 
 
 async def child_text(update: Update, context: BotContext) -> int:
@@ -374,7 +438,8 @@ async def _set_date(update: Update, context: BotContext, day: dt.date) -> int:
     try:
         svc.check_date(day, child, context.runtime.today())
     except InputIssue as issue:
-        note = date_issue(context.tr, issue.code, birth_date=child.birth_date, age_days=issue.params.get("age_days"))
+        note = date_issue(context.tr, issue.code, birth_date=child.birth_date, age_days=issue.params.get("age_days"),
+                          today=context.runtime.today())
         return await ask(update, context, DATE, note)
     draft.measured_on = day
     _store(context, draft)
@@ -391,12 +456,48 @@ async def date_pressed(update: Update, context: BotContext) -> int:
 
 async def date_text(update: Update, context: BotContext) -> int:
     assert update.effective_message and update.effective_message.text
-    text = update.effective_message.text
+    text = update.effective_message.text[:MAX_TEXT]
+    today = context.runtime.today()
     try:
-        day = parse_date(text[:MAX_TEXT], context.runtime.today())
-    except ParseError:
-        return await ask(update, context, DATE, date_issue(context.tr, "not_a_date", text=text))
+        day = parse_date(text, today)
+    except ParseError as exc:
+        code = "bad_date" if exc.code == "bad_date" else "not_a_date"
+        return await ask(update, context, DATE, date_issue(context.tr, code, text=text, today=today))
+    typed = _as_typed_this_year(text, today)
+    if typed is not None and typed > today and typed != day:
+        # A date without a year that has not come yet was read as last year's: say so before any check
+        # uses that age (a year-old measurement must not be saved by accident).
+        return await ask_rolled_date(update, context, typed, day)
     return await _set_date(update, context, day)
+
+
+def _as_typed_this_year(text: str, today: dt.date) -> dt.date | None:
+    """The date as parse_date reads it when nothing this year is in the future (None if unreadable so)."""
+    try:
+        return parse_date(text, dt.date(today.year, 12, 31))
+    except ParseError:
+        return None
+
+
+async def ask_rolled_date(update: Update, context: BotContext, typed: dt.date, meant: dt.date) -> int:
+    tr = context.tr
+    _state(context)["step"] = DATE
+    _state(context)["rolled_date"] = meant.isoformat()
+    markup = _nav(context, [InlineKeyboardButton(tr.gettext("Yes"), callback_data="ukur:date:yes"),
+                            InlineKeyboardButton(tr.gettext("Type again"), callback_data="ukur:date:retype")])
+    await _reply(update, context, rolled_back_date(tr, typed, meant), markup)
+    return DATE
+
+
+async def rolled_date_pressed(update: Update, context: BotContext) -> int:
+    """[Yes] / [Type again] under "3 December 2026 has not happened yet. Did you mean 3 December 2025?"."""
+    query = update.callback_query
+    assert query and query.data
+    await query.answer()
+    meant = _state(context).pop("rolled_date", None)
+    if query.data.endswith(":yes") and meant:
+        return await _set_date(update, context, dt.date.fromisoformat(meant))
+    return await ask(update, context, DATE)
 
 
 # ------------------------------------------------------------------ numbers (weight, length, LiLA, head)
@@ -418,8 +519,9 @@ async def number_text(update: Update, context: BotContext) -> int:
         draft.confirmed = [f for f in draft.confirmed if f != field]
         problem = svc.check_value(child, draft, field)
     except InputIssue as issue:
-        suggestion = issue.params.get("suggestion")
-        if issue.code != "out_of_range" or suggestion is None:
+        suggestion = _plausible_correction(child, draft, field, issue.params["value"]) \
+            if issue.code == "out_of_range" else None
+        if suggestion is None:
             await _reply(update, context, number_issue(tr, issue.code, issue.params, field), _nav(context))
             return step
         # Out of every possible range, but a decimal point away from a good value: ask, never save as typed.
@@ -434,16 +536,34 @@ async def number_text(update: Update, context: BotContext) -> int:
         rows = []
         if problem.suggestion is not None:
             rows.append([InlineKeyboardButton(tr.gettext("Use {value} {unit}").format(
-                value=tr.decimal(problem.suggestion, 1), unit=unit), callback_data="ukur:use:suggestion")])
+                value=shown_value(tr, problem.suggestion), unit=unit), callback_data="ukur:use:suggestion")])
         if allow_as_typed:
             rows.append([InlineKeyboardButton(tr.gettext("Yes, {value} {unit} is right").format(
-                value=tr.decimal(value, 1), unit=unit), callback_data="ukur:use:asis")])
-        text = plausibility_warning(problem, tr, age_days) + "\n" + tr.gettext(
-            "Type the value again, or press a button.")
+                value=shown_value(tr, value), unit=unit), callback_data="ukur:use:asis")])
+        # Only a value that may be kept as typed is "unusual"; one outside every possible range is "not possible".
+        text = _warning(problem, tr, age_days, confirmable=allow_as_typed) + "\n" + (
+            tr.gettext("Type the value again, or press a button.") if rows
+            else tr.gettext("Please type the value again."))
         await _reply(update, context, text, _nav(context, *rows))
         return step
     _store(context, draft)
     return await ask(update, context, _next_step(context, step))
+
+
+def _plausible_correction(child: Child, draft: Draft, field: NumberField, value: Decimal) -> Decimal | None:
+    """For a value outside every possible range: the first of value/10, /100, /1000 that is inside the range and
+    plausible for the child's age (so the suggestion is never questioned in turn); None when there is none."""
+    low, high = svc.HARD_LIMITS[field]
+    for divisor in SUGGESTION_DIVISORS:
+        candidate = (Decimal(value) / divisor).quantize(Decimal("0.1"))
+        if not low <= candidate <= high:
+            continue
+        trial = Draft.from_dict(draft.to_dict())
+        setattr(trial, field, candidate)
+        trial.confirmed = [f for f in trial.confirmed if f != field]
+        if svc.check_value(child, trial, field) is None:
+            return candidate
+    return None
 
 
 async def use_pressed(update: Update, context: BotContext) -> int:
@@ -487,7 +607,7 @@ async def position_pressed(update: Update, context: BotContext) -> int:
         return await ask_child(update, context)
     age_days = (draft.measured_on - child.birth_date).days
     tr = context.tr
-    text = "\n".join([tr.gettext("Length/height in cm? Type the number, for example 82,5"),
+    text = "\n".join([_length_question(tr),
                       _position_note(context, draft, age_days)])
     # Edit in place: the question stays the same, only the ticked position changes.
     await query.edit_message_text(text, reply_markup=_nav(context, _position_buttons(context, draft)))
@@ -570,7 +690,8 @@ async def save_pressed(update: Update, context: BotContext) -> int:
     try:
         saved = await svc.save(context.runtime.repos, child, draft, entered_by=update.effective_user.id)
     except InputIssue as issue:
-        return await ask(update, context, DATE, date_issue(tr, issue.code, birth_date=child.birth_date))
+        return await ask(update, context, DATE, date_issue(tr, issue.code, birth_date=child.birth_date,
+                                                           today=context.runtime.today()))
     except StorageError as exc:
         await _reply(update, context, exc.message(tr) + "\n" + tr.gettext("Nothing was lost: press ✅ Save again."),
                      None)
@@ -647,8 +768,10 @@ def register(app: Any) -> None:
             CallbackQueryHandler(start_correction, pattern=r"^ukur:fix:\d+$"),
         ],
         states={
-            CHILD: [MessageHandler(text, child_text), CallbackQueryHandler(child_pressed, pattern=r"^ukur:child:\d+$")],
+            CHILD: [MessageHandler(text, child_text), CallbackQueryHandler(child_pressed, pattern=r"^ukur:child:\d+$"),
+                    CallbackQueryHandler(page_pressed, pattern=r"^ukur:page:\d{1,6}$")],
             DATE: [MessageHandler(text, date_text), CallbackQueryHandler(date_pressed, pattern=r"^ukur:date:[01]$"),
+                   CallbackQueryHandler(rolled_date_pressed, pattern=r"^ukur:date:(yes|retype)$"),
                    *common_nav],
             WEIGHT: [*number_steps, *common_nav],
             LENGTH: [*number_steps, CallbackQueryHandler(position_pressed, pattern=r"^ukur:pos:(lying|standing)$"),

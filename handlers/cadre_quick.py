@@ -2,10 +2,12 @@
 
 A line with a doubtful value is kept in `user_data["catat"]` and the cadre answers with a button (use the
 suggested value, save as typed, or cancel), so nothing typed is lost and a double tap cannot save twice.
+A line for a child who already has a measurement on that date asks before replacing it (no silent overwrite).
 """
 
 from __future__ import annotations
 
+import html
 import logging
 from decimal import Decimal
 from typing import Any
@@ -16,14 +18,14 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
 from bot.growth.zscores import Problem
-from bot.render import plausibility_warning
+from bot.render import measured_values, plausibility_warning
 from bot.render.issues import date_issue, number_issue, over_five, quick_entry_issue
 from bot.services import measurement as svc
 from bot.services.measurement import Draft, InputIssue
 from bot.services.quick_entry import QuickEntryError, parse_quick_entry
 from handlers.cadre_shared import deliver_result, get_staff, refuse_stranger
 from storage.errors import StorageError
-from storage.models import Position
+from storage.models import Child, Measurement, Position
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +109,32 @@ async def catat(update: Update, context: BotContext) -> None:
     await _save(update, context, draft)
 
 
+def _values_text(context: BotContext, child: Child, m: Measurement | Draft) -> str:
+    """`10,5 kg` when there is a weight (what a cadre compares), else all the values."""
+    tr = context.tr
+    if m.weight_kg is not None:
+        return tr.gettext("{value} kg").format(value=tr.decimal(m.weight_kg, 1))
+    assert m.measured_on is not None
+    return measured_values(tr, age_days=(m.measured_on - child.birth_date).days, weight=m.weight_kg,
+                           length=m.length_cm, position=m.position, muac=m.muac_cm, head=m.head_cm, oedema=m.oedema)
+
+
+async def _ask_replace(update: Update, context: BotContext, child: Child, draft: Draft, old: Measurement) -> None:
+    """"Budi sudah diukur hari ini (10,5 kg). Ganti dengan 10,1 kg?" [Ganti] [Batal]."""
+    assert update.effective_chat and context.user_data is not None and draft.measured_on is not None
+    tr = context.tr
+    context.user_data[KEY] = {"draft": draft.to_dict(), "suggestion": None, "forced": False, "replace": old.id}
+    first = child.name.split()[0] if child.name.split() else child.name
+    when = tr.gettext("today") if draft.measured_on == context.runtime.today() else tr.date(draft.measured_on)
+    text = tr.gettext("{name} was already measured {when} ({old}). Replace it with {new}?").format(
+        name=html.escape(first), when=when, old=_values_text(context, child, old),
+        new=_values_text(context, child, draft))
+    markup = InlineKeyboardMarkup([[
+        InlineKeyboardButton(tr.gettext("Replace"), callback_data="catat:replace"),
+        InlineKeyboardButton(tr.gettext("❌ Cancel"), callback_data="catat:cancel")]])
+    await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+
+
 async def _save(update: Update, context: BotContext, draft: Draft) -> None:
     assert update.effective_user and update.effective_chat
     tr = context.tr
@@ -117,6 +145,11 @@ async def _save(update: Update, context: BotContext, draft: Draft) -> None:
         await context.bot.send_message(update.effective_chat.id,
                                        tr.gettext("You can only enter children of your posyandu."))
         return
+    if draft.corrects_id is None and draft.measured_on is not None:
+        old = await svc.same_day(repos, child.id, draft.measured_on)
+        if old is not None:
+            await _ask_replace(update, context, child, draft, old)  # saving waits for [Replace]
+            return
     try:
         saved = await svc.save(repos, child, draft, entered_by=update.effective_user.id)
     except InputIssue as issue:
@@ -150,7 +183,11 @@ async def pending_pressed(update: Update, context: BotContext) -> None:
         return
     draft = Draft.from_dict(pending["draft"])
     suggestion = pending.get("suggestion")
-    if action == "use" and suggestion:
+    if action == "replace":
+        if pending.get("replace") is None:
+            return
+        draft.corrects_id = int(pending["replace"])  # the entry the cadre saw in the question
+    elif action == "use" and suggestion:
         setattr(draft, suggestion["field"], Decimal(suggestion["value"]))
     elif pending.get("forced"):
         return  # a value no child can have is never saved as typed
@@ -159,4 +196,4 @@ async def pending_pressed(update: Update, context: BotContext) -> None:
 
 def register(app: Any) -> None:
     app.add_handler(CommandHandler("catat", catat))
-    app.add_handler(CallbackQueryHandler(pending_pressed, pattern=r"^catat:(use|asis|cancel)$"))
+    app.add_handler(CallbackQueryHandler(pending_pressed, pattern=r"^catat:(use|asis|cancel|replace)$"))

@@ -1,4 +1,5 @@
-"""Read queries of the cadre journey that the shared repositories do not have: a posyandu's month at a glance.
+"""Queries of the cadre journey that the shared repositories do not have: a posyandu's month at a glance, and
+re-deriving the weighing status (N/T/O/B/2T) of later measurements after a back-dated entry.
 
 One query per screen (the list a cadre pages through at a busy posyandu must not cost a query per child).
 """
@@ -92,3 +93,18 @@ async def month_counts(db: Database, posyandu_ids: Sequence[int], month: dt.date
     )
     assert row is not None
     return MonthCounts(total=int(row["total"]), measured=int(row["measured"]), red_flags=int(row["red"]))
+
+
+async def set_faltering(db: Database, measurement_id: int, faltering: str | None, bgm: bool) -> bool:
+    """Overwrite the derived weighing status of a current measurement in place (True when a row changed).
+
+    Faltering (N/T/O/B/2T) and BGM are derived from the *previous* weighing, not measured: when an earlier
+    entry is inserted or corrected they are recomputed, and updating them in place is not an edit of the
+    measurement itself (its values, z-scores and history stay untouched; corrections still supersede rows).
+    """
+    changed = await db.execute(
+        "UPDATE measurements SET faltering = ?, bgm = ? WHERE id = ? AND superseded_by IS NULL"
+        " AND (faltering IS NOT ? OR bgm IS NOT ?)",
+        (faltering, int(bgm), measurement_id, faltering, int(bgm)),
+    )
+    return changed > 0

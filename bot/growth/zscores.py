@@ -261,10 +261,9 @@ def compute(inp: MeasurementInput, *, allow_over_five: bool = False) -> GrowthRe
 
 # --- plausibility of raw values (before saving) -------------------------------------------------------------
 
-# Multipliers tried when a value is implausible: a missing decimal point (105 -> 10.5, 850 -> 85.0) first.
-CORRECTION_FACTORS = (0.1, 0.01, 10.0)
-# A suggested correction must land well inside the standard, not just under the implausibility limit.
-SUGGESTION_MAX_ABS_Z = 3.0
+# Divisors tried, in order, when a value is implausible: a missing decimal point (105 -> 10.5, 765 -> 76.5) or a
+# value typed in a smaller unit (10500 g). The first one giving a plausible value is suggested.
+CORRECTION_DIVISORS = (10, 100, 1000)
 _FIELD_TABLE = {"weight_kg": "wfa", "length_cm": "lfa", "head_cm": "hcfa", "muac_cm": "acfa"}
 _FIELD_INDICATOR = {
     "weight_kg": Indicator.WFA,
@@ -282,6 +281,23 @@ def _field_z(field: str, value: float, inp: MeasurementInput, age: int, position
     if field == "length_cm":
         y, _ = adjust_length(y, position, age)
     return _z(field, value, lambda: _who.age_z(_FIELD_TABLE[field], inp.sex, age, y))
+
+
+def suggest_correction(field: str, value: float, inp: MeasurementInput, age: int, position: Position) -> float | None:
+    """The first of value/10, /100, /1000 (one decimal, as shown to the cadre) that is itself plausible for the
+    field and age; None when none is. A suggestion the bot would question again helps nobody."""
+    indicator = _FIELD_INDICATOR[field]
+    for divisor in CORRECTION_DIVISORS:
+        candidate = round(value / divisor, 1)
+        if candidate <= 0:
+            break
+        try:
+            cz = round(_field_z(field, candidate, inp, age, position), 2)
+        except GrowthInputError:
+            continue
+        if not is_implausible(indicator, cz):
+            return candidate
+    return None
 
 
 def check_plausible(inp: MeasurementInput) -> list[Problem]:
@@ -307,18 +323,7 @@ def check_plausible(inp: MeasurementInput) -> list[Problem]:
             continue
         if not is_implausible(indicator, z):
             continue
-        suggestion: float | None = None
-        best = SUGGESTION_MAX_ABS_Z
-        for factor in CORRECTION_FACTORS:
-            candidate = round(value * factor, 2)
-            if candidate <= 0:
-                continue
-            try:
-                cz = abs(_field_z(field, candidate, inp, age, position))
-            except GrowthInputError:
-                continue
-            if cz <= best:
-                best, suggestion = cz, candidate
+        suggestion = suggest_correction(field, value, inp, age, position)
         problems.append(Problem(field=field, code="implausible_for_age", value=value, z=z, suggestion=suggestion))
     if not problems and inp.weight_kg is not None and inp.length_cm is not None and not inp.oedema:
         try:

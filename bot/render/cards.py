@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from bot.growth.advice import Audience, parent_summary, render_advice
+from bot.growth.advice import AdviceKey, Audience, parent_summary, render_advice
 from bot.growth.age import age_text
 from bot.growth.faltering import FalteringResult, WeighStatus
 from bot.growth.models import HEIGHT_FROM_DAYS, Category, Indicator, Missing, Note, Severity
 from bot.growth.zscores import Problem
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from storage.models import Child, Faltering, Measurement, Position, Sex
 
 if TYPE_CHECKING:
@@ -22,6 +22,12 @@ if TYPE_CHECKING:
 MARK = {Severity.NORMAL: "", Severity.WARNING: "⚠️ ", Severity.DANGER: "🔴 "}
 CARD_INDICATORS = (Indicator.WFA, Indicator.LHFA, Indicator.WFLH, Indicator.BMIFA)
 MAX_ADVICE_LINES = 3  # more than three "to do" lines on a small screen and none gets read
+# Codes of bot.services.measurement (WEIGHT_GAIN_CODE, GAIN_FLAG), spelled out: cards must not import services.
+_GAIN_PROBLEM = "weight_gain_implausible"
+_GAIN_FLAG = "change_weight_gain"
+# The underweight advice says "check BB/PB or BB/TB before deciding": once weight-for-length/height (or BMI-for-
+# age) is on the card that check is done, so the cadre gets the counselling part only.
+UNDERWEIGHT_CHECKED = N_("Weight is low for age: counsel on feeding and weigh again next month.")
 
 
 def sex_text(sex: Sex, tr: Translator) -> str:
@@ -100,6 +106,8 @@ def plausibility_warning(problem: Problem, tr: Translator, age_days: int) -> str
         return tr.gettext("⚠️ The weight does not fit the length/height: please check both values.")
     if problem.code == "weight_dropped":
         return tr.gettext("⚠️ The weight dropped by more than 1 kg since the last weighing. Please weigh again.")
+    if problem.code == _GAIN_PROBLEM:
+        return tr.gettext("⚠️ The weight went up far more than a child gains in that time. Please weigh again.")
     if problem.code == "length_decreased":
         return tr.gettext("⚠️ The length/height is shorter than last time. Please measure again.")
     field_names = {
@@ -157,6 +165,14 @@ def _z_line(tr: Translator, saved: Saved, indicator: Indicator) -> str | None:
     return f"{name}  {tr.z(z)}  {MARK[cat.severity]}{category_text(cat, tr)}"
 
 
+def weight_amount(tr: Translator, grams: int) -> str:
+    """`300 g` under 1 kg, `2,7 kg` from 1 kg (sign dropped: the words say up or down)."""
+    grams = abs(grams)
+    if grams >= 1000:
+        return tr.gettext("{value} kg").format(value=tr.decimal(grams / 1000, 1))
+    return tr.gettext("{grams} g").format(grams=grams)
+
+
 def weighing_text(tr: Translator, faltering: FalteringResult | None, previous: Measurement | None) -> str | None:
     """`Berat: T — naik 100 g, minimal 200 g untuk umurnya` and friends."""
     if faltering is None:
@@ -168,9 +184,9 @@ def weighing_text(tr: Translator, faltering: FalteringResult | None, previous: M
     else:
         gain = faltering.gain_g or 0
         if gain >= 0:
-            change = tr.gettext("up {grams} g").format(grams=gain)
+            change = tr.gettext("up {amount}").format(amount=weight_amount(tr, gain))
         else:
-            change = tr.gettext("down {grams} g").format(grams=-gain)
+            change = tr.gettext("down {amount}").format(amount=weight_amount(tr, gain))
         if faltering.status is WeighStatus.N:
             text = tr.gettext("Weight: N — {change} (minimum {kbm} g for the age)").format(
                 change=change, kbm=faltering.kbm_g)
@@ -215,6 +231,8 @@ def result_card(tr: Translator, child: Child, saved: Saved) -> str:
     checks: list[str] = []
     if "change_weight_kg" in m.flags:
         checks.append(tr.gettext("⚠️ Weight dropped by more than 1 kg since the last weighing: weigh again."))
+    if _GAIN_FLAG in m.flags:
+        checks.append(tr.gettext("⚠️ Weight went up far more than expected since the last weighing: weigh again."))
     if "change_length_cm" in m.flags:
         checks.append(tr.gettext("⚠️ Shorter than last time: measure the length/height again."))
     if Note.STANDING_UNDER_9_MONTHS in growth.notes:
@@ -222,7 +240,7 @@ def result_card(tr: Translator, child: Child, saved: Saved) -> str:
     if checks:
         lines.append("")
         lines += checks
-    advice = render_advice(saved.advice, tr, Audience.CADRE)
+    advice = cadre_advice(tr, saved)
     if advice:
         lines.append("")
         lines.append(tr.gettext("<b>Next:</b>"))
@@ -232,6 +250,21 @@ def result_card(tr: Translator, child: Child, saved: Saved) -> str:
     if saved.faltering is not None and saved.faltering.status is WeighStatus.T and not saved.faltering.two_t:
         lines.append(tr.gettext("If the weight is T again next month (2T): refer to the puskesmas."))
     return "\n".join(lines)
+
+
+def cadre_advice(tr: Translator, saved: Saved) -> list[str]:
+    """The cadre's follow-up lines; "check weight-for-length first" only when it was not computed."""
+    growth = saved.growth
+    checked = growth.z.get(Indicator.WFLH) is not None or growth.z.get(Indicator.BMIFA) is not None
+    out: list[str] = []
+    for key in saved.advice:
+        if key is AdviceKey.UNDERWEIGHT and checked:
+            line = tr.gettext(UNDERWEIGHT_CHECKED)
+            if line not in out:
+                out.append(line)
+            continue
+        out += [a for a in render_advice([key], tr, Audience.CADRE) if a not in out]
+    return out
 
 
 def history_text(tr: Translator, child: Child, measurements: Sequence[Measurement], today: dt.date) -> str:
@@ -271,12 +304,18 @@ def parent_visit_message(tr: Translator, *, parent_name: str, child: Child, save
     when = tr.gettext("today") if m.measured_on == today else tr.date(m.measured_on)
     lines = [tr.gettext("Hello {parent}, {child} was weighed and measured {when} at {posyandu}.").format(
         parent=html.escape(parent_name), child=first_name, when=when, posyandu=html.escape(posyandu_name))]
+    if saved.corrected is not None:
+        # The parent may have had a message about the entry this one replaces: say this one supersedes it.
+        lines[0] = tr.gettext("Correction: {text}").format(text=lines[0])
     lines += [f"• {html.escape(s)}" for s in parent_summary(saved.growth, tr)]
     faltering = saved.faltering
     if faltering is not None and faltering.gain_g is not None:
         if faltering.status is WeighStatus.N:
-            lines.append(tr.gettext("Weight went up {grams} g since last month. Well done!").format(
-                grams=faltering.gain_g))
+            lines.append(tr.gettext("Weight went up {amount} since last month. Well done!").format(
+                amount=weight_amount(tr, faltering.gain_g)))
+        elif faltering.gain_g < 0:
+            lines.append(tr.gettext("Weight went down {amount} since last month.").format(
+                amount=weight_amount(tr, faltering.gain_g)))
         else:
             lines.append(tr.gettext("Weight did not go up enough since last month."))
     advice = render_advice(saved.advice, tr, Audience.PARENT)

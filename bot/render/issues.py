@@ -4,12 +4,44 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
+from decimal import Decimal
 from typing import Any
 
-from bot.growth.age import age_text
-from bot.i18n import Translator
+from babel.dates import format_date, get_month_names
 
-FIELD_EXAMPLE = {"weight_kg": "10,5", "length_cm": "82,5", "muac_cm": "13,5", "head_cm": "46"}
+from bot.growth.age import age_text
+from bot.growth.zscores import Problem
+from bot.i18n import Translator, parse_date
+
+# Example values per field, formatted in the user's language ("10,5" in Indonesian, "10.5" in English).
+FIELD_EXAMPLE = {"weight_kg": Decimal("10.5"), "length_cm": Decimal("82.5"), "muac_cm": Decimal("13.5"),
+                 "head_cm": Decimal("46")}
+# Used when the caller does not pass today's date (an example without a year must not lie in the future).
+_FALLBACK_EXAMPLE_DAY = dt.date(2024, 12, 3)
+_DAY_MONTH = re.compile(r"^\s*(\d{1,2})\s*[/\-.]\s*(\d{1,2})(?:\s*[/\-.]\s*(\d{2}|\d{4}))?\s*$")
+_ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
+_WORD = re.compile(r"^\s*(\d{1,2})\s+([^\W\d_]+)\.?(?:\s+(\d{2}|\d{4}))?\s*$")
+
+
+def field_example(tr: Translator, field: str) -> str:
+    value = FIELD_EXAMPLE.get(field, Decimal("10.5"))
+    return tr.decimal(value, 0 if value == value.to_integral_value() else 1)
+
+
+def example_day(today: dt.date | None) -> dt.date:
+    """A date to show as an example: yesterday, so that typing it as shown is always accepted."""
+    return today - dt.timedelta(days=1) if today is not None else _FALLBACK_EXAMPLE_DAY
+
+
+def short_example(day: dt.date) -> str:
+    """`3/12`: day/month, the way a cadre types it (the same in every language)."""
+    return f"{day.day}/{day.month}"
+
+
+def day_month_year(tr: Translator, day: dt.date) -> str:
+    """`3 Desember 2025` (no weekday: used in a question about the year)."""
+    return format_date(day, "d MMMM y", locale=tr.lang)
 
 
 def field_name(tr: Translator, field: str | None) -> str:
@@ -32,7 +64,7 @@ def number_issue(tr: Translator, code: str, params: dict[str, Any], field: str) 
     """Why a typed number cannot be used, with an example of what to type."""
     key = field if field.endswith(("_kg", "_cm")) else {"weight": "weight_kg", "length": "length_cm",
                                                           "muac": "muac_cm", "head": "head_cm"}.get(field, field)
-    example = FIELD_EXAMPLE.get(key, "10,5")
+    example = field_example(tr, key)
     what = field_name(tr, field)
     if code == "number_word":
         return tr.gettext("Please write {what} in digits, not in words: for example {example}.").format(
@@ -41,8 +73,8 @@ def number_issue(tr: Translator, code: str, params: dict[str, Any], field: str) 
         unit = "kg" if key == "weight_kg" else "cm"
         return tr.gettext("{value} {unit} is outside what a child under five can measure ({low}–{high} {unit}). "
                           "Please type {what} again, for example {example}.").format(
-            value=tr.decimal(params["value"], 1), unit=unit, low=tr.decimal(params["low"], 1),
-            high=tr.decimal(params["high"], 0), what=what, example=example)
+            value=shown_value(tr, params["value"]), unit=unit, low=shown_value(tr, params["low"]),
+            high=shown_value(tr, params["high"]), what=what, example=example)
     if code == "too_long":
         return tr.gettext("That is too long for a number. Please type only {what}, for example {example}.").format(
             what=what, example=example)
@@ -53,22 +85,100 @@ def number_issue(tr: Translator, code: str, params: dict[str, Any], field: str) 
         return tr.gettext("{what} must be more than 0. Please type it again, for example {example}.").format(
             what=what.capitalize(), example=example)
     text = params.get("text", "")
+    if key == "weight_kg":
+        return tr.gettext("“{text}” is not a number. Please type {what} in digits, for example {example} "
+                          "(kg or g after the number is fine).").format(text=_quote(text), what=what,
+                                                                        example=example)
     return tr.gettext("“{text}” is not a number. Please type {what} in digits, for example {example} "
-                      "(a unit such as kg or cm is fine).").format(text=_quote(text), what=what, example=example)
+                      "(cm after the number is fine).").format(text=_quote(text), what=what, example=example)
 
 
 def date_issue(tr: Translator, code: str, *, birth_date: dt.date | None = None, age_days: int | None = None,
-               text: str = "") -> str:
+               text: str = "", today: dt.date | None = None) -> str:
+    """Why a measurement date cannot be used. `today` makes the examples recent dates (never in the future)."""
+    day = example_day(today)
+    example = short_example(day)
     if code == "date_future":
         return tr.gettext("That date is in the future. Please type the day the child was measured, "
-                          "for example 3/12, or press a button.")
+                          "for example {example}, or press a button.").format(example=example)
     if code == "before_birth":
         return tr.gettext("The child was born on {birth}: the measurement date cannot be before the birth date. "
                           "Please check the date.").format(birth=tr.date(birth_date) if birth_date else "?")
     if code == "over_five":
         return over_five(tr, age_days or 0)
-    return tr.gettext("I could not read the date “{text}”. Type it like 3/12/2024 or 3 Des, or press a button."
-                      ).format(text=_quote(text))
+    if code == "bad_date" and (impossible := _impossible_date(tr, text)):
+        return tr.gettext("{date} does not exist. Please type the date again, for example {example}, or press a "
+                          "button.").format(date=impossible, example=example)
+    return tr.gettext("I could not read the date “{text}”. Type it like {full} or {short}, or press a button."
+                      ).format(text=_quote(text), full=f"{day.day}/{day.month}/{day.year}",
+                               short=format_date(day, "d MMM", locale=tr.lang))
+
+
+def _impossible_date(tr: Translator, text: str) -> str | None:
+    """`30/2/2025` -> "30 Februari", `29/2/2025` -> "29 Februari 2025": the day and month as the cadre meant them,
+    to say that this date does not exist (None when the month itself is unreadable)."""
+    day = month = 0
+    year: str | None = None
+    if m := _ISO.match(text):
+        year, month, day = m.group(1), int(m.group(2)), int(m.group(3))
+    elif m := _DAY_MONTH.match(text):
+        day, month, year = int(m.group(1)), int(m.group(2)), m.group(3)
+    elif m := _WORD.match(text):
+        try:  # the month name in any language we read: parse it with a day that always exists
+            month = parse_date(f"1 {m.group(2)}", dt.date(2000, 12, 31)).month
+        except ValueError:
+            return None
+        day, year = int(m.group(1)), m.group(3)
+    if not 1 <= month <= 12 or day < 1:
+        return None
+    name = get_month_names("wide", locale=tr.lang)[month]
+    try:  # a day no year has ("30 Februari") is named without the year; 29 February needs it
+        dt.date(2000, month, day)
+    except ValueError:
+        return f"{day} {name}"
+    if year is not None:
+        full_year = 2000 + int(year) if len(year) == 2 else int(year)
+        return f"{day} {name} {full_year}"
+    return f"{day} {name}"
+
+
+def rolled_back_date(tr: Translator, typed: dt.date, meant: dt.date) -> str:
+    """A date typed without a year that would be in the future: ask whether last year's is meant."""
+    return tr.gettext("{typed} has not happened yet. Did you mean {meant}?").format(
+        typed=day_month_year(tr, typed), meant=day_month_year(tr, meant))
+
+
+def shown_value(tr: Translator, value: float | Decimal) -> str:
+    """A value as typed: `105`, `10,5` (the same text in the warning and on its buttons)."""
+    return tr.decimal(value, 0) if float(value).is_integer() else tr.decimal(value, 1)
+
+
+def value_warning(tr: Translator, problem: Problem, age_days: int, *, confirmable: bool) -> str | None:
+    """A value that is implausible for the age. `confirmable`: the cadre may keep it ("Yes, … is right"), so it is
+    called unusual, not impossible. None for problems this does not word (the caller uses the generic text)."""
+    if problem.code != "implausible_for_age":
+        return None
+    names = {
+        "weight_kg": (tr.gettext("Weight"), "kg"),
+        "length_cm": (tr.gettext("Length/height"), "cm"),
+        "muac_cm": (tr.gettext("Upper-arm circumference"), "cm"),
+        "head_cm": (tr.gettext("Head circumference"), "cm"),
+    }
+    if problem.field not in names:
+        return None
+    name, unit = names[problem.field]
+    shown = shown_value(tr, problem.value) if problem.value is not None else "?"
+    age = age_text(age_days, tr)
+    if confirmable:
+        text = tr.gettext("⚠️ {name} {value} {unit} is unusual for a child of {age} — please check it again."
+                          ).format(name=name, value=shown, unit=unit, age=age)
+    else:
+        text = tr.gettext("⚠️ {name} {value} {unit} is not possible for a child of {age}.").format(
+            name=name, value=shown, unit=unit, age=age)
+    if problem.suggestion is not None:
+        text += "\n" + tr.gettext("Did you mean {value} {unit}?").format(
+            value=shown_value(tr, problem.suggestion), unit=unit)
+    return text
 
 
 def over_five(tr: Translator, age_days: int) -> str:

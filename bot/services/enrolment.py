@@ -29,6 +29,15 @@ _RW = re.compile(r"\bRW\.?\s*:?\s*(\d{1,3})\b", re.IGNORECASE)
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 
 
+# Typed instead of pressing [Skip] at an optional step (phone, NIK, address).
+SKIP_WORDS = frozenset({"lewati", "lewat", "skip", "-", "lewatkan", "tidak ada", "tidak punya"})
+
+
+def is_skip(text: str) -> bool:
+    """`lewati`, `Skip`, `-` …: the cadre wants to leave an optional answer empty."""
+    return " ".join(text.strip().lower().rstrip(".!").split()) in SKIP_WORDS
+
+
 def read_name(text: str) -> str:
     """A person's name: letters required, no digits-only or emoji-only answers, at most 80 characters."""
     name = clean_name(text)

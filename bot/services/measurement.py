@@ -45,6 +45,18 @@ HARD_LIMITS: dict[NumberField, tuple[Decimal, Decimal]] = {
 OLD_DATE_DAYS = 92
 MAX_INPUT_CHARS = 40  # a number longer than this is a paste by mistake
 
+# An implausibly large weight gain since the last weighing: almost always a mis-read scale, a child weighed
+# with clothes/sarong or a typo, so it is questioned (re-weigh) like the "dropped more than 1 kg" check.
+# (from age in completed months, most grams per month). The limits sit well above the 99th centile of the WHO
+# weight-velocity standards (WHO Child Growth Standards: Growth velocity based on weight, 2009: 1-month
+# increments reach ~1.5-1.8 kg only in the first 2 months, ~1 kg at 3-5 months and stay under ~0.9 kg from
+# 6 months) and several times the Buku KIA minimum gain (KBM, 200-900 g), so real catch-up growth is rarely
+# questioned. Over a longer gap the limit grows with the months elapsed (at least one month is assumed).
+MAX_MONTHLY_GAIN_G: tuple[tuple[int, int], ...] = ((0, 2500), (3, 2000), (6, 1500))
+DAYS_PER_MONTH = 30.4375
+WEIGHT_GAIN_CODE = "weight_gain_implausible"
+GAIN_FLAG = "change_weight_gain"  # stored flag; "change_*" flags mean "re-measure" (see notify)
+
 _GROWTH_FIELD: dict[Indicator, str] = {
     Indicator.WFA: "waz", Indicator.LHFA: "haz", Indicator.WFLH: "whz",
     Indicator.BMIFA: "bmiz", Indicator.HCFA: "hcz", Indicator.ACFA: "muacz",
@@ -198,6 +210,25 @@ def check_value(child: Child, draft: Draft, field_name: NumberField) -> Problem 
     return next((p for p in problems if p.field == field_name), None)
 
 
+def max_gain_g(age_days: int, days_since: int) -> int:
+    """The largest weight gain (grams) we accept without asking, for a child of `age_days` after `days_since`."""
+    months = age_days / DAYS_PER_MONTH
+    per_month = next(g for start, g in reversed(MAX_MONTHLY_GAIN_G) if months >= start)
+    return round(per_month * max(1.0, days_since / DAYS_PER_MONTH))
+
+
+def weight_gain_problem(child: Child, previous: Measurement | None, measured_on: dt.date,
+                        weight_kg: float | Decimal | None) -> Problem | None:
+    """A Problem when the weight went up more than `max_gain_g` since `previous` (an earlier weighing)."""
+    if previous is None or previous.weight_kg is None or weight_kg is None or previous.measured_on >= measured_on:
+        return None
+    gain_g = round((float(weight_kg) - previous.weight_kg) * 1000)
+    limit = max_gain_g((measured_on - child.birth_date).days, (measured_on - previous.measured_on).days)
+    if gain_g <= limit:
+        return None
+    return Problem(field="weight_kg", code=WEIGHT_GAIN_CODE, value=float(weight_kg))
+
+
 def check_all(child: Child, draft: Draft, previous: Measurement | None = None) -> list[Problem]:
     """Everything worth a second look before saving: each value, weight for length, change since last visit."""
     if draft.measured_on is None:
@@ -213,7 +244,11 @@ def check_all(child: Child, draft: Draft, previous: Measurement | None = None) -
                 position=GrowthPosition(previous.position.value) if previous.position else GrowthPosition.UNKNOWN))
         except GrowthInputError:
             return problems
-        problems += [p for p in zscores.check_change(prev, current) if f"change:{p.field}" not in draft.confirmed]
+        changes = zscores.check_change(prev, current)
+        gain = weight_gain_problem(child, previous, draft.measured_on, draft.weight_kg)
+        if gain is not None:
+            changes.append(gain)
+        problems += [p for p in changes if f"change:{p.field}" not in draft.confirmed]
     return problems
 
 
@@ -230,6 +265,13 @@ class Saved:
     previous: Measurement | None  # the weighing faltering was computed against
     advice: list[AdviceKey]
     corrected: Measurement | None = None  # the row this one supersedes
+
+    @property
+    def needs_remeasure(self) -> bool:
+        """An implausible value, or a change since the last weighing that asks for weighing/measuring again."""
+        m = self.measurement
+        return m.implausible or self.growth.any_flagged or any(
+            f.startswith(("implausible_", "change_")) for f in m.flags)
 
     @property
     def refer(self) -> bool:
@@ -303,15 +345,48 @@ def to_create(child: Child, draft: Draft, growth: GrowthResult, faltering: Falte
     )
 
 
-def _changes(child: Child, current: GrowthResult, previous: Measurement | None) -> list[Problem]:
-    """Weight dropped > 1 kg or length shrank since `previous` (one extra z-score computation, not five)."""
+def _changes(child: Child, current: GrowthResult, previous: Measurement | None,
+             measured_on: dt.date) -> list[Problem]:
+    """Weight dropped > 1 kg, went up implausibly, or length shrank since `previous` (one extra z-score
+    computation, not five)."""
     if previous is None:
         return []
+    gain = weight_gain_problem(child, previous, measured_on, current.weight_kg)
     try:
         prev = result_of(child, previous)
     except GrowthInputError:
-        return []
-    return zscores.check_change(prev, current)
+        return [gain] if gain else []
+    return zscores.check_change(prev, current) + ([gain] if gain else [])
+
+
+def _change_flag(problem: Problem) -> str:
+    return GAIN_FLAG if problem.code == WEIGHT_GAIN_CODE else f"change_{problem.field}"
+
+
+# A weight-for-length/height category and a BMI-for-age category can differ (gizi kurang vs gizi buruk); the
+# card shows both, so the follow-up follows the more severe one (a tie keeps weight-for-length/height).
+_SEVERITY_RANK = {"normal": 0, "warning": 1, "danger": 2}
+# Weight-for-length/height and BMI-for-age category codes -> their advice (same rule as bot.growth.advice).
+_NUTRITION_ADVICE: dict[str, AdviceKey] = {
+    code: AdviceKey(code) for code in ("severely_wasted", "wasted", "possible_risk_overweight", "overweight", "obese")
+}
+
+
+def advice_for(growth: GrowthResult, faltering: FalteringResult | None) -> list[AdviceKey]:
+    """`advice_keys`, with the nutrition-status advice matching the most severe category shown on the card."""
+    keys = advice_keys(growth, faltering)
+    wflh = growth.categories.get(Indicator.WFLH)
+    bmi = growth.categories.get(Indicator.BMIFA)
+    if wflh is None or bmi is None or growth.flags.get(Indicator.BMIFA):
+        return keys
+    wflh_key, bmi_key = _NUTRITION_ADVICE.get(wflh.code), _NUTRITION_ADVICE.get(bmi.code)
+    if bmi_key is None or bmi_key in keys:
+        return keys
+    if _SEVERITY_RANK[bmi.severity.value] <= _SEVERITY_RANK[wflh.severity.value]:
+        return keys
+    keys = [k for k in keys if k != wflh_key and k != AdviceKey.GROWING_WELL] + [bmi_key]
+    order = list(AdviceKey)
+    return sorted(dict.fromkeys(keys), key=order.index)
 
 
 async def previous_for(repos: Repositories, child_id: int, measured_on: dt.date) -> Measurement | None:
@@ -333,7 +408,7 @@ async def save(repos: Repositories, child: Child, draft: Draft, *, entered_by: i
         raise InputIssue("no_date")
     previous = await previous_for(repos, child.id, draft.measured_on)
     growth, faltering = evaluate(child, draft, previous)
-    extra = [f"change_{p.field}" for p in _changes(child, growth, previous)]
+    extra = [_change_flag(p) for p in _changes(child, growth, previous, draft.measured_on)]
     create = to_create(child, draft, growth, faltering, entered_by, extra)
     old: Measurement | None = None
     if draft.corrects_id is not None:
@@ -354,8 +429,40 @@ async def save(repos: Repositories, child: Child, draft: Draft, *, entered_by: i
         saved, old = await repos.measurements.add(create), None
     log.info("measurement %s saved for child %s by %s (corrects %s)", saved.id, child.id, entered_by,
              old.id if old else None)
+    await recompute_later_faltering(repos, child, saved.measured_on)
     return Saved(measurement=saved, growth=growth, faltering=faltering, previous=previous,
-                 advice=advice_keys(growth, faltering), corrected=old)
+                 advice=advice_for(growth, faltering), corrected=old)
+
+
+async def recompute_later_faltering(repos: Repositories, child: Child, after: dt.date) -> list[int]:
+    """Re-derive N/T/O/B/2T and BGM of the child's current measurements dated after `after` (oldest first,
+    so a recomputed T feeds the next 2T). Returns the ids whose status changed.
+
+    Needed when an entry is back-dated or an older one corrected: the later weighings were compared with
+    whatever was there before. Only the derived faltering/bgm columns are updated in place; the measurement
+    values themselves are never rewritten (a correction of values still supersedes the row).
+    """
+    from storage.cadre_queries import set_faltering
+
+    later = [m for m in await repos.measurements.history_for_child(child.id) if m.measured_on > after]
+    changed: list[int] = []
+    for m in later:
+        if m.weight_kg is None:
+            continue
+        previous = await previous_for(repos, child.id, m.measured_on)
+        try:
+            _, faltering = evaluate(child, Draft.from_measurement(m), previous)
+        except InputIssue:  # e.g. an old row past the fifth birthday: leave it as it is
+            continue
+        status: Faltering | None = None
+        if faltering is not None:
+            status = Faltering.T2 if faltering.two_t else Faltering(faltering.status.value)
+        bgm = bool(faltering and faltering.bgm)
+        if await set_faltering(repos.db, m.id, status.value if status else None, bgm):
+            changed.append(m.id)
+    if changed:
+        log.info("faltering recomputed for child %s: measurements %s", child.id, changed)
+    return changed
 
 
 def result_of(child: Child, m: Measurement) -> GrowthResult:
@@ -373,7 +480,7 @@ async def saved_view(repos: Repositories, child: Child, m: Measurement) -> Saved
     draft = Draft.from_measurement(m)
     growth, faltering = evaluate(child, draft, previous)
     return Saved(measurement=m, growth=growth, faltering=faltering, previous=previous,
-                 advice=advice_keys(growth, faltering))
+                 advice=advice_for(growth, faltering))
 
 
 # ------------------------------------------------------------------ who may enter measurements, and where

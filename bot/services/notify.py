@@ -20,6 +20,10 @@ from storage.models import Child
 
 log = logging.getLogger(__name__)
 
+# A push about an entry older than this is news from the past (a back-dated record being typed in late): the
+# parent already heard at the visit, and a late "take your child to the puskesmas today" would alarm wrongly.
+MAX_PUSH_AGE_DAYS = 7
+
 
 class Delivery(StrEnum):
     SENT = "sent"
@@ -45,6 +49,26 @@ class NotifyReport:
     blocked: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
     skipped: list[int] = field(default_factory=list)  # opted out or inactive
+    withheld: str | None = None  # why no parent was told at all (see `withhold_reason`)
+
+
+async def withhold_reason(repos: Repositories, child: Child, saved: Saved, today: dt.date) -> str | None:
+    """Why this entry must not be pushed to the parents (None: push it).
+
+    - "remeasure": an implausible value or a change warning (weight dropped > 1 kg, implausible gain, shorter):
+      the cadre is asked to measure again, so the result is not yet something to tell a parent;
+    - "old": measured more than MAX_PUSH_AGE_DAYS ago;
+    - "not_newest": back-dated, the child has a later measurement (the parent would get an outdated status).
+    """
+    m = saved.measurement
+    if saved.needs_remeasure:
+        return "remeasure"
+    if (today - m.measured_on).days > MAX_PUSH_AGE_DAYS:
+        return "old"
+    latest = await repos.measurements.latest_for_child(child.id)
+    if latest is not None and latest.id != m.id:
+        return "not_newest"
+    return None
 
 
 async def _next_session_text(repos: Repositories, posyandu_id: int, after: dt.date, lang: str) -> str | None:
@@ -94,6 +118,11 @@ async def build_notices(repos: Repositories, child: Child, saved: Saved, today: 
 async def notify_parents(repos: Repositories, child: Child, saved: Saved, today: dt.date, send: Send) -> NotifyReport:
     """Send each notice; a parent who blocked the bot is marked inactive (no more pushes)."""
     report = NotifyReport()
+    report.withheld = await withhold_reason(repos, child, saved, today)
+    if report.withheld is not None:
+        log.info("no parent notice for measurement %s of child %s (%s)", saved.measurement.id, child.id,
+                 report.withheld)
+        return report
     notices, report.skipped = await build_notices(repos, child, saved, today)
     for notice in notices:
         outcome = await send(notice)

@@ -8,6 +8,7 @@ import pytest
 
 from bot.demo import CADRE_ID, PARENT_ID, SECOND_CADRE_ID, STRANGER_ID, DemoPersonas, seed_demo
 from bot.sim.fake_api import FakeBotAPI
+from storage.models import Measurement
 from tests.e2e.harness import BotHarness, buttons, texts
 
 CADRE = CADRE_ID
@@ -21,9 +22,11 @@ async def demo(bot: BotHarness, api: FakeBotAPI) -> DemoPersonas:
     return personas
 
 
-async def _latest(bot: BotHarness, code: str) -> object:
+async def _latest(bot: BotHarness, code: str) -> Measurement:
     child = await bot.runtime.repos.children.get_by_code(code)
-    return await bot.runtime.repos.measurements.latest_for_child(child.id)
+    latest: Measurement | None = await bot.runtime.repos.measurements.latest_for_child(child.id)
+    assert latest is not None
+    return latest
 
 
 async def test_one_line_saves_with_the_same_card(bot: BotHarness, api: FakeBotAPI, demo: DemoPersonas) -> None:
@@ -32,7 +35,7 @@ async def test_one_line_saves_with_the_same_card(bot: BotHarness, api: FakeBotAP
     assert "✅ Tersimpan" in card and "BB/U" in card and "Berat: N" in card
     assert "📈 Grafik" in buttons(replies[0])
     m = await _latest(bot, "A1")
-    assert (m.weight_kg, m.length_cm, m.position.value, m.measured_on) == (10.9, 81.5, "lying", bot.runtime.today())
+    assert (m.weight_kg, m.length_cm, m.position, m.measured_on) == (10.9, 81.5, "lying", bot.runtime.today())
     assert api.messages(PARENT_ID), "the parent is notified after a quick entry too"
 
 
@@ -41,7 +44,7 @@ async def test_keywords_in_any_order_with_date_and_default_position(bot: BotHarn
     replies = await bot.say(CADRE, f"/catat A5 tb 97 lila 15 bb 14,4 tgl {yesterday.day}/{yesterday.month}")
     assert "Tersimpan" in texts(replies)
     m = await _latest(bot, "A5")  # Ahmad, 3 years 4 months: standing by default
-    assert (m.weight_kg, m.length_cm, m.muac_cm, m.position.value, m.measured_on) == (
+    assert (m.weight_kg, m.length_cm, m.muac_cm, m.position, m.measured_on) == (
         14.4, 97.0, 15.0, "standing", yesterday)
 
 
@@ -116,6 +119,8 @@ async def test_coordinator_may_enter_in_their_area(bot: BotHarness, api: FakeBot
 async def test_second_entry_same_day_replaces_the_first(bot: BotHarness, demo: DemoPersonas) -> None:
     await bot.say(CADRE, "/catat A1 10,9 81,5")
     replies = await bot.say(CADRE, "/catat A1 11,0 81,5")
+    assert "Ganti dengan 11,0 kg?" in texts(replies)  # asked first, never replaced silently
+    replies = await bot.press(CADRE, "Ganti")
     assert "Dikoreksi" in texts(replies)
     child = await bot.runtime.repos.children.get_by_code("A1")
     current = [m for m in await bot.runtime.repos.measurements.history_for_child(child.id)

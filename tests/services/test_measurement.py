@@ -23,7 +23,7 @@ TODAY = dt.date.today()
      ("10500", "10.5"), ("9", "9")],
 )
 def test_read_number_accepts_what_cadres_type(text: str, expected: str) -> None:
-    field = "length_cm" if "cm" in text else "weight_kg"
+    field: svc.NumberField = "length_cm" if "cm" in text else "weight_kg"
     assert svc.read_number(text, field) == Decimal(expected)
 
 
@@ -178,3 +178,33 @@ async def test_staff_scope(repos: Repositories) -> None:
     assert await svc.staff_of(repos, 4001) is None
     admin = await svc.staff_of(repos, 9, admin_ids=[9])
     assert admin is not None and admin.posyandu_ids is None
+
+
+def test_max_gain_limit_by_age_and_time() -> None:
+    assert svc.max_gain_g(20 * 30, 10) == 1500  # a short gap counts as one month
+    assert 3000 <= svc.max_gain_g(20 * 30, 61) <= 3010  # two months: twice as much
+    assert svc.max_gain_g(40, 30) == 2500  # young babies gain fastest
+
+
+async def test_implausible_gain_is_flagged_on_save(repos: Repositories) -> None:
+    child = await _world(repos, _month(TODAY, 20))
+    await _save(repos, child, _month(TODAY, 2), "10.0")
+    saved = await _save(repos, child, _month(TODAY, 1), "12.0")
+    assert svc.GAIN_FLAG in saved.measurement.flags and saved.needs_remeasure
+
+
+async def test_plausible_gain_is_not_flagged(repos: Repositories) -> None:
+    child = await _world(repos, _month(TODAY, 20))
+    await _save(repos, child, _month(TODAY, 2), "10.0")
+    saved = await _save(repos, child, _month(TODAY, 1), "11.2")
+    assert not saved.needs_remeasure
+
+
+async def test_backdated_entry_recomputes_later_faltering(repos: Repositories) -> None:
+    """The later B becomes N once an earlier weighing is inserted; its values are untouched."""
+    child = await _world(repos, _month(TODAY, 20))
+    later = await _save(repos, child, _month(TODAY, 1), "10.3")
+    assert later.measurement.faltering is Faltering.B
+    await _save(repos, child, _month(TODAY, 2), "10.0")
+    updated = await repos.measurements.get(later.measurement.id)
+    assert updated.faltering is Faltering.N and updated.weight_kg == 10.3 and updated.superseded_by is None

@@ -1,0 +1,134 @@
+"""QA fixes of the cadre journey: which entries reach the parents, same-day replacement, back-dated entries,
+consistent follow-up on the card, and weight changes in kg."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.demo import CADRE_ID, PARENT_ID, DemoPersonas, seed_demo
+from bot.services import measurement as svc
+from bot.sim.fake_api import FakeBotAPI
+from storage.models import Measurement
+from tests.e2e.harness import BotHarness, buttons, texts
+
+CADRE = CADRE_ID
+
+
+@pytest.fixture
+async def demo(bot: BotHarness, api: FakeBotAPI) -> DemoPersonas:
+    personas = await seed_demo(bot.runtime.repos, bot.runtime.today())
+    api.user(CADRE_ID, "Sari")
+    api.user(PARENT_ID, "Siti")
+    return personas
+
+
+def _tgl(day: dt.date) -> str:
+    return f"tgl {day.day}/{day.month}/{day.year}"
+
+
+async def _budi_history(bot: BotHarness) -> list[Measurement]:
+    child = await bot.runtime.repos.children.get_by_code("A1")
+    return list(await bot.runtime.repos.measurements.history_for_child(child.id))
+
+
+async def test_suspect_backdated_drop_sends_the_parent_nothing(bot: BotHarness, api: FakeBotAPI,
+                                                                demo: DemoPersonas) -> None:
+    day = bot.runtime.today() - dt.timedelta(days=60)
+    replies = await bot.say(CADRE, f"/catat A1 7 79 {_tgl(day)}")
+    assert "turun lebih dari 1 kg" in texts(replies)
+    replies = await bot.press(CADRE, "Simpan apa adanya")
+    assert "Tersimpan" in texts(replies)
+    assert api.messages(PARENT_ID) == []
+
+
+async def test_entry_older_than_a_week_is_not_pushed(bot: BotHarness, api: FakeBotAPI, demo: DemoPersonas) -> None:
+    day = bot.runtime.today() - dt.timedelta(days=10)
+    replies = await bot.say(CADRE, f"/catat A1 10,5 80,5 {_tgl(day)}")
+    assert "Tersimpan" in texts(replies)
+    assert api.messages(PARENT_ID) == []
+
+
+async def test_entry_that_is_not_the_newest_is_not_pushed(bot: BotHarness, api: FakeBotAPI,
+                                                          demo: DemoPersonas) -> None:
+    await bot.say(CADRE, "/catat A1 10,6 81")
+    sent = len(api.messages(PARENT_ID))
+    assert sent == 1
+    replies = await bot.say(CADRE, f"/catat A1 10,5 81 {_tgl(bot.runtime.today() - dt.timedelta(days=1))}")
+    assert "Tersimpan" in texts(replies)
+    assert len(api.messages(PARENT_ID)) == sent
+
+
+async def test_weight_down_is_called_down_for_cadre_and_parent(bot: BotHarness, api: FakeBotAPI,
+                                                               demo: DemoPersonas) -> None:
+    replies = await bot.say(CADRE, "/catat A1 10,0 81")  # 10,3 kg last month
+    assert "turun 300 g" in texts(replies)
+    parent = texts(api.messages(PARENT_ID))
+    assert "turun 300 g" in parent and "belum naik cukup" not in parent
+
+
+async def test_gain_from_one_kg_is_shown_in_kg(bot: BotHarness, api: FakeBotAPI, demo: DemoPersonas) -> None:
+    replies = await bot.say(CADRE, "/catat A1 11,5 81")  # +1,2 kg: large but plausible
+    assert "naik 1,2 kg" in texts(replies) and "1200 g" not in texts(replies)
+    assert "naik 1,2 kg" in texts(api.messages(PARENT_ID))
+
+
+async def test_implausible_gain_is_questioned_and_not_pushed(bot: BotHarness, api: FakeBotAPI,
+                                                              demo: DemoPersonas) -> None:
+    replies = await bot.say(CADRE, "/catat A1 12,5 81")  # +2,2 kg in a month at 20 months
+    assert "Mohon timbang ulang" in texts(replies)
+    replies = await bot.press(CADRE, "Simpan apa adanya")
+    assert "Tersimpan" in texts(replies) and "timbang ulang" in texts(replies)
+    latest = (await _budi_history(bot))[-1]
+    assert svc.GAIN_FLAG in latest.flags
+    assert api.messages(PARENT_ID) == []
+
+
+async def test_same_day_entry_asks_before_replacing(bot: BotHarness, api: FakeBotAPI, demo: DemoPersonas) -> None:
+    await bot.say(CADRE, "/catat A1 10,5 81")
+    replies = await bot.say(CADRE, "/catat A1 10,1 81")
+    assert "Budi sudah diukur hari ini (10,5 kg). Ganti dengan 10,1 kg?" in texts(replies)
+    assert buttons(replies[-1]) == ["Ganti", "❌ Batal"]
+    assert [m.weight_kg for m in await _budi_history(bot)][-1] == 10.5
+    parent_before = len(api.messages(PARENT_ID))
+    replies = await bot.press(CADRE, "Ganti")
+    assert "Dikoreksi" in texts(replies)
+    today = [m for m in await _budi_history(bot) if m.measured_on == bot.runtime.today()]
+    assert [m.weight_kg for m in today] == [10.1]
+    new = api.messages(PARENT_ID)[parent_before:]
+    assert len(new) == 1 and str(new[0]["text"]).startswith("Koreksi: ")
+
+
+async def test_same_day_entry_cancelled_keeps_the_first(bot: BotHarness, api: FakeBotAPI,
+                                                        demo: DemoPersonas) -> None:
+    await bot.say(CADRE, "/catat A1 10,5 81")
+    await bot.say(CADRE, "/catat A1 10,1 81")
+    replies = await bot.press(CADRE, "Batal")
+    assert "Tidak ada yang disimpan" in texts(replies) or "Dibatalkan" in texts(replies)
+    today = [m for m in await _budi_history(bot) if m.measured_on == bot.runtime.today()]
+    assert [m.weight_kg for m in today] == [10.5]
+    assert len(api.messages(PARENT_ID)) == 1
+
+
+async def test_backdated_entry_recomputes_later_faltering(bot: BotHarness, api: FakeBotAPI,
+                                                          demo: DemoPersonas) -> None:
+    history = await _budi_history(bot)
+    first = history[0]
+    assert first.faltering is not None and first.faltering.value == "B"
+    day = first.measured_on - dt.timedelta(days=31)
+    replies = await bot.say(CADRE, f"/catat A1 9,7 78 {_tgl(day)}")
+    assert "Tersimpan" in texts(replies)
+    by_id = {m.id: m for m in await _budi_history(bot)}
+    assert by_id[first.id].faltering.value == "N"  # type: ignore[union-attr]  # 9,7 -> 9,9 kg: +200 g
+    assert by_id[first.id].weight_kg == first.weight_kg  # values untouched
+    assert api.messages(PARENT_ID) == []  # old and not the newest
+
+
+async def test_card_follow_up_matches_the_most_severe_category(bot: BotHarness, demo: DemoPersonas) -> None:
+    replies = await bot.say(CADRE, "/catat A3 8,2 79,5")  # Dimas
+    card = texts(replies)
+    assert "Gizi buruk" in card
+    assert "Gizi buruk. Rujuk ke puskesmas hari ini." in card
+    assert "Gizi kurang. Rujuk" not in card
+    assert "sebelum memutuskan" not in card and "Periksa BB/PB" not in card
