@@ -120,7 +120,7 @@ async def help_command(update: Update, context: BotContext) -> None:
             tr.gettext("/siaran_status — announcements sent and their delivery"),
             tr.gettext("/tim — your cadres and their last activity"),
             tr.gettext("/ekspor — Excel file for e-PPGBM"),
-            tr.gettext("/undang — invite a cadre or coordinator"),
+            tr.gettext("/undang — invite cadres (and coordinators of smaller areas)"),
         ]
     if role is None or role == "parent":
         lines += [

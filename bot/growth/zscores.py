@@ -261,9 +261,11 @@ def compute(inp: MeasurementInput, *, allow_over_five: bool = False) -> GrowthRe
 
 # --- plausibility of raw values (before saving) -------------------------------------------------------------
 
-# Divisors tried, in order, when a value is implausible: a missing decimal point (105 -> 10.5, 765 -> 76.5) or a
-# value typed in a smaller unit (10500 g). The first one giving a plausible value is suggested.
+# Corrections tried, in order, when a value is implausible: a missing decimal point or a smaller unit first
+# (105 -> 10.5, 765 -> 76.5, 10500 -> 10.5), then a decimal point one place too far left (1.05 -> 10.5).
+# The first one giving a plausible value is suggested.
 CORRECTION_DIVISORS = (10, 100, 1000)
+MISPLACED_POINT_FACTOR = 10
 _FIELD_TABLE = {"weight_kg": "wfa", "length_cm": "lfa", "head_cm": "hcfa", "muac_cm": "acfa"}
 _FIELD_INDICATOR = {
     "weight_kg": Indicator.WFA,
@@ -284,13 +286,14 @@ def _field_z(field: str, value: float, inp: MeasurementInput, age: int, position
 
 
 def suggest_correction(field: str, value: float, inp: MeasurementInput, age: int, position: Position) -> float | None:
-    """The first of value/10, /100, /1000 (one decimal, as shown to the cadre) that is itself plausible for the
-    field and age; None when none is. A suggestion the bot would question again helps nobody."""
+    """The first of value/10, /100, /1000, value*10 (one decimal, as shown to the cadre) that is itself plausible
+    for the field and age; None when none is. A suggestion the bot would question again helps nobody."""
     indicator = _FIELD_INDICATOR[field]
-    for divisor in CORRECTION_DIVISORS:
-        candidate = round(value / divisor, 1)
+    candidates = [round(value / divisor, 1) for divisor in CORRECTION_DIVISORS]
+    candidates.append(round(value * MISPLACED_POINT_FACTOR, 1))
+    for candidate in candidates:
         if candidate <= 0:
-            break
+            continue
         try:
             cz = round(_field_z(field, candidate, inp, age, position), 2)
         except GrowthInputError:

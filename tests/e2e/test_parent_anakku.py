@@ -195,6 +195,7 @@ async def test_berhenti_stops_pushes_and_mulai_turns_them_back_on(pbot: BotHarne
     await pbot.say(750, "/mulai")
     assert not (await repos.users.get(750)).opted_out
     await pbot.say(760, f"/catat {child.code} 9,2 76,5")
+    await pbot.press(760, "Ganti")  # the same day: the cadre confirms replacing the first entry
     await api.wait_for(lambda: len(api.messages(750)) > before + 1, timeout=10)
     assert "Gita" in pbot.last_text(750)
 

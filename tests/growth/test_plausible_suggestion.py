@@ -38,6 +38,7 @@ def test_suggestion_has_one_decimal_as_shown_and_passes_the_check() -> None:
     assert check_plausible(_inp(weight_kg=problem.suggestion)) == []
 
 
-def test_values_are_never_multiplied_up() -> None:
-    problem = check_plausible(_inp(weight_kg=1.05))[0]  # 10.5 would need x10: not a missing decimal point
-    assert problem.suggestion is None
+def test_a_point_too_far_left_is_tried_after_the_divisions() -> None:
+    problem = check_plausible(_inp(weight_kg=1.09))[0]  # 10.9 kg
+    assert problem.suggestion == 10.9
+    assert check_plausible(_inp(weight_kg=0.09))[0].suggestion is None  # 0.9 kg: implausible as well
