@@ -241,8 +241,8 @@ async def _recipients(context: BotContext, scope: StaffScope, draft: dict[str, A
     if pids is None:
         return None
     audience = svc.Audience(draft["audience"])
-    return await q.broadcast_recipients(context.runtime.db, pids, cadres=audience.cadres, parents=audience.parents,
-                                        exclude=[scope.user_id])
+    return await context.runtime.repos.users.push_recipients_for_posyandu(
+        pids, cadres=audience.cadres, parents=audience.parents, exclude=[scope.user_id])
 
 
 async def _preview(update: Update, context: BotContext, scope: StaffScope, *, edit: bool) -> int:

@@ -261,35 +261,6 @@ class Progress(_Model):
     reported_at: dt.datetime | None
 
 
-async def broadcast_recipients(db: Database, posyandu_ids: Collection[int], *, cadres: bool, parents: bool,
-                               exclude: Collection[int] = ()) -> list[int]:
-    """Active, not opted-out cadres and/or parents of these posyandu (parents through a linked active child,
-    or through their own posyandu scope), without duplicates. A cadre who is also a guardian is a parent too."""
-    marks, ids = in_list(posyandu_ids)
-    parts: list[str] = []
-    params: list[object] = []
-    if parents:
-        parts.append(
-            f"SELECT g.user_id AS uid FROM guardians g JOIN children c ON c.id = g.child_id"
-            f" JOIN users u ON u.telegram_id = g.user_id"
-            f" WHERE c.posyandu_id IN ({marks}) AND c.status = 'active' AND u.active = 1 AND u.opted_out = 0")
-        params += ids
-        parts.append(
-            f"SELECT telegram_id AS uid FROM users WHERE role = 'parent' AND posyandu_id IN ({marks})"
-            f" AND active = 1 AND opted_out = 0")
-        params += ids
-    if cadres:
-        parts.append(
-            f"SELECT telegram_id AS uid FROM users WHERE role = 'cadre' AND posyandu_id IN ({marks})"
-            f" AND active = 1 AND opted_out = 0")
-        params += ids
-    if not parts:
-        return []
-    rows = await db.fetchall(" UNION ".join(parts) + " ORDER BY uid", params)
-    skip = set(exclude)
-    return [int(r["uid"]) for r in rows if int(r["uid"]) not in skip]
-
-
 _BROADCAST_COLS = ("id, author_id, text, media_file_id, media_type, audience, scope_area_id, scope_posyandu_id,"
                    " created_at, status")
 
@@ -421,7 +392,7 @@ async def finish_broadcast(db: Database, broadcast_id: int) -> bool:
 
 __all__ = [
     "PLAUSIBLE", "CadreActivity", "DeliveryCounts", "DeliveryTask", "FollowUpRow", "PosyanduCounts", "Progress",
-    "broadcast_recipients", "cadre_names", "cadres_with_activity", "create_broadcast", "delivery_counts",
+    "cadre_names", "cadres_with_activity", "create_broadcast", "delivery_counts",
     "display_names", "finish_broadcast", "follow_up_candidates", "from_db_time", "get_broadcast", "get_progress",
     "list_broadcasts", "mark_delivery", "month_counts", "note_attempt", "pending_deliveries",
     "set_broadcast_status", "set_progress_message", "unfinished_broadcasts",

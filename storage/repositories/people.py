@@ -136,8 +136,12 @@ class UserRepository(Repository):
         return [User.model_validate(r) for r in rows]
 
     async def push_recipients_for_posyandu(self, posyandu_ids: Collection[int], *, parents: bool = True,
-                                           cadres: bool = False) -> list[int]:
-        """Telegram ids of active, not opted-out parents of active children and/or cadres of these posyandu."""
+                                           cadres: bool = False, exclude: Collection[int] = ()) -> list[int]:
+        """Telegram ids of active, not opted-out parents and/or cadres of these posyandu, without duplicates.
+
+        Parents through a linked active child, or through their own posyandu scope (invited to a posyandu,
+        no child linked yet). A cadre who is also a guardian counts as a parent too. Used by broadcasts.
+        """
         marks, vals = in_list(posyandu_ids)
         parts: list[str] = []
         params: list[object] = []
@@ -147,6 +151,10 @@ class UserRepository(Repository):
                 f" JOIN users u ON u.telegram_id = g.user_id"
                 f" WHERE c.posyandu_id IN ({marks}) AND c.status = 'active' AND u.active = 1 AND u.opted_out = 0")
             params += vals
+            parts.append(
+                f"SELECT telegram_id AS uid FROM users WHERE role = 'parent' AND posyandu_id IN ({marks})"
+                f" AND active = 1 AND opted_out = 0")
+            params += vals
         if cadres:
             parts.append(
                 f"SELECT telegram_id AS uid FROM users WHERE role = 'cadre' AND posyandu_id IN ({marks})"
@@ -155,7 +163,8 @@ class UserRepository(Repository):
         if not parts:
             return []
         rows = await self.db.fetchall(" UNION ".join(parts) + " ORDER BY uid", params)
-        return [int(r["uid"]) for r in rows]
+        skip = set(exclude)
+        return [int(r["uid"]) for r in rows if int(r["uid"]) not in skip]
 
     async def delete_parent_data(self, telegram_id: int, actor_id: int | None = None) -> bool:
         """Forget a parent: links to children, tips and reminders sent, deliveries, bot state, the account.
