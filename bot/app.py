@@ -96,8 +96,9 @@ async def create_application(settings: Settings, *, clock: Clock | None = None) 
         .concurrent_updates(PerChatUpdateProcessor())
         .persistence(SQLitePersistence(
             db,
-            # bot_data would be rewritten after every update; we keep shared state in our own tables.
-            store_data=PersistenceInput(bot_data=False, callback_data=False),
+            # bot_data would be rewritten after every update and chat_data is unused (private chats: user_data);
+            # shared state lives in our own tables.
+            store_data=PersistenceInput(bot_data=False, chat_data=False, callback_data=False),
             update_interval=settings.persistence_interval,
         ))
     )

@@ -162,6 +162,8 @@ def _issue_text(context: BotContext, issue: InputIssue) -> str:
         "not_a_date": tr.gettext("I could not read that date. Type it like 15/3/2023 or 15 Mar 2023."),
         "birth_future": tr.gettext("That date is in the future. Please type the date of birth, "
                                    "for example 15/3/2023."),
+        "birth_no_year": tr.gettext("Please write the year too, for example {example}.").format(
+            example=issue.params.get("example", "15/3/2023")),
         "bad_phone": tr.gettext("That phone number does not look right. Type it like 0812 3456 7890, or skip."),
         "bad_nik": tr.gettext("A NIK has exactly 16 digits (see the Kartu Keluarga). Type it again, or skip."),
         "address_too_long": tr.gettext("That address is very long. Please shorten it (at most {limit} "

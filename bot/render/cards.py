@@ -98,8 +98,12 @@ def _num(tr: Translator, value: float | Decimal) -> str:
     return tr.decimal(value, 0) if float(value).is_integer() else tr.decimal(value, 1)
 
 
-def plausibility_warning(problem: Problem, tr: Translator, age_days: int) -> str:
-    """"⚠️ Berat 105 kg tidak mungkin untuk anak 1 th 8 bln. Mungkin maksudnya 10,5 kg?" (+ how to answer)."""
+def plausibility_warning(problem: Problem, tr: Translator, age_days: int, *, confirmable: bool = False) -> str:
+    """"⚠️ Berat 105 kg tidak mungkin untuk anak 1 th 8 bln. Mungkin maksudnya 10,5 kg?" (+ how to answer).
+
+    `confirmable`: a button lets the cadre keep the value, so it is called unusual ("tidak biasa … mohon periksa
+    lagi"), not impossible — the same words as `bot.render.issues.value_warning`.
+    """
     age = age_text(age_days, tr)
     value = problem.value
     if problem.code == "implausible_weight_for_length":
@@ -118,8 +122,12 @@ def plausibility_warning(problem: Problem, tr: Translator, age_days: int) -> str
     }
     name, unit = field_names.get(problem.field, (problem.field, ""))
     shown = _num(tr, value) if value is not None else "?"
-    text = tr.gettext("⚠️ {name} {value} {unit} is not possible for a child of {age}.").format(
-        name=name, value=shown, unit=unit, age=age)
+    if confirmable:
+        text = tr.gettext("⚠️ {name} {value} {unit} is unusual for a child of {age} — please check it again."
+                          ).format(name=name, value=shown, unit=unit, age=age)
+    else:
+        text = tr.gettext("⚠️ {name} {value} {unit} is not possible for a child of {age}.").format(
+            name=name, value=shown, unit=unit, age=age)
     if problem.suggestion is not None:
         text += "\n" + tr.gettext("Did you mean {value} {unit}?").format(
             value=_num(tr, problem.suggestion), unit=unit)

@@ -62,17 +62,34 @@ def read_sex(value: str) -> Sex:
 
 
 def read_birth_date(text: str, today: dt.date) -> dt.date:
-    """A birth date: readable, not in the future, a child under five."""
+    """A birth date: readable, with its year, not in the future, a child under five.
+
+    A birth date without a year ("15/11") could be any of five years, and parse_date would silently move one
+    still to come to last year: ask for the year instead (`example` is the date with the year it would get).
+    """
     try:
         born = parse_date(text[:40], today)
     except ParseError:
         raise InputIssue("not_a_date", text=text) from None
+    if _without_year(text[:40], today):
+        raise InputIssue("birth_no_year", example=f"{born.day}/{born.month}/{born.year}")
     if born > today:
         raise InputIssue("birth_future")
     age = (today - born).days
     if age > MAX_AGE_DAYS:
         raise InputIssue("over_five", age_days=age)
     return born
+
+
+def _without_year(text: str, today: dt.date) -> bool:
+    """A day and month typed without a year: read against two different years, it gives two dates.
+    ("hari ini"/"kemarin" have no digits and are exact, so they count as dated.)"""
+    if not any(ch.isdigit() for ch in text):
+        return False
+    try:
+        return parse_date(text, dt.date(today.year, 12, 31)) != parse_date(text, dt.date(today.year - 1, 12, 31))
+    except ParseError:  # 29 February in one of the two years: only a year-less text reads differently
+        return True
 
 
 def read_phone(text: str) -> str:

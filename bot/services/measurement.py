@@ -138,8 +138,13 @@ class Draft:
 # ------------------------------------------------------------------ reading typed values
 
 
-def read_number(text: str, field_name: NumberField) -> Decimal:
-    """`10,5`, `10.5`, `10,5 kg`, `10.5kg` -> Decimal; InputIssue with a precise code otherwise."""
+def read_number(text: str, field_name: NumberField, *, child: Child | None = None,
+                draft: Draft | None = None) -> Decimal:
+    """`10,5`, `10.5`, `10,5 kg`, `10.5kg` -> Decimal; InputIssue with a precise code otherwise.
+
+    With the `child` and a `draft` that has the date, the ×0.1/×0.01 suggestion of an out-of-range value is
+    only offered when it is plausible for the field and the child's age (never a value we would question too).
+    """
     raw = text.strip()
     if not raw:
         raise InputIssue("empty")
@@ -162,9 +167,20 @@ def read_number(text: str, field_name: NumberField) -> Decimal:
         raise InputIssue("not_positive", text=raw)
     if not (low <= value <= high):
         # A missing decimal point (105 for 10,5) is the usual cause: offer the value that fits.
-        suggestion = next((value * f for f in (Decimal("0.1"), Decimal("0.01")) if low <= value * f <= high), None)
+        suggestion = next((value * f for f in (Decimal("0.1"), Decimal("0.01"))
+                           if low <= value * f <= high and _plausible(value * f, field_name, child, draft)), None)
         raise InputIssue("out_of_range", value=value, low=low, high=high, suggestion=suggestion)
     return value
+
+
+def _plausible(value: Decimal, field_name: NumberField, child: Child | None, draft: Draft | None) -> bool:
+    """Is `value` plausible for the field at the child's age? True when there is no child or date to check."""
+    if child is None or draft is None or draft.measured_on is None:
+        return True
+    trial = Draft.from_dict(draft.to_dict())
+    setattr(trial, field_name, value)
+    trial.confirmed = [f for f in trial.confirmed if f != field_name]
+    return check_value(child, trial, field_name) is None
 
 
 def suggested_position(age_days: int) -> Position:

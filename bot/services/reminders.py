@@ -540,7 +540,8 @@ async def send_pending(db: Database, repos: Any, bot: Sender, clock: Clock, repo
             except Forbidden:
                 report.blocked += 1
                 await q.mark(db, row.id, "failed", clock.now(), "blocked")
-                await q.deactivate_user(db, row.recipient_id, clock.now())
+                await q.deactivate_user(db, row.recipient_id, clock.now())  # with its audit row
+                await repos.users.mark_blocked(row.recipient_id)
                 log.info("user %s blocked the bot; marked inactive", row.recipient_id)
                 return
             except RetryAfter as exc:

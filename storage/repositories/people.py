@@ -41,6 +41,8 @@ def check_scope(role: Role | None, area_id: int | None, posyandu_id: int | None)
 
 
 class UserRepository(Repository):
+    _blocked: set[int] | None = None  # filled on first use, see _blocked_ids
+
     async def find(self, telegram_id: int) -> User | None:
         row = await self.db.fetchone(f"SELECT {_USER_COLS} FROM users WHERE telegram_id = ?", (telegram_id,))
         return User.model_validate(row) if row else None
@@ -99,9 +101,23 @@ class UserRepository(Repository):
         """Telegram answered 403: stop pushing to this user until they write to the bot again."""
         await self.db.execute("UPDATE users SET active = 0, blocked_at = ? WHERE telegram_id = ?",
                               (to_db_time(self.db.now()), telegram_id))
+        (await self._blocked_ids()).add(telegram_id)
+
+    async def _blocked_ids(self) -> set[int]:
+        # Every incoming update asks "was this user blocked?"; answering from memory keeps a database
+        # write off the path of every message. One bot process owns the database, and every way of
+        # marking a user blocked goes through mark_blocked.
+        if self._blocked is None:
+            rows = await self.db.fetchall("SELECT telegram_id FROM users WHERE blocked_at IS NOT NULL")
+            self._blocked = {int(r["telegram_id"]) for r in rows}
+        return self._blocked
 
     async def unblock_if_blocked(self, telegram_id: int) -> bool:
         """A message from a user who had blocked the bot: reachable again (a deliberate deactivation stays)."""
+        blocked = await self._blocked_ids()
+        if telegram_id not in blocked:
+            return False
+        blocked.discard(telegram_id)
         return bool(await self.db.execute(
             "UPDATE users SET active = 1, blocked_at = NULL WHERE telegram_id = ? AND blocked_at IS NOT NULL",
             (telegram_id,)))
