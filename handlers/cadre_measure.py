@@ -464,7 +464,8 @@ async def date_text(update: Update, context: BotContext) -> int:
         code = "bad_date" if exc.code == "bad_date" else "not_a_date"
         return await ask(update, context, DATE, date_issue(context.tr, code, text=text, today=today))
     typed = _as_typed_this_year(text, today)
-    if typed is not None and typed > today and typed != day:
+    # Only a year moved back counts ("kemarin" read against 31 December is another day, not a roll-back).
+    if typed is not None and typed > today and (typed.month, typed.day) == (day.month, day.day) and typed != day:
         # A date without a year that has not come yet was read as last year's: say so before any check
         # uses that age (a year-old measurement must not be saved by accident).
         return await ask_rolled_date(update, context, typed, day)

@@ -3,10 +3,14 @@
 A line with a doubtful value is kept in `user_data["catat"]` and the cadre answers with a button (use the
 suggested value, save as typed, or cancel), so nothing typed is lost and a double tap cannot save twice.
 A line for a child who already has a measurement on that date asks before replacing it (no silent overwrite).
+A date without a year that has not come yet (`tgl 3/12` on 23 November) is read as last year's, and asked
+about first ("3 Desember 2026 belum terjadi. Maksudnya 3 Desember 2025?"), like the date step of /ukur.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import html
 import logging
 from decimal import Decimal
@@ -18,11 +22,21 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
 from bot.growth.zscores import Problem
+from bot.i18n import ParseError, Translator, parse_date
 from bot.render import measured_values, plausibility_warning
-from bot.render.issues import date_issue, number_issue, over_five, quick_entry_issue
+from bot.render.issues import (
+    date_issue,
+    example_day,
+    number_issue,
+    over_five,
+    quick_entry_issue,
+    rolled_back_date,
+    short_example,
+    value_warning,
+)
 from bot.services import measurement as svc
 from bot.services.measurement import Draft, InputIssue
-from bot.services.quick_entry import QuickEntryError, parse_quick_entry
+from bot.services.quick_entry import QuickEntry, QuickEntryError, parse_quick_entry
 from handlers.cadre_shared import deliver_result, get_staff, refuse_stranger
 from storage.errors import StorageError
 from storage.models import Child, Measurement, Position
@@ -32,6 +46,80 @@ log = logging.getLogger(__name__)
 ORDER = 25
 KEY = "catat"
 _FIELD_OF = {"weight_kg": "weight_kg", "length_cm": "length_cm", "muac_cm": "muac_cm", "head_cm": "head_cm"}
+
+
+async def _send(update: Update, context: BotContext, text: str,
+                markup: InlineKeyboardMarkup | None = None) -> None:
+    assert update.effective_chat
+    await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+
+
+def _example(tr: Translator, today: dt.date) -> str:
+    """The shape of a good line, with numbers as the user writes them and a date that is already past."""
+    return tr.gettext("For example: /catat A12 {weight} 82 berbaring — or /catat A12 bb {weight} tb 82 lila 13 "
+                      "tgl {date}").format(weight=tr.decimal(Decimal("10.5"), 1),
+                                           date=short_example(example_day(today)))
+
+
+def _impossible_date_text(token: str, today: dt.date) -> str | None:
+    """The words of `token` that read as a date that does not exist (`30/2/2025`), or None."""
+    words = token.split()
+    for width in (3, 2, 1):
+        if len(words) < width:
+            continue
+        chunk = " ".join(words[:width])
+        try:
+            parse_date(chunk, today)
+        except ParseError as exc:
+            if exc.code == "bad_date":
+                return chunk
+    return None
+
+
+def _entry_issue(tr: Translator, exc: QuickEntryError, today: dt.date) -> str:
+    if exc.code == "bad_date" and (text := _impossible_date_text(exc.token, today)) is not None:
+        return date_issue(tr, "bad_date", text=text, today=today)  # "30 Februari tidak ada"
+    # quick_entry_issue ends with a fixed example line ("10,5" in every language, "tgl 3/12" even before
+    # 3 December): keep its first line, add an example in the user's conventions.
+    text = quick_entry_issue(tr, exc.code, exc.token, exc.field).rsplit("\n", 1)[0]
+    return f"{text}\n{_example(tr, today)}"
+
+
+def _rolled_back(line: str, entry: QuickEntry, today: dt.date) -> dt.date | None:
+    """The date as typed this year when parse_date moved a year-less date to last year (else None)."""
+    if entry.measured_on is None:
+        return None
+    try:  # read again as if nothing this year were in the future
+        typed = parse_quick_entry(line, dt.date(today.year, 12, 31)).measured_on
+    except QuickEntryError:
+        return None
+    if typed is None or typed <= today or typed == entry.measured_on:
+        return None
+    # Same day and month, one year apart: a year-less date (not "kemarin", which moves with the reference day).
+    return typed if (typed.month, typed.day) == (entry.measured_on.month, entry.measured_on.day) else None
+
+
+def _entry_to_dict(entry: QuickEntry) -> dict[str, Any]:
+    """Plain JSON for user_data (persisted across restarts)."""
+    data = dataclasses.asdict(entry)
+    for key, value in data.items():
+        if isinstance(value, Decimal):
+            data[key] = str(value)
+        elif isinstance(value, dt.date):
+            data[key] = value.isoformat()
+    data["fields_given"] = list(entry.fields_given)
+    return data
+
+
+def _entry_from_dict(data: dict[str, Any]) -> QuickEntry:
+    def dec(key: str) -> Decimal | None:
+        return Decimal(data[key]) if data.get(key) is not None else None
+
+    return QuickEntry(code=data["code"], weight_kg=dec("weight_kg"), length_cm=dec("length_cm"),
+                      position=data.get("position"), muac_cm=dec("muac_cm"), head_cm=dec("head_cm"),
+                      oedema=bool(data.get("oedema")),
+                      measured_on=dt.date.fromisoformat(data["measured_on"]) if data.get("measured_on") else None,
+                      fields_given=tuple(data.get("fields_given") or ()))
 
 
 async def catat(update: Update, context: BotContext) -> None:
@@ -48,24 +136,45 @@ async def catat(update: Update, context: BotContext) -> None:
     try:
         entry = parse_quick_entry(line, today)
     except QuickEntryError as exc:
-        await message.reply_text(quick_entry_issue(tr, exc.code, exc.token, exc.field))
+        await message.reply_text(_entry_issue(tr, exc, today))
+        return
+    await _enter(update, context, entry, typed=_rolled_back(line, entry, today))
+
+
+async def _enter(update: Update, context: BotContext, entry: QuickEntry, *, typed: dt.date | None) -> None:
+    """Check a read line against the child and save it, or ask first. `typed`: the year-less date as typed,
+    when it was moved to last year (asked about before anything uses that date)."""
+    assert context.user_data is not None
+    tr = context.tr
+    today = context.runtime.today()
+    staff = await get_staff(update, context)
+    if staff is None:
+        await refuse_stranger(update, context)
         return
     repos = context.runtime.repos
     child = await repos.children.get_by_code(entry.code)
     if child is None:
-        await message.reply_text(tr.gettext("No child has the code {code}. Check the code, or find the child by "
-                                            "name with /ukur.").format(code=entry.code))
+        await _send(update, context, tr.gettext("No child has the code {code}. Check the code, or find the child "
+                                                "by name with /ukur.").format(code=entry.code))
         return
     if not staff.may_access(child.posyandu_id):
-        await message.reply_text(tr.gettext("The child with code {code} is registered at another posyandu. You can "
-                                            "only enter children of your posyandu.").format(code=child.code))
+        await _send(update, context, tr.gettext("The child with code {code} is registered at another posyandu. You "
+                                                "can only enter children of your posyandu.").format(code=child.code))
         return
     measured_on = entry.measured_on or today
+    if typed is not None:
+        # "3 Desember 2026 belum terjadi. Maksudnya 3 Desember 2025?": a year-old entry is never saved silently.
+        context.user_data[KEY] = {"kind": "date", "entry": _entry_to_dict(entry)}
+        markup = InlineKeyboardMarkup([[
+            InlineKeyboardButton(tr.gettext("Yes"), callback_data="catat:date:yes"),
+            InlineKeyboardButton(tr.gettext("Type again"), callback_data="catat:date:retype")]])
+        await _send(update, context, rolled_back_date(tr, typed, measured_on), markup)
+        return
     try:
         svc.check_date(measured_on, child, today)
     except InputIssue as issue:
-        await message.reply_text(date_issue(tr, issue.code, birth_date=child.birth_date,
-                                            age_days=issue.params.get("age_days")))
+        await _send(update, context, date_issue(tr, issue.code, birth_date=child.birth_date,
+                                                age_days=issue.params.get("age_days"), today=today))
         return
     age_days = (measured_on - child.birth_date).days
     position = Position(entry.position) if entry.position else svc.suggested_position(age_days)
@@ -76,24 +185,28 @@ async def catat(update: Update, context: BotContext) -> None:
         if value is None:
             continue
         try:
-            # The same reading as a typed answer in /ukur (grams, hard limits).
-            setattr(draft, field, svc.read_number(str(value), field))  # type: ignore[arg-type]
+            # The same reading as a typed answer in /ukur (grams, hard limits); a suggestion only when it is
+            # plausible for this child's age.
+            setattr(draft, field, svc.read_number(str(value), field,  # type: ignore[arg-type]
+                                                  child=child, draft=draft))
         except InputIssue as issue:
             if issue.code == "out_of_range" and issue.params.get("suggestion") is not None and not forced:
                 forced.append(Problem(field=field, code="implausible_for_age", value=float(value),
                                       suggestion=float(issue.params["suggestion"])))
                 continue
-            await message.reply_text(number_issue(tr, issue.code, issue.params, field))
+            await _send(update, context, number_issue(tr, issue.code, issue.params, field))
             return
     previous = await svc.previous_for(repos, child.id, measured_on)
     problems = forced or svc.check_all(child, draft, previous)
     if problems:
-        assert context.user_data is not None
         suggestion = next((p for p in problems if p.suggestion is not None), None)
-        context.user_data[KEY] = {"draft": draft.to_dict(), "suggestion": (
+        context.user_data[KEY] = {"kind": "values", "draft": draft.to_dict(), "suggestion": (
             {"field": suggestion.field, "value": str(suggestion.suggestion)} if suggestion else None),
             "forced": bool(forced)}
-        lines = [plausibility_warning(p, tr, age_days) for p in problems]
+        # [Save as typed] is offered unless a value is outside every possible range: only then "not possible".
+        confirmable = not forced
+        lines = [value_warning(tr, p, age_days, confirmable=confirmable)
+                 or plausibility_warning(p, tr, age_days, confirmable=confirmable) for p in problems]
         rows = []
         if suggestion is not None and suggestion.suggestion is not None:
             unit = "kg" if suggestion.field == "weight_kg" else "cm"
@@ -104,7 +217,7 @@ async def catat(update: Update, context: BotContext) -> None:
             last.insert(0, InlineKeyboardButton(tr.gettext("Save as typed"), callback_data="catat:asis"))
         rows.append(last)
         lines.append(tr.gettext("Send /catat again with the right values, or press a button."))
-        await message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))
+        await _send(update, context, "\n".join(lines), InlineKeyboardMarkup(rows))
         return
     await _save(update, context, draft)
 
@@ -154,7 +267,7 @@ async def _save(update: Update, context: BotContext, draft: Draft) -> None:
         saved = await svc.save(repos, child, draft, entered_by=update.effective_user.id)
     except InputIssue as issue:
         text = over_five(tr, int(issue.params.get("age_days", 0))) if issue.code == "age_over_five" else \
-            date_issue(tr, issue.code, birth_date=child.birth_date)
+            date_issue(tr, issue.code, birth_date=child.birth_date, today=context.runtime.today())
         await context.bot.send_message(update.effective_chat.id, text)
         return
     except StorageError as exc:
@@ -167,10 +280,11 @@ async def pending_pressed(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query and query.data and context.user_data is not None
     tr = context.tr
-    pending: dict[str, Any] | None = context.user_data.pop(KEY, None)
-    if pending is None:
+    pending: dict[str, Any] | None = context.user_data.get(KEY)
+    if pending is None or "draft" not in pending:  # none, or a date question waiting for its own buttons
         await query.answer(tr.gettext("This button is no longer active."))
         return
+    context.user_data.pop(KEY, None)
     await query.answer()
     try:
         await query.edit_message_reply_markup(None)
@@ -194,6 +308,30 @@ async def pending_pressed(update: Update, context: BotContext) -> None:
     await _save(update, context, draft)
 
 
+async def date_pressed(update: Update, context: BotContext) -> None:
+    """[Yes] / [Type again] under "3 Desember 2026 belum terjadi. Maksudnya 3 Desember 2025?"."""
+    query = update.callback_query
+    assert query and query.data and context.user_data is not None
+    tr = context.tr
+    pending: dict[str, Any] | None = context.user_data.get(KEY)
+    if pending is None or pending.get("kind") != "date":
+        await query.answer(tr.gettext("This button is no longer active."))
+        return
+    context.user_data.pop(KEY, None)
+    await query.answer()
+    try:
+        await query.edit_message_reply_markup(None)
+    except TelegramError:  # an old keyboard left on screen is harmless
+        log.debug("could not remove the quick-entry date keyboard")
+    if query.data.endswith(":yes"):
+        await _enter(update, context, _entry_from_dict(pending["entry"]), typed=None)
+        return
+    await _send(update, context, tr.gettext("Nothing was saved. Send /catat again with the right date, for example "
+                                            "tgl {example}.").format(
+        example=short_example(example_day(context.runtime.today()))))
+
+
 def register(app: Any) -> None:
     app.add_handler(CommandHandler("catat", catat))
     app.add_handler(CallbackQueryHandler(pending_pressed, pattern=r"^catat:(use|asis|cancel|replace)$"))
+    app.add_handler(CallbackQueryHandler(date_pressed, pattern=r"^catat:date:(yes|retype)$"))

@@ -252,3 +252,11 @@ async def test_weight_step_mentions_only_kg_and_length_step_only_cm(bot: BotHarn
     await bot.say(CADRE, "10,9")
     replies = await bot.say(CADRE, "delapan puluh 1 senti")
     assert "boleh dengan cm" in texts(replies) and "kg" not in texts(replies)
+
+
+async def test_kemarin_is_taken_without_a_year_question(bot: BotHarness, demo: DemoPersonas) -> None:
+    """'kemarin' is yesterday, never a date rolled back a year."""
+    await bot.say(CADRE_ID, "/ukur A1")
+    replies = await bot.say(CADRE_ID, "kemarin")
+    assert "belum terjadi" not in texts(replies)
+    assert "Berat badan" in texts(replies)

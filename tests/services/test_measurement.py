@@ -208,3 +208,22 @@ async def test_backdated_entry_recomputes_later_faltering(repos: Repositories) -
     await _save(repos, child, _month(TODAY, 2), "10.0")
     updated = await repos.measurements.get(later.measurement.id)
     assert updated.faltering is Faltering.N and updated.weight_kg == 10.3 and updated.superseded_by is None
+
+
+def test_out_of_range_suggestion_is_kept_when_plausible_for_the_age() -> None:
+    child = _child(TODAY - dt.timedelta(days=610))  # 1 y 8 m
+    draft = Draft(child_id=1, measured_on=TODAY, position=Position.LYING)
+    with pytest.raises(InputIssue) as info:
+        svc.read_number("105", "weight_kg", child=child, draft=draft)
+    assert info.value.params["suggestion"] == Decimal("10.5")
+
+
+def test_out_of_range_gets_no_suggestion_that_is_implausible_for_the_age() -> None:
+    child = _child(TODAY - dt.timedelta(days=610))  # 1 y 8 m: a LiLA of 8,0 cm is not plausible
+    draft = Draft(child_id=1, measured_on=TODAY, position=Position.LYING)
+    with pytest.raises(InputIssue) as info:
+        svc.read_number("802", "muac_cm", child=child, draft=draft)
+    assert info.value.code == "out_of_range" and info.value.params["suggestion"] is None
+    with pytest.raises(InputIssue) as info:
+        svc.read_number("802", "muac_cm")  # without the child only the hard limits can be checked
+    assert info.value.params["suggestion"] == Decimal("8.02")
