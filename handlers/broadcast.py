@@ -9,6 +9,7 @@ import html
 import logging
 import warnings
 import weakref
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -76,8 +77,8 @@ async def start_broadcast(update: Update, context: BotContext) -> int:
     await update.effective_message.reply_text(tr.gettext(
         "📣 <b>New announcement</b>\n"
         "Write the message now. You may also send a photo or a document with a caption.\n"
-        "Text up to 4096 characters, a caption up to 1024.\n"
-        "Type /batal to cancel."))
+        "Text up to {text_limit} characters, a caption up to {caption_limit}.\n"
+        "Type /batal to cancel.").format(text_limit=svc.MAX_DRAFT_TEXT, caption_limit=svc.MAX_DRAFT_CAPTION))
     return WRITE
 
 
@@ -122,13 +123,15 @@ async def _take_content(update: Update, context: BotContext, plain: str, markup:
         texts = {
             "empty": tr.gettext("The message is empty. Please write the announcement, or type /batal."),
             "text_too_long": tr.gettext(
-                "The message is too long: {length} characters, Telegram allows {limit}.\n"
+                "The message is too long: {length} characters; an announcement can have up to {limit} "
+                "(Telegram's limit, less room for the heading).\n"
                 "Please shorten it, or split it and send the first part now and the rest as a second "
                 "announcement.").format(length=err.length, limit=err.limit),
             "caption_too_long": tr.gettext(
-                "The caption is too long: {length} characters, a photo or document caption allows {limit}.\n"
-                "Send the picture again with a shorter caption, or send the text alone as a message "
-                "(up to 4096 characters).").format(length=err.length, limit=err.limit),
+                "The caption is too long: {length} characters; a photo or document caption can have up to "
+                "{limit}.\nSend the picture again with a shorter caption, or send the text alone as a message "
+                "(up to {text_limit} characters).").format(length=err.length, limit=err.limit,
+                                                          text_limit=svc.MAX_DRAFT_TEXT),
         }
         await update.effective_message.reply_text(texts[err.code])
         return WRITE
@@ -270,8 +273,9 @@ async def _preview(update: Update, context: BotContext, scope: StaffScope, *, ed
         await update.callback_query.edit_message_text(tr.gettext("Preview — this is what they will receive:"))
     else:
         await context.bot.send_message(chat.id, tr.gettext("Preview — this is what they will receive:"))
-    await _send_content(context.bot, chat.id, draft.get("text") or "", draft.get("media_type"),
-                        draft.get("media_file_id"))
+    head_place = place if draft.get("scope_kind") in ("area", "posyandu") else None
+    await _send_content(context.bot, chat.id, with_heading(draft.get("text") or "", heading(tr, head_place)),
+                        draft.get("media_type"), draft.get("media_file_id"))
     summary = tr.ngettext(
         "Send to <b>{n}</b> person: {audience} in {place}?",
         "Send to <b>{n}</b> people: {audience} in {place}?", len(recipients)).format(
@@ -369,12 +373,24 @@ def _retry_seconds(exc: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 
-def telegram_transport(bot: Any) -> svc.Transport:
+def heading(tr: Translator, place: str | None) -> str:
+    """The line every copy starts with, in the recipient's language (at most svc.HEADING_RESERVE long)."""
+    if place:
+        return tr.gettext("📢 <b>Announcement — {place}</b>").format(place=html.escape(place[:80]))
+    return tr.gettext("📢 <b>Announcement</b>")
+
+
+def with_heading(text: str, head: str) -> str:
+    return f"{head}\n\n{text}" if text else head
+
+
+def telegram_transport(bot: Any, head: Callable[[int], Awaitable[str]] | None = None) -> svc.Transport:
     """Send one broadcast copy through the app's bot (and so through its AIORateLimiter)."""
 
     async def send(recipient_id: int, broadcast: Broadcast) -> None:
+        text = with_heading(broadcast.text, await head(recipient_id)) if head else broadcast.text
         try:
-            await _send_content(bot, recipient_id, broadcast.text, broadcast.media_type, broadcast.media_file_id)
+            await _send_content(bot, recipient_id, text, broadcast.media_type, broadcast.media_file_id)
         except Forbidden as exc:
             raise svc.RecipientBlocked() from exc
         except RetryAfter as exc:
@@ -435,8 +451,14 @@ async def _send_broadcast(app: Application[Any, Any, Any, Any, Any, Any], broadc
         async def on_blocked(user_id: int) -> None:
             await runtime.repos.users.mark_blocked(user_id)
 
-        sender = svc.BroadcastSender(db, telegram_transport(app.bot), rate=SEND_RATE, concurrency=SEND_CONCURRENCY,
-                                     window_limit=SEND_WINDOW_LIMIT, window=SEND_WINDOW,
+        place = await _broadcast_place(runtime.repos, broadcast) if broadcast else None
+
+        async def head(user_id: int) -> str:
+            recipient = await runtime.repos.users.find(user_id)
+            return heading(get_translator(recipient.language if recipient else None), place)
+
+        sender = svc.BroadcastSender(db, telegram_transport(app.bot, head), rate=SEND_RATE,
+                                     concurrency=SEND_CONCURRENCY, window_limit=SEND_WINDOW_LIMIT, window=SEND_WINDOW,
                                      progress_every=PROGRESS_EVERY, should_continue=lambda: app.running,
                                      on_blocked=on_blocked, on_progress=on_progress)
         report = await sender.run(broadcast_id)
@@ -445,6 +467,17 @@ async def _send_broadcast(app: Application[Any, Any, Any, Any, Any, Any], broadc
         return report
     finally:
         _running.get(app, set()).discard(broadcast_id)
+
+
+async def _broadcast_place(repos: Any, broadcast: Broadcast) -> str | None:
+    """Name of the area or posyandu the announcement was sent to (None: the author's whole scope)."""
+    if broadcast.scope_posyandu_id is not None:
+        posyandu = await repos.posyandu.find_by_id(broadcast.scope_posyandu_id)
+        return posyandu.name if posyandu else None
+    if broadcast.scope_area_id is not None:
+        area = await repos.areas.find_by_id(broadcast.scope_area_id)
+        return area_label(area, get_translator("id")) if area else None
+    return None
 
 
 async def _report(app: Application[Any, Any, Any, Any, Any, Any], progress: q.Progress, broadcast_id: int,

@@ -85,6 +85,45 @@ def translate_error(exc: sqlite3.Error, path: Path | str) -> StorageError | None
     return None
 
 
+def _fetchall(conn: sqlite3.Connection, sql: str, params: Params) -> list[Row]:
+    cur = conn.execute(sql, params)
+    try:
+        return [dict(r) for r in cur.fetchall()]
+    finally:
+        cur.close()
+
+
+def _fetchone(conn: sqlite3.Connection, sql: str, params: Params) -> Row | None:
+    cur = conn.execute(sql, params)
+    try:
+        row = cur.fetchone()
+        return dict(row) if row is not None else None
+    finally:
+        cur.close()
+
+
+def _execute(conn: sqlite3.Connection, sql: str, params: Params) -> int:
+    cur = conn.execute(sql, params)
+    count = cur.rowcount
+    cur.close()
+    return count
+
+
+def _execute_alone(conn: sqlite3.Connection, sql: str, params: Params) -> int:
+    """`Database.transaction()` around one statement, run in the worker thread."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        count = _execute(conn, sql, params)
+        conn.commit()
+    except BaseException:
+        try:
+            conn.rollback()
+        except sqlite3.Error:  # the connection may already have rolled back on its own
+            log.warning("rollback failed", exc_info=True)
+        raise
+    return count
+
+
 _current_tx: contextvars.ContextVar[Database | None] = contextvars.ContextVar("storage_tx", default=None)
 
 
@@ -127,15 +166,16 @@ class Database:
                 raise
             raise mapped from exc
 
+    # Each statement is one hop to aiosqlite's worker thread (execute + fetch + close together): a hop costs
+    # an event-loop round trip, and a step of a conversation runs a dozen statements.
+
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
-        async with self._guard(), self._conn.execute(sql, params) as cur:
-            rows = await cur.fetchall()
-        return [dict(r) for r in rows]
+        async with self._guard():
+            return await self._conn._execute(_fetchall, self._conn._conn, sql, params)
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
-        async with self._guard(), self._conn.execute(sql, params) as cur:
-            row = await cur.fetchone()
-        return dict(row) if row is not None else None
+        async with self._guard():
+            return await self._conn._execute(_fetchone, self._conn._conn, sql, params)
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetchone(sql, params)
@@ -143,11 +183,16 @@ class Database:
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement; return the number of rows changed. Outside a transaction it commits itself."""
-        async with self.transaction(), self._guard():
-            cur = await self._conn.execute(sql, params)
-            count = cur.rowcount
-            await cur.close()
-            return count
+        if self._in_tx():
+            async with self._guard():
+                return await self._conn._execute(_execute, self._conn._conn, sql, params)
+        # A statement of its own: BEGIN IMMEDIATE, the statement and COMMIT (or ROLLBACK) in one hop.
+        async with self._lock, self._guard():
+            token = _current_tx.set(self)
+            try:
+                return await self._conn._execute(_execute_alone, self._conn._conn, sql, params)
+            finally:
+                _current_tx.reset(token)
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         async with self.transaction(), self._guard():

@@ -74,8 +74,15 @@ class DraftError(ValueError):
         self.limit = limit
 
 
+# Every copy starts with a heading ("📢 Pengumuman — Kelurahan …") so a parent knows who is writing; the
+# author's text keeps this much room free under Telegram's limits.
+HEADING_RESERVE = 120
+MAX_DRAFT_TEXT = MAX_TEXT - HEADING_RESERVE
+MAX_DRAFT_CAPTION = MAX_CAPTION - HEADING_RESERVE
+
+
 def check_draft(text: str, *, media_type: str | None) -> None:
-    """Raise DraftError for an empty message or one over Telegram's limit (text 4096, caption 1024).
+    """Raise DraftError for an empty message or one over the limit (Telegram's 4096/1024 less the heading).
 
     `text` is the plain text as the user sees it (what Telegram measures), not the HTML we send.
     """
@@ -83,10 +90,10 @@ def check_draft(text: str, *, media_type: str | None) -> None:
     if media_type is None:
         if length == 0:
             raise DraftError("empty")
-        if length > MAX_TEXT:
-            raise DraftError("text_too_long", length, MAX_TEXT)
-    elif length > MAX_CAPTION:
-        raise DraftError("caption_too_long", length, MAX_CAPTION)
+        if length > MAX_DRAFT_TEXT:
+            raise DraftError("text_too_long", length, MAX_DRAFT_TEXT)
+    elif length > MAX_DRAFT_CAPTION:
+        raise DraftError("caption_too_long", length, MAX_DRAFT_CAPTION)
 
 
 # ------------------------------------------------------------------ sending

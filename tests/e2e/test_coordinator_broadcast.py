@@ -55,6 +55,7 @@ async def test_kelurahan_coordinator_reaches_every_parent_once_despite_429_and_b
     blocked = parents[0]
     api.block_user(blocked)
     api.inject("sendMessage", "429", retry_after=1, times=2, chat_id=parents[3])
+    await bot.runtime.repos.users.set_language(parents[2], "en")  # the heading follows the recipient's language
     await _compose(bot, COORD_A, "Posyandu bulan ini <b>pindah</b> ke balai RW 05.", "Orang tua")
     await bot.press(COORD_A, "Seluruh Kelurahan Kampung Bali")
     summary = bot.last_text(COORD_A)
@@ -64,8 +65,11 @@ async def test_kelurahan_coordinator_reaches_every_parent_once_despite_429_and_b
     assert "Terkirim: 5" in report and "memblokir bot: 1" in report and "gagal: 0" in report
     got = recipients_got(api, parents, "pindah")
     assert got == {p: (0 if p == blocked else 1) for p in parents}
-    # What the coordinator typed arrives as typed (a literal "<b>" is escaped, not parsed); outsiders got nothing.
-    assert api.messages(parents[1])[-1]["text"] == "Posyandu bulan ini <b>pindah</b> ke balai RW 05."
+    # A heading says who writes; what the coordinator typed arrives as typed (a literal "<b>" is escaped, not
+    # parsed); outsiders got nothing.
+    assert api.messages(parents[1])[-1]["text"] == (
+        "📢 Pengumuman — Kelurahan Kampung Bali\n\nPosyandu bulan ini <b>pindah</b> ke balai RW 05.")
+    assert api.messages(parents[2])[-1]["text"].startswith("📢 Announcement — Kelurahan Kampung Bali")
     assert recipients_got(api, world.parents[world.p_b1] + [CADRE_A1, CADRE_A2], "pindah") == {
         p: 0 for p in world.parents[world.p_b1] + [CADRE_A1, CADRE_A2]}
     user = await bot.runtime.repos.users.find(blocked)
@@ -92,12 +96,12 @@ async def test_photo_with_caption_is_broadcast(bot: BotHarness, api: FakeBotAPI,
     await bot.press(COORD_A, "Kader dan orang tua")
     await bot.press(COORD_A, "Posyandu Melati 1")
     preview = [m for m in api.messages(COORD_A) if m.get("photo")]
-    assert preview and preview[-1].get("caption") == "Jadwal imunisasi terbaru"
+    assert preview and preview[-1].get("caption") == "📢 Pengumuman — Posyandu Melati 1\n\nJadwal imunisasi terbaru"
     await bot.press(COORD_A, "Kirim")
     await _wait_report(api, COORD_A)
     for uid in [*world.parents[world.p_a1], CADRE_A1]:
         photos = [m for m in api.messages(uid) if m.get("photo")]
-        assert len(photos) == 1 and photos[0]["caption"] == "Jadwal imunisasi terbaru"
+        assert len(photos) == 1 and photos[0]["caption"].endswith("\n\nJadwal imunisasi terbaru")
 
 
 async def test_cancel_before_confirmation_sends_nothing(bot: BotHarness, api: FakeBotAPI, world: World) -> None:
@@ -124,13 +128,13 @@ async def test_cadre_parent_and_stranger_are_refused(bot: BotHarness, api: FakeB
 async def test_empty_and_too_long_messages_are_explained_and_draft_continues(
         bot: BotHarness, api: FakeBotAPI, world: World) -> None:
     await bot.say(COORD_A, "/siaran")
-    replies = await bot.say(COORD_A, "x" * 4097)
-    assert "4097" in texts(replies) and "4096" in texts(replies)
+    replies = await bot.say(COORD_A, "x" * 3977)
+    assert "3977" in texts(replies) and "3976" in texts(replies)
     replies = await bot.say(COORD_A, "   ")
     assert "kosong" in texts(replies).lower()
-    api.send_photo(COORD_A, caption="y" * 1025)
+    api.send_photo(COORD_A, caption="y" * 905)
     await api.wait_idle()
-    assert "1024" in bot.last_text(COORD_A)
+    assert "904" in bot.last_text(COORD_A)
     # Still in the same conversation: a good message goes on to the audience question.
     replies = await bot.say(COORD_A, "Pesan yang pas")
     assert "Orang tua" in str(buttons(replies[-1]))
@@ -217,7 +221,7 @@ async def test_draft_survives_a_restart(bot: BotHarness, api: FakeBotAPI, world:
     await bot.press(COORD_A, "Kader")
     await bot.press(COORD_A, "Seluruh Kelurahan")
     assert "2 orang" in bot.last_text(COORD_A)
-    preview = [m for m in api.messages(COORD_A) if m.get("text") == "Pesan sebelum restart"]
+    preview = [m for m in api.messages(COORD_A) if str(m.get("text")).endswith("\n\nPesan sebelum restart")]
     assert preview  # the preview shows the text written before the restart
 
 
