@@ -20,7 +20,7 @@ from bot.growth.models import Indicator
 from bot.i18n import get_translator
 from bot.render import child_line, result_card
 from bot.services import measurement as svc
-from bot.services.notify import Delivery, Notice, notify_parents
+from bot.services.notify import Delivery, Notice, send_notices, withhold_reason
 from storage.errors import StorageError
 from storage.models import Child
 
@@ -82,11 +82,26 @@ async def deliver_result(update: Update, context: BotContext, child: Child, save
             return Delivery.FAILED
         return Delivery.SENT
 
+    async def notify() -> None:
+        try:
+            await send_notices(repos, child, saved, today, send)
+        except StorageError:
+            # The measurement is saved and the cadre has the card; a failed notice is only logged.
+            log.warning("parent notification failed for child %s", child.id, exc_info=True)
+
+    repos, today = context.runtime.repos, context.runtime.today()
     try:
-        await notify_parents(context.runtime.repos, child, saved, context.runtime.today(), send)
+        # Decided now, as notify_parents does: a later save of the same child cannot change the decision.
+        withheld = await withhold_reason(repos, child, saved, today)
     except StorageError:
-        # The measurement is saved and the cadre has the card; a failed notice is only logged.
         log.warning("parent notification failed for child %s", child.id, exc_info=True)
+        return
+    if withheld is not None:
+        log.info("no parent notice for measurement %s of child %s (%s)", saved.measurement.id, child.id, withheld)
+        return
+    # The notices (a few queries and a send per parent) run beside the cadre's next step instead of holding
+    # up this update; Application.stop() still waits for them.
+    context.application.create_task(notify(), update=update, name=f"notify_parents:{child.id}")
 
 
 async def send_chart(context: BotContext, chat_id: int, child: Child, indicator: Indicator) -> None:

@@ -11,9 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from storage.db import Database
-from storage.models import Child
+from storage.models import Child, Measurement
 from storage.repositories.base import in_list
 from storage.repositories.children import CHILD_COLS
+from storage.repositories.measurements import _CURRENT, _MEASUREMENT_COLS
+from storage.repositories.measurements import _to_model as _measurement
 from storage.values import month_bounds
 
 _C_COLS = ", ".join("c." + c.strip() for c in CHILD_COLS.split(","))
@@ -108,3 +110,13 @@ async def set_faltering(db: Database, measurement_id: int, faltering: str | None
         (faltering, int(bgm), measurement_id, faltering, int(bgm)),
     )
     return changed > 0
+
+
+async def same_day_measurement(db: Database, child_id: int, measured_on: dt.date) -> Measurement | None:
+    """The newest current measurement of the child on that date (one row, not the child's whole history)."""
+    row = await db.fetchone(
+        f"SELECT {_MEASUREMENT_COLS} FROM measurements WHERE child_id = ? AND {_CURRENT} AND measured_on = ?"
+        " ORDER BY id DESC LIMIT 1",
+        (child_id, measured_on.isoformat()),
+    )
+    return _measurement(row) if row else None

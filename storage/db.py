@@ -15,11 +15,11 @@ import datetime as dt
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import aiosqlite
 
@@ -39,6 +39,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 5000
 Row = dict[str, Any]
 Params = Sequence[Any] | dict[str, Any]
+_T = TypeVar("_T")
 
 
 class Clock(Protocol):
@@ -109,11 +110,12 @@ def _execute(conn: sqlite3.Connection, sql: str, params: Params) -> int:
     return count
 
 
-def _execute_alone(conn: sqlite3.Connection, sql: str, params: Params) -> int:
+def _alone(fn: Callable[[sqlite3.Connection, str, Params], _T], conn: sqlite3.Connection, sql: str,
+           params: Params) -> _T:
     """`Database.transaction()` around one statement, run in the worker thread."""
     conn.execute("BEGIN IMMEDIATE")
     try:
-        count = _execute(conn, sql, params)
+        result = fn(conn, sql, params)
         conn.commit()
     except BaseException:
         try:
@@ -121,7 +123,7 @@ def _execute_alone(conn: sqlite3.Connection, sql: str, params: Params) -> int:
         except sqlite3.Error:  # the connection may already have rolled back on its own
             log.warning("rollback failed", exc_info=True)
         raise
-    return count
+    return result
 
 
 _current_tx: contextvars.ContextVar[Database | None] = contextvars.ContextVar("storage_tx", default=None)
@@ -187,10 +189,11 @@ class Database:
             async with self._guard():
                 return await self._conn._execute(_execute, self._conn._conn, sql, params)
         # A statement of its own: BEGIN IMMEDIATE, the statement and COMMIT (or ROLLBACK) in one hop.
-        async with self._lock, self._guard():
-            token = _current_tx.set(self)
+        async with self._lock:
+            token = _current_tx.set(self)  # so that _guard does not take the lock again
             try:
-                return await self._conn._execute(_execute_alone, self._conn._conn, sql, params)
+                async with self._guard():
+                    return await self._conn._execute(_alone, _execute, self._conn._conn, sql, params)
             finally:
                 _current_tx.reset(token)
 
@@ -200,8 +203,16 @@ class Database:
 
     async def insert(self, sql: str, params: Params = ()) -> int:
         """Run an `INSERT ... RETURNING id` and return the id."""
-        async with self.transaction():
+        if self._in_tx():
             row = await self.fetchone(sql, params)
+        else:  # BEGIN IMMEDIATE, the insert and COMMIT (or ROLLBACK) in one hop, as in execute()
+            async with self._lock:
+                token = _current_tx.set(self)
+                try:
+                    async with self._guard():
+                        row = await self._conn._execute(_alone, _fetchone, self._conn._conn, sql, params)
+                finally:
+                    _current_tx.reset(token)
         if row is None:
             raise RuntimeError("INSERT ... RETURNING returned no row")
         return int(next(iter(row.values())))

@@ -204,19 +204,28 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
     async def get_conversations(self, name: str) -> ConversationDict:
         db = await self._database()
         rows = await db.fetchall("SELECT key, state FROM ptb_conversations WHERE name = ?", (name,))
+        for r in rows:
+            self._written[("ptb_conversations", (name, r["key"]))] = r["state"]
         return {tuple(json.loads(r["key"])): loads(r["state"]) for r in rows}
 
     async def update_conversation(self, name: str, key: ConversationKey, new_state: object | None) -> None:
         db = await self._database()
         key_text = json.dumps(list(key))
+        # Same skip as _put: PTB reports the conversation after every update, mostly with an unchanged state.
+        cache_key = ("ptb_conversations", (name, key_text))
         if new_state is None:
             await db.execute("DELETE FROM ptb_conversations WHERE name = ? AND key = ?", (name, key_text))
+            self._written.pop(cache_key, None)
+            return
+        text = dumps(new_state)
+        if self._written.get(cache_key) == text:
             return
         await db.execute(
             "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?)"
             " ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
-            (name, key_text, dumps(new_state)),
+            (name, key_text, text),
         )
+        self._written[cache_key] = text
 
     # -------------------------------------------------------------- shutdown
 

@@ -24,6 +24,7 @@ from bot.growth.models import Sex as GrowthSex
 from bot.growth.zscores import GrowthInputError, Problem
 from bot.i18n import ParseError, parse_decimal
 from storage import Repositories
+from storage.cadre_queries import same_day_measurement
 from storage.errors import Conflict
 from storage.models import Child, Faltering, Measurement, MeasurementCreate, Position
 from storage.values import month_bounds
@@ -413,8 +414,7 @@ async def previous_for(repos: Repositories, child_id: int, measured_on: dt.date)
 
 async def same_day(repos: Repositories, child_id: int, measured_on: dt.date) -> Measurement | None:
     """A current measurement of the child on that date (saving again corrects it instead of doubling it)."""
-    latest = [m for m in await repos.measurements.history_for_child(child_id) if m.measured_on == measured_on]
-    return latest[-1] if latest else None
+    return await same_day_measurement(repos.db, child_id, measured_on)
 
 
 async def save(repos: Repositories, child: Child, draft: Draft, *, entered_by: int | None) -> Saved:

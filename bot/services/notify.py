@@ -123,6 +123,13 @@ async def notify_parents(repos: Repositories, child: Child, saved: Saved, today:
         log.info("no parent notice for measurement %s of child %s (%s)", saved.measurement.id, child.id,
                  report.withheld)
         return report
+    return await send_notices(repos, child, saved, today, send, report)
+
+
+async def send_notices(repos: Repositories, child: Child, saved: Saved, today: dt.date, send: Send,
+                       report: NotifyReport | None = None) -> NotifyReport:
+    """The sending half of `notify_parents`, for an entry `withhold_reason` already let through."""
+    report = report or NotifyReport()
     notices, report.skipped = await build_notices(repos, child, saved, today)
     for notice in notices:
         outcome = await send(notice)
