@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.services import measurement as svc
+from bot.services.schedule import parse_rule
 from storage import Repositories
 from storage.models import AreaLevel, ChildCreate, Position, PosyanduCreate, Role, Sex
 
@@ -81,6 +82,9 @@ async def seed_demo(repos: Repositories, today: dt.date) -> DemoPersonas:
     mawar, _ = await repos.posyandu.get_or_create(PosyanduCreate(name="Posyandu Mawar", area_id=kelurahan.id,
                                                                  address="Rumah Bu RT 05"))
     posyandu = (melati, mawar)
+    # Monthly schedules, so /anakku and /jadwal show real next dates (and reminders have something to remind).
+    for place, rule in ((melati, "Selasa minggu ke-2 08.00-11.00"), (mawar, "Kamis minggu ke-3 09.00-11.00")):
+        await repos.posyandu.set_schedule_rule(place.id, parse_rule(rule).to_json())
 
     await repos.users.upsert(CADRE_ID, "Kak Sari", "id")
     await repos.users.set_role(CADRE_ID, Role.CADRE, posyandu_id=melati.id)
