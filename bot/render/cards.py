@@ -14,6 +14,7 @@ from bot.growth.faltering import FalteringResult, WeighStatus
 from bot.growth.models import HEIGHT_FROM_DAYS, Category, Indicator, Missing, Note, Severity
 from bot.growth.zscores import Problem
 from bot.i18n import N_, Translator
+from bot.render.issues import describe_value
 from storage.models import Child, Faltering, Measurement, Position, Sex
 
 if TYPE_CHECKING:
@@ -93,19 +94,12 @@ def measured_values(tr: Translator, *, age_days: int, weight: float | Decimal | 
     return " · ".join(parts)
 
 
-def _num(tr: Translator, value: float | Decimal) -> str:
-    """As typed: `105`, `10,5` (no `105,0`: the cadre should recognise their own number)."""
-    return tr.decimal(value, 0) if float(value).is_integer() else tr.decimal(value, 1)
-
-
 def plausibility_warning(problem: Problem, tr: Translator, age_days: int, *, confirmable: bool = False) -> str:
     """"⚠️ Berat 105 kg tidak mungkin untuk anak 1 th 8 bln. Mungkin maksudnya 10,5 kg?" (+ how to answer).
 
     `confirmable`: a button lets the cadre keep the value, so it is called unusual ("tidak biasa … mohon periksa
-    lagi"), not impossible — the same words as `bot.render.issues.value_warning`.
+    lagi"), not impossible — the words of `bot.render.issues.describe_value`.
     """
-    age = age_text(age_days, tr)
-    value = problem.value
     if problem.code == "implausible_weight_for_length":
         return tr.gettext("⚠️ The weight does not fit the length/height: please check both values.")
     if problem.code == "weight_dropped":
@@ -114,24 +108,7 @@ def plausibility_warning(problem: Problem, tr: Translator, age_days: int, *, con
         return tr.gettext("⚠️ The weight went up far more than a child gains in that time. Please weigh again.")
     if problem.code == "length_decreased":
         return tr.gettext("⚠️ The length/height is shorter than last time. Please measure again.")
-    field_names = {
-        "weight_kg": (tr.gettext("Weight"), "kg"),
-        "length_cm": (tr.gettext("Length/height"), "cm"),
-        "muac_cm": (tr.gettext("Upper-arm circumference"), "cm"),
-        "head_cm": (tr.gettext("Head circumference"), "cm"),
-    }
-    name, unit = field_names.get(problem.field, (problem.field, ""))
-    shown = _num(tr, value) if value is not None else "?"
-    if confirmable:
-        text = tr.gettext("⚠️ {name} {value} {unit} is unusual for a child of {age} — please check it again."
-                          ).format(name=name, value=shown, unit=unit, age=age)
-    else:
-        text = tr.gettext("⚠️ {name} {value} {unit} is not possible for a child of {age}.").format(
-            name=name, value=shown, unit=unit, age=age)
-    if problem.suggestion is not None:
-        text += "\n" + tr.gettext("Did you mean {value} {unit}?").format(
-            value=_num(tr, problem.suggestion), unit=unit)
-    return text
+    return describe_value(tr, problem, age_days, confirmable=confirmable)
 
 
 def confirmation_card(tr: Translator, child: Child, draft: Draft, warnings: Sequence[str]) -> str:

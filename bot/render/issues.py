@@ -153,20 +153,23 @@ def shown_value(tr: Translator, value: float | Decimal) -> str:
     return tr.decimal(value, 0) if float(value).is_integer() else tr.decimal(value, 1)
 
 
-def value_warning(tr: Translator, problem: Problem, age_days: int, *, confirmable: bool) -> str | None:
-    """A value that is implausible for the age. `confirmable`: the cadre may keep it ("Yes, … is right"), so it is
-    called unusual, not impossible. None for problems this does not word (the caller uses the generic text)."""
-    if problem.code != "implausible_for_age":
-        return None
+_VALUE_FIELDS = ("weight_kg", "length_cm", "muac_cm", "head_cm")
+
+
+def _field_name(tr: Translator, field: str) -> tuple[str, str]:
     names = {
         "weight_kg": (tr.gettext("Weight"), "kg"),
         "length_cm": (tr.gettext("Length/height"), "cm"),
         "muac_cm": (tr.gettext("Upper-arm circumference"), "cm"),
         "head_cm": (tr.gettext("Head circumference"), "cm"),
     }
-    if problem.field not in names:
-        return None
-    name, unit = names[problem.field]
+    return names.get(field, (field, ""))
+
+
+def describe_value(tr: Translator, problem: Problem, age_days: int, *, confirmable: bool) -> str:
+    """"⚠️ Berat 105 kg tidak mungkin untuk anak 1 th 8 bln. Mungkin maksudnya 10,5 kg?" (unusual when the
+    cadre may keep it, impossible otherwise). Shared by the step answers and the confirmation card."""
+    name, unit = _field_name(tr, problem.field)
     shown = shown_value(tr, problem.value) if problem.value is not None else "?"
     age = age_text(age_days, tr)
     if confirmable:
@@ -179,6 +182,14 @@ def value_warning(tr: Translator, problem: Problem, age_days: int, *, confirmabl
         text += "\n" + tr.gettext("Did you mean {value} {unit}?").format(
             value=shown_value(tr, problem.suggestion), unit=unit)
     return text
+
+
+def value_warning(tr: Translator, problem: Problem, age_days: int, *, confirmable: bool) -> str | None:
+    """A value that is implausible for the age. `confirmable`: the cadre may keep it ("Yes, … is right"), so it is
+    called unusual, not impossible. None for problems this does not word (the caller uses the generic text)."""
+    if problem.code != "implausible_for_age" or problem.field not in _VALUE_FIELDS:
+        return None
+    return describe_value(tr, problem, age_days, confirmable=confirmable)
 
 
 def over_five(tr: Translator, age_days: int) -> str:
