@@ -176,24 +176,22 @@ async def posyandu_ids_in_scope(repos: Repositories, p: Principal) -> list[int] 
     return []
 
 
-async def may_view_child(repos: Repositories, user_id: int, child_id: int) -> bool:
-    """Convenience for handlers: load both sides and ask `can_view_child` (False for unknown ids)."""
+async def _principal_and_child(repos: Repositories, user_id: int, child_id: int) -> tuple[Principal, ChildRef] | None:
     p = await load_principal(repos, user_id)
     if p is None:
-        return False
+        return None
     try:
-        ref = await child_ref(repos, child_id)
+        return p, await child_ref(repos, child_id)
     except NotFound:
-        return False
-    return can_view_child(p, ref)
+        return None
+
+
+async def may_view_child(repos: Repositories, user_id: int, child_id: int) -> bool:
+    """Convenience for handlers: load both sides and ask `can_view_child` (False for unknown ids)."""
+    pair = await _principal_and_child(repos, user_id, child_id)
+    return pair is not None and can_view_child(*pair)
 
 
 async def may_change_child(repos: Repositories, user_id: int, child_id: int) -> bool:
-    p = await load_principal(repos, user_id)
-    if p is None:
-        return False
-    try:
-        ref = await child_ref(repos, child_id)
-    except NotFound:
-        return False
-    return can_change_child(p, ref)
+    pair = await _principal_and_child(repos, user_id, child_id)
+    return pair is not None and can_change_child(*pair)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import OFFLINE_TOKEN
+from bot.clock import Clock
 from bot.sim.fake_api import FakeBotAPI
 from tests.e2e.harness import BotHarness
 
@@ -27,8 +28,14 @@ async def api() -> AsyncIterator[FakeBotAPI]:
 
 
 @pytest.fixture
-async def bot(api: FakeBotAPI, tmp_path: Path) -> AsyncIterator[BotHarness]:
-    harness = BotHarness(api, tmp_path / "bot.db")
+def clock() -> Clock | None:
+    """The bot's clock; a test module overrides this fixture to fix "now" (None: the real clock)."""
+    return None
+
+
+@pytest.fixture
+async def bot(api: FakeBotAPI, tmp_path: Path, clock: Clock | None) -> AsyncIterator[BotHarness]:
+    harness = BotHarness(api, tmp_path / "bot.db", clock=clock)
     await harness.start()
     try:
         yield harness

@@ -4,9 +4,7 @@ fuzzy names and English examples — through the real Application and the Bot AP
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -24,13 +22,8 @@ TODAY = dt.date(2026, 11, 23)
 
 
 @pytest.fixture
-async def bot(api: FakeBotAPI, tmp_path: Path) -> AsyncIterator[BotHarness]:
-    harness = BotHarness(api, tmp_path / "fixes_b.db", clock=ManualClock(NOW))
-    await harness.start()
-    try:
-        yield harness
-    finally:
-        await harness.stop()
+def clock() -> ManualClock:
+    return ManualClock(NOW)
 
 
 @pytest.fixture

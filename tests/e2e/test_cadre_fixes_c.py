@@ -5,8 +5,6 @@ through the real Application and the Bot API stand-in."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -23,13 +21,8 @@ TODAY = dt.date(2026, 11, 23)
 
 
 @pytest.fixture
-async def bot(api: FakeBotAPI, tmp_path: Path) -> AsyncIterator[BotHarness]:
-    harness = BotHarness(api, tmp_path / "fixes_c.db", clock=ManualClock(NOW))
-    await harness.start()
-    try:
-        yield harness
-    finally:
-        await harness.stop()
+def clock() -> ManualClock:
+    return ManualClock(NOW)
 
 
 @pytest.fixture
