@@ -26,6 +26,7 @@ from bot.config import Settings
 from bot.context import BotContext
 from bot.i18n import LANGUAGES, get_translator
 from bot.runtime import Runtime
+from bot.telegram_http import make_request
 from bot.update_processor import PerChatUpdateProcessor
 from storage import Repositories, open_database
 from storage.persistence import SQLitePersistence
@@ -92,6 +93,8 @@ async def create_application(settings: Settings, *, clock: Clock | None = None) 
         .context_types(ContextTypes(context=BotContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .request(make_request(settings.telegram_http_client))
+        .get_updates_request(make_request(settings.telegram_http_client, for_updates=True))
         .rate_limiter(AIORateLimiter(max_retries=3))
         .concurrent_updates(PerChatUpdateProcessor())
         .persistence(SQLitePersistence(

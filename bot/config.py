@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     # Seconds between PTB persistence flushes; we also flush after every update (see bot/app.py).
     persistence_interval: float = Field(default=5.0, gt=0)
     log_level: str = "INFO"
+    # aiohttp: half the CPU per Bot API call of PTB's httpx transport (bot/telegram_http.py); httpx as fallback.
+    telegram_http_client: Literal["aiohttp", "httpx"] = "aiohttp"
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
