@@ -4,7 +4,9 @@ Each "entry" is the full guided `/ukur` (6 round trips: child by code, today, we
 save) or one `/catat` line. Several simulated cadres run at once; each waits for the bot's answer before the
 next step, like a person would. Printed: complete entries per second, p50/p95 latency per step and of the last
 step (Save -> result card), next to the same figures for a bare PTB echo bot (answers each message or button
-with one message) driven the same way on the same stand-in, and the ratio.
+with one message) driven the same way on the same stand-in, and the ratio. The echo bot runs twice: with PTB's
+default transport (httpx: the "bare PTB echo bot") and with our aiohttp transport (bot/telegram_http.py), so
+the second ratio shows what our handlers, database and persistence cost on top of the same HTTP client.
 
     .venv/bin/python benchmarks/cadre_flow.py                 # production settings (AIORateLimiter, 30 msg/s)
     .venv/bin/python benchmarks/cadre_flow.py --no-limiter    # without the rate limiter: our own overhead
@@ -64,7 +66,7 @@ async def serve_bot(base_url: str, file_url: str, db_path: str, limiter: bool) -
     await _run_forever(app)
 
 
-async def serve_echo(base_url: str, limiter: bool) -> None:
+async def serve_echo(base_url: str, limiter: bool, transport: str = "httpx") -> None:
     from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
     from telegram.ext import AIORateLimiter, ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler
     from telegram.ext import filters as f
@@ -79,6 +81,11 @@ async def serve_echo(base_url: str, limiter: bool) -> None:
         await context.bot.send_message(update.effective_chat.id, text or "ok", reply_markup=keyboard)
 
     builder = ApplicationBuilder().token(OFFLINE_TOKEN).base_url(base_url)
+    if transport == "aiohttp":  # the echo bot on our transport: the ratio then shows our handlers' overhead only
+        from bot.telegram_http import make_request
+
+        builder = builder.request(make_request("aiohttp"))
+        builder = builder.get_updates_request(make_request("aiohttp", for_updates=True))
     if limiter:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     app = builder.build()
@@ -103,6 +110,7 @@ class Figures:
     seconds: float = 0.0
     step_ms: list[float] = field(default_factory=list)
     last_ms: list[float] = field(default_factory=list)
+    cpu_seconds: float = float("nan")  # the bot process (all threads) during the run
 
     def line(self, name: str) -> str:
         def pct(values: list[float], p: float) -> float:
@@ -111,7 +119,8 @@ class Figures:
 
         return (f"{name:<28} {self.entries / self.seconds:7.1f} entries/s   step p50 {pct(self.step_ms, .5):6.1f} ms"
                 f"  p95 {pct(self.step_ms, .95):6.1f} ms   last step p50 {pct(self.last_ms, .5):6.1f} ms"
-                f"  p95 {pct(self.last_ms, .95):6.1f} ms")
+                f"  p95 {pct(self.last_ms, .95):6.1f} ms"
+                f"   bot CPU {1000 * self.cpu_seconds / self.entries:5.1f} ms/entry")
 
 
 async def _step(api: FakeBotAPI, user: int, action: str, timeout: float = 20.0) -> float:
@@ -130,8 +139,18 @@ async def _step(api: FakeBotAPI, user: int, action: str, timeout: float = 20.0) 
     return (time.perf_counter() - started) * 1000
 
 
-async def _drive(api: FakeBotAPI, scripts: dict[int, list[list[str]]]) -> Figures:
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, all threads (Linux /proc; NaN elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _drive(api: FakeBotAPI, scripts: dict[int, list[list[str]]], pid: int) -> Figures:
     figures = Figures()
+    cpu_before = _cpu_seconds(pid)
 
     async def cadre(user: int, entries: list[list[str]]) -> None:
         for steps in entries:
@@ -145,6 +164,7 @@ async def _drive(api: FakeBotAPI, scripts: dict[int, list[list[str]]]) -> Figure
     started = time.perf_counter()
     await asyncio.gather(*(cadre(u, e) for u, e in scripts.items()))
     figures.seconds = time.perf_counter() - started
+    figures.cpu_seconds = _cpu_seconds(pid) - cpu_before
     return figures
 
 
@@ -192,12 +212,12 @@ async def bench(cadres: int, per_cadre: int, limiter: bool, quick: bool, latency
     with tempfile.TemporaryDirectory() as tmp:
         db_path = Path(tmp) / "bench.db"
         codes = await _seed(db_path, cadres, cadres * per_cadre * (2 if quick else 1))
-        for kind in ("bot", "echo"):
+        for kind in ("bot", "echo", "echo-aiohttp"):
             api = DelayedBotAPI(token=OFFLINE_TOKEN)
             api.latency = latency_ms / 1000
             await api.start()
             argv = (["--serve-bot", api.base_url, api.base_file_url, str(db_path)] if kind == "bot"
-                    else ["--serve-echo", api.base_url])
+                    else ["--serve-echo", api.base_url, "aiohttp" if kind == "echo-aiohttp" else "httpx"])
             proc = await _with_subprocess(api, argv + lim)
             try:
                 users = [FIRST_CADRE + i for i in range(cadres)]
@@ -206,12 +226,12 @@ async def bench(cadres: int, per_cadre: int, limiter: bool, quick: bool, latency
                 make = guided if kind == "bot" else echo_guided
                 await _step(api, users[0], "/start")  # warm-up (first update, imports, catalogs)
                 scripts = {u: [make(codes[i * per_cadre + j]) for j in range(per_cadre)] for i, u in enumerate(users)}
-                results.append((f"{kind}: /ukur (6 steps)", await _drive(api, scripts)))
+                results.append((f"{kind}: /ukur (6 steps)", await _drive(api, scripts, proc.pid)))
                 if quick:
                     offset = cadres * per_cadre
                     qscripts = {u: [[f"/catat {codes[offset + i * per_cadre + j]} 10,9 81,5"] if kind == "bot"
                                      else ["/catat"] for j in range(per_cadre)] for i, u in enumerate(users)}
-                    results.append((f"{kind}: /catat (1 step)", await _drive(api, qscripts)))
+                    results.append((f"{kind}: /catat (1 step)", await _drive(api, qscripts, proc.pid)))
             finally:
                 proc.terminate()
                 await asyncio.wait_for(proc.wait(), timeout=10)
@@ -222,10 +242,13 @@ async def bench(cadres: int, per_cadre: int, limiter: bool, quick: bool, latency
         print(fig.line(name))
     by_name = dict(results)
     for flow in ("/ukur (6 steps)", "/catat (1 step)"):
-        ours, echo = by_name.get(f"bot: {flow}"), by_name.get(f"echo: {flow}")
-        if ours and echo:
-            print(f"{flow}: throughput {100 * ours.entries / ours.seconds / (echo.entries / echo.seconds):.0f}% "
-                  f"of the echo bot")
+        ours = by_name.get(f"bot: {flow}")
+        for echo_name, what in (("echo", "the bare PTB echo bot (httpx)"),
+                                ("echo-aiohttp", "the echo bot on our aiohttp transport")):
+            echo = by_name.get(f"{echo_name}: {flow}")
+            if ours and echo:
+                print(f"{flow}: throughput {100 * ours.entries / ours.seconds / (echo.entries / echo.seconds):.0f}% "
+                      f"of {what}")
 
 
 def main() -> None:
@@ -237,7 +260,7 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=0.0,
                         help="delay every Bot API call by this much (real Telegram is tens of ms away)")
     parser.add_argument("--serve-bot", nargs=3, metavar=("BASE_URL", "FILE_URL", "DB"))
-    parser.add_argument("--serve-echo", metavar="BASE_URL")
+    parser.add_argument("--serve-echo", nargs=2, metavar=("BASE_URL", "TRANSPORT"))
     args = parser.parse_args()
     if args.serve_bot:
         if os.environ.get("CADRE_BENCH_PROFILE"):  # where the bot's time goes: cProfile dump on SIGTERM
@@ -259,7 +282,7 @@ def main() -> None:
             signal.signal(signal.SIGTERM, dump)
         asyncio.run(serve_bot(*args.serve_bot, limiter=not args.no_limiter))
     elif args.serve_echo:
-        asyncio.run(serve_echo(args.serve_echo, limiter=not args.no_limiter))
+        asyncio.run(serve_echo(args.serve_echo[0], limiter=not args.no_limiter, transport=args.serve_echo[1]))
     else:
         asyncio.run(bench(args.cadres, args.entries, not args.no_limiter, not args.no_quick, args.latency_ms))
 

@@ -69,6 +69,14 @@ class PosyanduApplication(Application[ExtBot[None], BotContext, dict[Any, Any], 
         if self.persistence is not None and self.running:
             await self.update_persistence()
 
+    async def update_persistence(self) -> None:
+        # One transaction, one database-thread hop for everything PTB writes after an update.
+        if isinstance(self.persistence, SQLitePersistence):
+            async with self.persistence.batched():
+                await super().update_persistence()
+        else:
+            await super().update_persistence()
+
 
 async def set_command_menus(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """The command menu in Indonesian by default, and in English for English-speaking clients."""

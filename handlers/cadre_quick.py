@@ -219,7 +219,7 @@ async def _enter(update: Update, context: BotContext, entry: QuickEntry, *, type
         lines.append(tr.gettext("Send /catat again with the right values, or press a button."))
         await _send(update, context, "\n".join(lines), InlineKeyboardMarkup(rows))
         return
-    await _save(update, context, draft)
+    await _save(update, context, draft, child=child, previous=previous)
 
 
 def _values_text(context: BotContext, child: Child, m: Measurement | Draft) -> str:
@@ -248,23 +248,28 @@ async def _ask_replace(update: Update, context: BotContext, child: Child, draft:
     await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
 
 
-async def _save(update: Update, context: BotContext, draft: Draft) -> None:
+async def _save(update: Update, context: BotContext, draft: Draft, *, child: Child | None = None,
+                previous: Measurement | svc.Unknown | None = svc.UNKNOWN) -> None:
+    """Save the draft (`child`, `previous`: when this update already read them)."""
     assert update.effective_user and update.effective_chat
     tr = context.tr
     repos = context.runtime.repos
-    child = await repos.children.find_by_id(draft.child_id or 0)
+    if child is None or child.id != draft.child_id:
+        child = await repos.children.find_by_id(draft.child_id or 0)
     staff = await get_staff(update, context)
     if child is None or staff is None or not staff.may_access(child.posyandu_id):
         await context.bot.send_message(update.effective_chat.id,
                                        tr.gettext("You can only enter children of your posyandu."))
         return
+    existing: Measurement | svc.Unknown | None = svc.UNKNOWN
     if draft.corrects_id is None and draft.measured_on is not None:
-        old = await svc.same_day(repos, child.id, draft.measured_on)
-        if old is not None:
-            await _ask_replace(update, context, child, draft, old)  # saving waits for [Replace]
+        existing = await svc.same_day(repos, child.id, draft.measured_on)
+        if existing is not None:
+            await _ask_replace(update, context, child, draft, existing)  # saving waits for [Replace]
             return
     try:
-        saved = await svc.save(repos, child, draft, entered_by=update.effective_user.id)
+        saved = await svc.save(repos, child, draft, entered_by=update.effective_user.id, previous=previous,
+                               existing=existing)
     except InputIssue as issue:
         text = over_five(tr, int(issue.params.get("age_days", 0))) if issue.code == "age_over_five" else \
             date_issue(tr, issue.code, birth_date=child.birth_date, today=context.runtime.today())

@@ -110,12 +110,23 @@ def _execute(conn: sqlite3.Connection, sql: str, params: Params) -> int:
     return count
 
 
+# The same three, public, for `Database.atomic` work functions (they run in the worker thread).
+fetchall_sync = _fetchall
+fetchone_sync = _fetchone
+execute_sync = _execute
+
+
 def _alone(fn: Callable[[sqlite3.Connection, str, Params], _T], conn: sqlite3.Connection, sql: str,
            params: Params) -> _T:
     """`Database.transaction()` around one statement, run in the worker thread."""
+    return _atomic(lambda c: fn(c, sql, params), conn)
+
+
+def _atomic(work: Callable[[sqlite3.Connection], _T], conn: sqlite3.Connection) -> _T:
+    """BEGIN IMMEDIATE, `work(conn)`, COMMIT (ROLLBACK on any error), run in the worker thread."""
     conn.execute("BEGIN IMMEDIATE")
     try:
-        result = fn(conn, sql, params)
+        result = work(conn)
         conn.commit()
     except BaseException:
         try:
@@ -216,6 +227,26 @@ class Database:
         if row is None:
             raise RuntimeError("INSERT ... RETURNING returned no row")
         return int(next(iter(row.values())))
+
+    async def atomic(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
+        """Run `work(conn)` as one transaction in one hop to the worker thread, and return its result.
+
+        For a write of several statements on a hot path (a measurement with its audit row, the persistence
+        flush of an update): `transaction()` costs a thread hop per statement. `work` runs on the worker
+        thread: only sqlite3 calls on `conn` (the *_sync helpers), no awaits, nothing slow. An exception in
+        it rolls everything back and reaches the caller (SQLite errors translated as everywhere else).
+        Inside `transaction()` it joins the open transaction.
+        """
+        if self._in_tx():
+            async with self._guard():
+                return await self._conn._execute(work, self._conn._conn)
+        async with self._lock:
+            token = _current_tx.set(self)  # so that _guard does not take the lock again
+            try:
+                async with self._guard():
+                    return await self._conn._execute(_atomic, work, self._conn._conn)
+            finally:
+                _current_tx.reset(token)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Database]:

@@ -10,11 +10,14 @@ naming the key path, at the moment it is stored.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import json
 import logging
-from collections.abc import Mapping
+import sqlite3
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,7 +25,7 @@ from typing import Any
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
-from storage.db import Database, open_database
+from storage.db import Database, execute_sync, open_database
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +114,49 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         self._owns_db = self._db is None
         # Last text written per row: PTB reports every touched chat; unchanged ones cost no write.
         self._written: dict[tuple[str, object], str] = {}
+        # Writes collected by `batched()`: (sql, params, cache key, text written or None for a delete).
+        self._batch: list[tuple[str, tuple[Any, ...], tuple[str, object], str | None]] | None = None
+        self._batch_lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def batched(self) -> AsyncIterator[None]:
+        """Collect the writes made inside (one `Application.update_persistence()`) and run them as one
+        transaction in one hop to the database thread; a step of a conversation writes the user's data and
+        the conversation state, which were two transactions before."""
+        async with self._batch_lock:
+            self._batch = []
+            try:
+                yield
+                pending = self._batch
+            finally:
+                self._batch = None
+            if not pending:
+                return
+            db = await self._database()
+
+            def work(conn: sqlite3.Connection) -> None:
+                for sql, params, _, _ in pending:
+                    execute_sync(conn, sql, params)
+
+            await db.atomic(work)
+            for _, _, cache_key, text in pending:
+                self._remember(cache_key, text)
+
+    def _remember(self, cache_key: tuple[str, object], text: str | None) -> None:
+        if text is None:
+            self._written.pop(cache_key, None)
+        else:
+            self._written[cache_key] = text
+
+    async def _write(self, sql: str, params: tuple[Any, ...], cache_key: tuple[str, object],
+                     text: str | None) -> None:
+        """Run (or, inside `batched()`, queue) one write and remember what the row now holds."""
+        if self._batch is not None:
+            self._batch.append((sql, params, cache_key, text))
+            return
+        db = await self._database()
+        await db.execute(sql, params)
+        self._remember(cache_key, text)
 
     async def _database(self) -> Database:
         if self._db is None:
@@ -122,13 +168,9 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         text = dumps(data)
         if self._written.get((table, key)) == text:
             return
-        db = await self._database()
-        await db.execute(
-            f"INSERT INTO {table} ({key_col}, data) VALUES (?, ?)"
-            f" ON CONFLICT ({key_col}) DO UPDATE SET data = excluded.data",
-            (key, text),
-        )
-        self._written[(table, key)] = text
+        await self._write(f"INSERT INTO {table} ({key_col}, data) VALUES (?, ?)"
+                          f" ON CONFLICT ({key_col}) DO UPDATE SET data = excluded.data",
+                          (key, text), (table, key), text)
 
     async def _load_map(self, table: str, key_col: str) -> dict[int, dict[Any, Any]]:
         db = await self._database()
@@ -160,14 +202,10 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         await self._put("ptb_documents", "name", "bot_data", data)
 
     async def drop_user_data(self, user_id: int) -> None:
-        db = await self._database()
-        await db.execute("DELETE FROM ptb_user_data WHERE user_id = ?", (user_id,))
-        self._written.pop(("ptb_user_data", user_id), None)
+        await self._write("DELETE FROM ptb_user_data WHERE user_id = ?", (user_id,), ("ptb_user_data", user_id), None)
 
     async def drop_chat_data(self, chat_id: int) -> None:
-        db = await self._database()
-        await db.execute("DELETE FROM ptb_chat_data WHERE chat_id = ?", (chat_id,))
-        self._written.pop(("ptb_chat_data", chat_id), None)
+        await self._write("DELETE FROM ptb_chat_data WHERE chat_id = ?", (chat_id,), ("ptb_chat_data", chat_id), None)
 
     async def refresh_user_data(self, user_id: int, user_data: dict[Any, Any]) -> None:
         """Nothing to do: only this bot writes these rows."""
@@ -209,23 +247,19 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         return {tuple(json.loads(r["key"])): loads(r["state"]) for r in rows}
 
     async def update_conversation(self, name: str, key: ConversationKey, new_state: object | None) -> None:
-        db = await self._database()
         key_text = json.dumps(list(key))
         # Same skip as _put: PTB reports the conversation after every update, mostly with an unchanged state.
         cache_key = ("ptb_conversations", (name, key_text))
         if new_state is None:
-            await db.execute("DELETE FROM ptb_conversations WHERE name = ? AND key = ?", (name, key_text))
-            self._written.pop(cache_key, None)
+            await self._write("DELETE FROM ptb_conversations WHERE name = ? AND key = ?", (name, key_text),
+                              cache_key, None)
             return
         text = dumps(new_state)
         if self._written.get(cache_key) == text:
             return
-        await db.execute(
-            "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?)"
-            " ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
-            (name, key_text, text),
-        )
-        self._written[cache_key] = text
+        await self._write("INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?)"
+                          " ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
+                          (name, key_text, text), cache_key, text)
 
     # -------------------------------------------------------------- shutdown
 

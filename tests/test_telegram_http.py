@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import socket
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -145,8 +146,8 @@ async def test_shutdown_twice_and_reinitialise() -> None:
 
 
 @pytest.mark.parametrize("client", ["aiohttp", "httpx"])
-async def test_the_bot_runs_on_either_transport(client: HttpClient, api: SlowBotAPI, tmp_path: object) -> None:
-    harness = BotHarness(api, tmp_path / "bot.db", telegram_http_client=client)  # type: ignore[operator]
+async def test_the_bot_runs_on_either_transport(client: HttpClient, api: SlowBotAPI, tmp_path: Path) -> None:
+    harness = BotHarness(api, tmp_path / "bot.db", telegram_http_client=client)
     await harness.start()
     try:
         replies = await harness.say(USER, "/start")

@@ -139,10 +139,10 @@ def scope_place(p: Principal) -> Place | None:
 
 async def load_principal(repos: Repositories, user_id: int) -> Principal | None:
     """The user as a Principal (with linked children), or None if the bot does not know them."""
-    user = await repos.users.find(user_id)
-    if user is None:
+    found = await repos.users.find_with_child_ids(user_id)
+    if found is None:
         return None
-    child_ids = await repos.guardians.child_ids_of(user_id)
+    user, child_ids = found
     return Principal(user_id=user.telegram_id, role=user.role, active=user.active, area_id=user.area_id,
                      posyandu_id=user.posyandu_id, child_ids=frozenset(child_ids))
 

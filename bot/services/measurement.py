@@ -282,6 +282,7 @@ class Saved:
     previous: Measurement | None  # the weighing faltering was computed against
     advice: list[AdviceKey]
     corrected: Measurement | None = None  # the row this one supersedes
+    newest: bool | None = None  # no later measurement of the child (None: not looked up)
 
     @property
     def needs_remeasure(self) -> bool:
@@ -417,12 +418,26 @@ async def same_day(repos: Repositories, child_id: int, measured_on: dt.date) -> 
     return await same_day_measurement(repos.db, child_id, measured_on)
 
 
-async def save(repos: Repositories, child: Child, draft: Draft, *, entered_by: int | None) -> Saved:
+class Unknown:
+    """Not looked up yet (distinct from None: looked up, and there is none)."""
+
+
+UNKNOWN = Unknown()
+
+
+async def save(repos: Repositories, child: Child, draft: Draft, *, entered_by: int | None,
+               previous: Measurement | Unknown | None = UNKNOWN,
+               existing: Measurement | Unknown | None = UNKNOWN) -> Saved:
     """Compute and store the draft. A draft with `corrects_id`, or a second entry for the same child and date,
-    supersedes the earlier row (history kept, z-scores and faltering recomputed)."""
+    supersedes the earlier row (history kept, z-scores and faltering recomputed).
+
+    `previous` (`previous_for`) and `existing` (`same_day`) when the caller has just read them in this update:
+    each saves a query on the busiest path of a posyandu morning.
+    """
     if draft.measured_on is None:
         raise InputIssue("no_date")
-    previous = await previous_for(repos, child.id, draft.measured_on)
+    if isinstance(previous, Unknown):
+        previous = await previous_for(repos, child.id, draft.measured_on)
     growth, faltering = evaluate(child, draft, previous)
     extra = [_change_flag(p) for p in _changes(child, growth, previous, draft.measured_on)]
     create = to_create(child, draft, growth, faltering, entered_by, extra)
@@ -430,7 +445,7 @@ async def save(repos: Repositories, child: Child, draft: Draft, *, entered_by: i
     if draft.corrects_id is not None:
         old = await repos.measurements.find_by_id(draft.corrects_id)
     if old is None:
-        old = await same_day(repos, child.id, draft.measured_on)
+        old = await same_day(repos, child.id, draft.measured_on) if isinstance(existing, Unknown) else existing
     if old is not None and old.superseded_by is None and old.child_id == child.id:
         try:
             saved = await repos.measurements.correct(old.id, create)
@@ -445,9 +460,14 @@ async def save(repos: Repositories, child: Child, draft: Draft, *, entered_by: i
         saved, old = await repos.measurements.add(create), None
     log.info("measurement %s saved for child %s by %s (corrects %s)", saved.id, child.id, entered_by,
              old.id if old else None)
-    await recompute_later_faltering(repos, child, saved.measured_on)
+    # Later weighings exist only for a back-dated entry; one look at the newest row tells (and tells the
+    # parent notice whether this entry is the child's current status).
+    latest = await repos.measurements.latest_for_child(child.id)
+    if latest is not None and latest.measured_on > saved.measured_on:
+        await recompute_later_faltering(repos, child, saved.measured_on)
     return Saved(measurement=saved, growth=growth, faltering=faltering, previous=previous,
-                 advice=advice_for(growth, faltering), corrected=old)
+                 advice=advice_for(growth, faltering), corrected=old,
+                 newest=latest is None or latest.id == saved.id)
 
 
 async def recompute_later_faltering(repos: Repositories, child: Child, after: dt.date) -> list[int]:

@@ -65,10 +65,12 @@ async def withhold_reason(repos: Repositories, child: Child, saved: Saved, today
         return "remeasure"
     if (today - m.measured_on).days > MAX_PUSH_AGE_DAYS:
         return "old"
-    latest = await repos.measurements.latest_for_child(child.id)
-    if latest is not None and latest.id != m.id:
-        return "not_newest"
-    return None
+    if saved.newest is None:
+        latest = await repos.measurements.latest_for_child(child.id)
+        newest = latest is None or latest.id == m.id
+    else:
+        newest = saved.newest  # looked up when it was saved
+    return None if newest else "not_newest"
 
 
 async def _next_session_text(repos: Repositories, posyandu_id: int, after: dt.date, lang: str) -> str | None:

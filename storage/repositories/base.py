@@ -20,12 +20,17 @@ class Repository:
     async def _audit(self, actor_id: int | None, action: str, entity: str, entity_id: object,
                      details: dict[str, Any] | None = None) -> None:
         """Write an audit row in the caller's transaction. `details`: ids and field names only."""
-        await self.db.execute(
-            "INSERT INTO audit_log (actor_id, action, entity, entity_id, details, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (actor_id, action, entity, None if entity_id is None else str(entity_id),
-             json.dumps(details or {}, sort_keys=True, default=str), self._now()),
-        )
+        await self.db.execute(AUDIT_SQL, self._audit_params(actor_id, action, entity, entity_id, details))
+
+    def _audit_params(self, actor_id: int | None, action: str, entity: str, entity_id: object,
+                      details: dict[str, Any] | None = None) -> tuple[Any, ...]:
+        """The parameters of AUDIT_SQL (for `Database.atomic` work that writes its audit row itself)."""
+        return (actor_id, action, entity, None if entity_id is None else str(entity_id),
+                json.dumps(details or {}, sort_keys=True, default=str), self._now())
+
+
+AUDIT_SQL = ("INSERT INTO audit_log (actor_id, action, entity, entity_id, details, created_at)"
+             " VALUES (?, ?, ?, ?, ?, ?)")
 
 
 def in_list(values: Collection[Any]) -> tuple[str, list[Any]]:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 from collections.abc import Collection, Sequence
 from typing import Any
 
+from storage.db import Row, execute_sync, fetchone_sync
 from storage.errors import (
     MSG_ALREADY_CORRECTED,
     MSG_BEFORE_BIRTH,
@@ -18,7 +20,7 @@ from storage.errors import (
     NotFound,
 )
 from storage.models import INDICATORS, Measurement, MeasurementCreate, PosyanduRecap
-from storage.repositories.base import Repository, in_list
+from storage.repositories.base import AUDIT_SQL, Repository, in_list
 from storage.values import month_bounds
 
 _MEASUREMENT_COLS = (
@@ -55,24 +57,37 @@ class MeasurementRepository(Repository):
             m.faltering.value if m.faltering else None, int(m.bgm), m.note, supersedes_id, None, now,
         )
 
-    async def _age_days(self, m: MeasurementCreate) -> int:
+    def _age_days(self, m: MeasurementCreate, birth_date: str | None) -> int:
+        """The age at measurement, or the reason there is none (raised inside the saving transaction)."""
         if m.measured_on > self.db.now().date() + dt.timedelta(days=1):
             raise InvalidInput(MSG_FUTURE_DATE)
-        birth = await self.db.fetchval("SELECT birth_date FROM children WHERE id = ?", (m.child_id,))
-        if birth is None:
+        if birth_date is None:
             raise NotFound(MSG_CHILD_NOT_FOUND)
-        age = (m.measured_on - dt.date.fromisoformat(birth)).days
+        age = (m.measured_on - dt.date.fromisoformat(birth_date)).days
         if age < 0:
             raise InvalidInput(MSG_BEFORE_BIRTH)
         return m.age_days if m.age_days is not None else age
 
     async def add(self, m: MeasurementCreate) -> Measurement:
-        """Save a measurement (with the growth engine's results) and return it."""
-        async with self.db.transaction():
-            age = await self._age_days(m)
-            mid = await self.db.insert(_INSERT_SQL + " RETURNING id", self._row(m, age, None, self._now()))
-            await self._audit(m.entered_by, "create", "measurement", mid, {"child_id": m.child_id})
-        return await self.get(mid)
+        """Save a measurement (with the growth engine's results) and return it.
+
+        Checks, insert, audit row and read-back run as one transaction in one hop to the database thread
+        (`Database.atomic`): this is the hot path of a posyandu morning.
+        """
+        now = self._now()
+
+        def work(conn: sqlite3.Connection) -> Row:
+            birth = fetchone_sync(conn, "SELECT birth_date FROM children WHERE id = ?", (m.child_id,))
+            age = self._age_days(m, birth["birth_date"] if birth else None)
+            new = fetchone_sync(conn, _INSERT_SQL + " RETURNING id", self._row(m, age, None, now))
+            assert new is not None
+            execute_sync(conn, AUDIT_SQL, self._audit_params(m.entered_by, "create", "measurement", new["id"],
+                                                             {"child_id": m.child_id}))
+            row = fetchone_sync(conn, f"SELECT {_MEASUREMENT_COLS} FROM measurements WHERE id = ?", (new["id"],))
+            assert row is not None
+            return row
+
+        return _to_model(await self.db.atomic(work))
 
     async def add_many(self, items: Sequence[MeasurementCreate]) -> int:
         """Bulk insert in one transaction (imports, simulations, benchmarks); `age_days` must be given."""
@@ -90,21 +105,30 @@ class MeasurementRepository(Repository):
 
         Raises Conflict if `old_id` was already corrected (correct the newest row instead).
         """
-        async with self.db.transaction():
-            old = await self.db.fetchone("SELECT child_id, superseded_by FROM measurements WHERE id = ?", (old_id,))
+        now = self._now()
+
+        def work(conn: sqlite3.Connection) -> Row:
+            old = fetchone_sync(conn, "SELECT child_id, superseded_by FROM measurements WHERE id = ?", (old_id,))
             if old is None or old["child_id"] != new.child_id:
                 raise NotFound(MSG_MEASUREMENT_NOT_FOUND)
             if old["superseded_by"] is not None:
                 raise Conflict(MSG_ALREADY_CORRECTED)
-            age = await self._age_days(new)
-            mid = await self.db.insert(_INSERT_SQL + " RETURNING id", self._row(new, age, old_id, self._now()))
-            changed = await self.db.execute(
-                "UPDATE measurements SET superseded_by = ? WHERE id = ? AND superseded_by IS NULL", (mid, old_id))
+            birth = fetchone_sync(conn, "SELECT birth_date FROM children WHERE id = ?", (new.child_id,))
+            age = self._age_days(new, birth["birth_date"] if birth else None)
+            inserted = fetchone_sync(conn, _INSERT_SQL + " RETURNING id", self._row(new, age, old_id, now))
+            assert inserted is not None
+            mid = inserted["id"]
+            changed = execute_sync(conn, "UPDATE measurements SET superseded_by = ? WHERE id = ? AND superseded_by "
+                                         "IS NULL", (mid, old_id))
             if changed != 1:
                 raise Conflict(MSG_ALREADY_CORRECTED)
-            await self._audit(new.entered_by, "correct", "measurement", mid,
-                              {"child_id": new.child_id, "supersedes_id": old_id})
-        return await self.get(mid)
+            execute_sync(conn, AUDIT_SQL, self._audit_params(new.entered_by, "correct", "measurement", mid,
+                                                             {"child_id": new.child_id, "supersedes_id": old_id}))
+            row = fetchone_sync(conn, f"SELECT {_MEASUREMENT_COLS} FROM measurements WHERE id = ?", (mid,))
+            assert row is not None
+            return row
+
+        return _to_model(await self.db.atomic(work))
 
     # ------------------------------------------------------------ reads
 

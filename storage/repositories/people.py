@@ -47,6 +47,17 @@ class UserRepository(Repository):
         row = await self.db.fetchone(f"SELECT {_USER_COLS} FROM users WHERE telegram_id = ?", (telegram_id,))
         return User.model_validate(row) if row else None
 
+    async def find_with_child_ids(self, telegram_id: int) -> tuple[User, set[int]] | None:
+        """The user and the ids of the children they are a guardian of, in one query (access checks run it
+        on every step of a conversation)."""
+        row = await self.db.fetchone(
+            f"SELECT {_USER_COLS}, (SELECT group_concat(child_id) FROM guardians g WHERE g.user_id = u.telegram_id)"
+            " AS child_ids FROM users u WHERE telegram_id = ?", (telegram_id,))
+        if row is None:
+            return None
+        ids = row.pop("child_ids")
+        return User.model_validate(row), {int(i) for i in str(ids).split(",")} if ids else set()
+
     async def get(self, telegram_id: int) -> User:
         user = await self.find(telegram_id)
         if user is None:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from storage import Database, DatabaseCorrupt, DatabaseLocked, DatabaseReadOnly, open_database
-from storage.db import Migration, load_migrations
+from storage.db import Migration, execute_sync, fetchone_sync, load_migrations
+from storage.errors import IntegrityViolation
 
 
 async def test_pragmas(db: Database) -> None:
@@ -52,6 +53,50 @@ async def test_nested_transaction_joins_outer(db: Database) -> None:
             await db.execute("INSERT INTO tips_sent (user_id, tip_id, sent_at) VALUES (1, 't', 'x')")
         assert await db.fetchval("SELECT COUNT(*) FROM tips_sent") == 1
     assert await db.fetchval("SELECT COUNT(*) FROM tips_sent") == 1
+
+
+async def test_atomic_work_commits_in_one_go_and_returns_its_result(db: Database) -> None:
+    def work(conn: sqlite3.Connection) -> int:
+        execute_sync(conn, "INSERT INTO tips_sent (user_id, tip_id, sent_at) VALUES (1, 'a', 'x')", ())
+        execute_sync(conn, "INSERT INTO tips_sent (user_id, tip_id, sent_at) VALUES (1, 'b', 'x')", ())
+        row = fetchone_sync(conn, "SELECT COUNT(*) AS n FROM tips_sent", ())
+        assert row is not None
+        return int(row["n"])
+
+    assert await db.atomic(work) == 2
+    assert await db.fetchval("SELECT COUNT(*) FROM tips_sent") == 2
+
+
+async def test_atomic_work_rolls_back_on_any_error(db: Database) -> None:
+    def work(conn: sqlite3.Connection) -> None:
+        execute_sync(conn, "INSERT INTO tips_sent (user_id, tip_id, sent_at) VALUES (1, 'a', 'x')", ())
+        raise ValueError("checked after the first insert")
+
+    with pytest.raises(ValueError, match="checked"):
+        await db.atomic(work)
+    assert await db.fetchval("SELECT COUNT(*) FROM tips_sent") == 0
+    # The connection is usable afterwards (no transaction left open).
+    await db.execute("INSERT INTO tips_sent (user_id, tip_id, sent_at) VALUES (1, 'b', 'x')")
+    assert await db.fetchval("SELECT COUNT(*) FROM tips_sent") == 1
+
+
+async def test_atomic_translates_integrity_errors(db: Database) -> None:
+    def twice(conn: sqlite3.Connection) -> None:
+        for _ in range(2):
+            execute_sync(conn, "INSERT INTO tips_sent (id, user_id, tip_id, sent_at) VALUES (7, 1, 'a', 'x')", ())
+
+    with pytest.raises(IntegrityViolation):
+        await db.atomic(twice)
+    assert await db.fetchval("SELECT COUNT(*) FROM tips_sent") == 0
+
+
+async def test_atomic_inside_a_transaction_joins_it(db: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with db.transaction():
+            await db.atomic(lambda conn: execute_sync(
+                conn, "INSERT INTO tips_sent (user_id, tip_id, sent_at) VALUES (1, 'a', 'x')", ()))
+            raise RuntimeError("the outer transaction fails later")
+    assert await db.fetchval("SELECT COUNT(*) FROM tips_sent") == 0
 
 
 def _make_read_only(folder: Path, read_only: bool) -> None:

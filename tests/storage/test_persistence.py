@@ -85,6 +85,40 @@ async def test_update_writes_through_immediately(tmp_path: Path) -> None:
     await db.close()
 
 
+async def test_batched_writes_land_together_when_the_block_ends(tmp_path: Path) -> None:
+    path = tmp_path / "b.db"
+    db = await open_database(path)
+    p = SQLitePersistence(db)
+    other = sqlite3.connect(path)
+    async with p.batched():
+        await p.update_user_data(7, {"ukur": {"weight_kg": Decimal("10.9")}})
+        await p.update_conversation("cadre_measure", (7, 7), 3)
+        await p.update_conversation("cadre_enrol", (7, 7), None)
+        assert other.execute("SELECT COUNT(*) FROM ptb_user_data").fetchone() == (0,)  # not yet
+    assert other.execute("SELECT state FROM ptb_conversations").fetchall() == [("3",)]
+    assert other.execute("SELECT COUNT(*) FROM ptb_user_data").fetchone() == (1,)
+    other.close()
+    # Remembered as written: the same data again is no write at all.
+    async with p.batched():
+        await p.update_conversation("cadre_measure", (7, 7), 3)
+        assert p._batch == []
+    await db.close()
+
+
+async def test_a_failed_batch_writes_nothing_and_is_retried_next_time(tmp_path: Path) -> None:
+    db = await open_database(tmp_path / "f.db")
+    p = SQLitePersistence(db)
+    with pytest.raises(RuntimeError):
+        async with p.batched():
+            await p.update_user_data(7, {"a": 1})
+            raise RuntimeError("the flush was interrupted")
+    assert await SQLitePersistence(db).get_user_data() == {}
+    async with p.batched():
+        await p.update_user_data(7, {"a": 1})  # not skipped: it never reached the database
+    assert await SQLitePersistence(db).get_user_data() == {7: {"a": 1}}
+    await db.close()
+
+
 WORKER = """
 import asyncio, sys, datetime as dt
 from pathlib import Path

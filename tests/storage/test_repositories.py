@@ -174,6 +174,19 @@ async def test_guardians_link_both_ways(repos: Repositories, places: Places) -> 
     assert await repos.guardians.children_of(42) == []
 
 
+async def test_user_with_child_ids_in_one_query(repos: Repositories, places: Places) -> None:
+    first = await repos.children.create(child_data(places.posyandu))
+    second = await repos.children.create(child_data(places.posyandu, name="Siti Aminah"))
+    await repos.users.upsert(42, "Ibu")
+    await repos.users.upsert(43, "Kader")
+    await repos.guardians.link(first.id, 42)
+    await repos.guardians.link(second.id, 42)
+    found = await repos.users.find_with_child_ids(42)
+    assert found is not None and found[0].display_name == "Ibu" and found[1] == {first.id, second.id}
+    assert await repos.users.find_with_child_ids(43) == (await repos.users.get(43), set())
+    assert await repos.users.find_with_child_ids(44) is None
+
+
 async def test_invite_redeem_gives_role_and_links_child(repos: Repositories, places: Places) -> None:
     child = await repos.children.create(child_data(places.posyandu))
     invite = await repos.invites.create(InviteCreate(role=Role.PARENT, posyandu_id=places.posyandu,
