@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from functools import cache
 from gettext import NullTranslations
 from io import BytesIO
@@ -17,7 +17,7 @@ from pathlib import Path
 from babel.dates import format_date, get_month_names
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import NumberFormatError, format_decimal
+from babel.numbers import NumberFormatError, format_decimal, get_decimal_symbol, get_group_symbol
 from babel.numbers import parse_decimal as babel_parse_decimal
 from babel.support import Translations
 
@@ -100,10 +100,29 @@ def normalise_language(code: str | None) -> str:
 # ---------------------------------------------------------------- formatting
 
 
+@cache
+def _separators(lang: str) -> dict[int, str]:
+    """str.translate table from Python's `1,234.5` to the locale's group and decimal symbols (babel's CLDR)."""
+    return {ord(","): get_group_symbol(locale=lang), ord("."): get_decimal_symbol(locale=lang)}
+
+
 def fmt_decimal(value: float | Decimal, digits: int = 1, lang: str = DEFAULT_LANGUAGE) -> str:
-    """`10.5 -> "10,5"` in Indonesian, `"10.5"` in English."""
-    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
-    return format_decimal(value, format=pattern, locale=lang).replace("-", MINUS)
+    """`10.5 -> "10,5"` in Indonesian, `"10.5"` in English.
+
+    The same text as babel's `format_decimal(value, "#,##0.0…", locale)` (rounding half-even on the decimal
+    repr, CLDR separators; tests/test_i18n.py compares them), ~20× cheaper: a result card formats a dozen
+    numbers and babel re-parsed the pattern for each.
+    """
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value))
+        if not number.is_finite():
+            raise InvalidOperation
+        text = f"{number.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN):,.{digits}f}"
+    except (InvalidOperation, ValueError):  # NaN, infinity, more digits than the decimal context holds
+        pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+        text = format_decimal(value, format=pattern, locale=lang)
+        return text.replace("-", MINUS)
+    return text.translate(_separators(lang)).replace("-", MINUS)
 
 
 def fmt_z(value: float, lang: str = DEFAULT_LANGUAGE) -> str:

@@ -6,6 +6,9 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from babel.numbers import format_decimal
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.i18n import ParseError, fmt_date, fmt_decimal, fmt_z, get_translator, parse_date, parse_decimal
 from bot.i18n_tools import missing_translations
@@ -68,6 +71,21 @@ def test_numbers_use_decimal_comma_in_indonesian() -> None:
     assert fmt_decimal(10.5, 1, "id") == "10,5"
     assert fmt_decimal(1250.5, 1, "id") == "1.250,5"
     assert fmt_decimal(10.5, 1, "en") == "10.5"
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=st.one_of(st.floats(min_value=-1e9, max_value=1e9, allow_nan=False),
+                       st.decimals(min_value=-10**9, max_value=10**9, allow_nan=False, allow_infinity=False, places=4),
+                       st.sampled_from([0.125, 2.675, -0.04, -0.0, 0.05, 1234.5, 10.25, 999.95])),
+       digits=st.integers(min_value=0, max_value=3), lang=st.sampled_from(["id", "en"]))
+def test_fast_number_formatting_is_exactly_babels(value: float | Decimal, digits: int, lang: str) -> None:
+    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    assert fmt_decimal(value, digits, lang) == format_decimal(value, format=pattern, locale=lang).replace("-", "−")
+
+
+def test_odd_numbers_format_as_babel_does() -> None:
+    for value in (float("nan"), float("inf"), 1e20):
+        assert fmt_decimal(value, 1, "id") == format_decimal(value, format="#,##0.0", locale="id")
 
 
 def test_z_scores_carry_a_sign() -> None:
