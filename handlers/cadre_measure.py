@@ -257,16 +257,14 @@ def _warning(problem: Problem, tr: Translator, age_days: int, *, confirmable: bo
 async def ask_confirm(update: Update, context: BotContext, child: Child, draft: Draft) -> int:
     tr = context.tr
     _state(context)["step"] = CONFIRM
-    previous = None
-    if draft.measured_on is not None:
-        previous = await svc.previous_for(context.runtime.repos, child.id, draft.measured_on)
     assert draft.measured_on is not None
+    around = await svc.entry_context(context.runtime.repos, child.id, draft.measured_on)
     age_days = (draft.measured_on - child.birth_date).days
     # Every warning here can be saved anyway (✅ Save): worded as unusual, never as impossible.
-    warnings = [_warning(p, tr, age_days, confirmable=True) for p in svc.check_all(child, draft, previous)]
+    warnings = [_warning(p, tr, age_days, confirmable=True) for p in svc.check_all(child, draft, around.previous)]
     if svc.is_old_date(draft.measured_on, context.runtime.today()):
         warnings.append(tr.gettext("⚠️ This date is more than 3 months ago: is it right?"))
-    if draft.corrects_id is None and await svc.same_day(context.runtime.repos, child.id, draft.measured_on):
+    if draft.corrects_id is None and around.same_day is not None:
         warnings.append(tr.gettext("ℹ️ This child already has a measurement on this date: saving replaces it "
                                    "(the old one stays in the history)."))
     markup = InlineKeyboardMarkup([

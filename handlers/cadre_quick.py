@@ -40,6 +40,7 @@ from bot.services.quick_entry import QuickEntry, QuickEntryError, parse_quick_en
 from handlers.cadre_shared import deliver_result, get_staff, refuse_stranger
 from storage.errors import StorageError
 from storage.models import Child, Measurement, Position
+from storage.repositories.measurements import EntryContext
 
 log = logging.getLogger(__name__)
 
@@ -196,8 +197,8 @@ async def _enter(update: Update, context: BotContext, entry: QuickEntry, *, type
                 continue
             await _send(update, context, number_issue(tr, issue.code, issue.params, field))
             return
-    previous = await svc.previous_for(repos, child.id, measured_on)
-    problems = forced or svc.check_all(child, draft, previous)
+    around = await svc.entry_context(repos, child.id, measured_on)
+    problems = forced or svc.check_all(child, draft, around.previous)
     if problems:
         suggestion = next((p for p in problems if p.suggestion is not None), None)
         context.user_data[KEY] = {"kind": "values", "draft": draft.to_dict(), "suggestion": (
@@ -219,7 +220,7 @@ async def _enter(update: Update, context: BotContext, entry: QuickEntry, *, type
         lines.append(tr.gettext("Send /catat again with the right values, or press a button."))
         await _send(update, context, "\n".join(lines), InlineKeyboardMarkup(rows))
         return
-    await _save(update, context, draft, child=child, previous=previous)
+    await _save(update, context, draft, child=child, around=around)
 
 
 def _values_text(context: BotContext, child: Child, m: Measurement | Draft) -> str:
@@ -249,8 +250,8 @@ async def _ask_replace(update: Update, context: BotContext, child: Child, draft:
 
 
 async def _save(update: Update, context: BotContext, draft: Draft, *, child: Child | None = None,
-                previous: Measurement | svc.Unknown | None = svc.UNKNOWN) -> None:
-    """Save the draft (`child`, `previous`: when this update already read them)."""
+                around: EntryContext | None = None) -> None:
+    """Save the draft (`child`, `around`: when this update already read them)."""
     assert update.effective_user and update.effective_chat
     tr = context.tr
     repos = context.runtime.repos
@@ -261,15 +262,13 @@ async def _save(update: Update, context: BotContext, draft: Draft, *, child: Chi
         await context.bot.send_message(update.effective_chat.id,
                                        tr.gettext("You can only enter children of your posyandu."))
         return
-    existing: Measurement | svc.Unknown | None = svc.UNKNOWN
-    if draft.corrects_id is None and draft.measured_on is not None:
-        existing = await svc.same_day(repos, child.id, draft.measured_on)
-        if existing is not None:
-            await _ask_replace(update, context, child, draft, existing)  # saving waits for [Replace]
-            return
+    if around is None and draft.measured_on is not None:
+        around = await svc.entry_context(repos, child.id, draft.measured_on)
+    if draft.corrects_id is None and around is not None and around.same_day is not None:
+        await _ask_replace(update, context, child, draft, around.same_day)  # saving waits for [Replace]
+        return
     try:
-        saved = await svc.save(repos, child, draft, entered_by=update.effective_user.id, previous=previous,
-                               existing=existing)
+        saved = await svc.save(repos, child, draft, entered_by=update.effective_user.id, context=around)
     except InputIssue as issue:
         text = over_five(tr, int(issue.params.get("age_days", 0))) if issue.code == "age_over_five" else \
             date_issue(tr, issue.code, birth_date=child.birth_date, today=context.runtime.today())

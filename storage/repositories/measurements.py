@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from storage.db import Row, execute_sync, fetchone_sync
@@ -35,6 +36,15 @@ _INSERT_COLS = (
 )
 _INSERT_SQL = f"INSERT INTO measurements ({_INSERT_COLS}) VALUES ({', '.join('?' * 30)})"
 _CURRENT = "superseded_by IS NULL"
+
+
+@dataclass(frozen=True)
+class EntryContext:
+    """The rows around a new measurement (see `MeasurementRepository.entry_context`)."""
+
+    previous: Measurement | None  # the weighing N/T/O/B is computed against
+    same_day: Measurement | None  # the current row of the same date (saving supersedes it)
+    latest: Measurement | None  # the child's newest current row (later than the new one: back-dated entry)
 
 
 def _to_model(row: dict[str, Any]) -> Measurement:
@@ -170,6 +180,23 @@ class MeasurementRepository(Repository):
             (child_id, before_date.isoformat()),
         )
         return _to_model(row) if row else None
+
+    async def entry_context(self, child_id: int, measured_on: dt.date, weighed_before: dt.date) -> EntryContext:
+        """What saving a measurement of `measured_on` needs to know, in one query: the weighing before
+        `weighed_before` (as `previous_weighing`), the current row of that date, and the child's newest row."""
+        where = f"FROM measurements WHERE child_id = ? AND {_CURRENT}"
+        rows = await self.db.fetchall(
+            f"SELECT * FROM (SELECT 'previous' AS kind, {_MEASUREMENT_COLS} {where} AND weight_kg IS NOT NULL"
+            " AND measured_on < ? AND implausible = 0 ORDER BY measured_on DESC, id DESC LIMIT 1)"
+            f" UNION ALL SELECT * FROM (SELECT 'same_day', {_MEASUREMENT_COLS} {where} AND measured_on = ?"
+            " ORDER BY id DESC LIMIT 1)"
+            f" UNION ALL SELECT * FROM (SELECT 'latest', {_MEASUREMENT_COLS} {where}"
+            " ORDER BY measured_on DESC, id DESC LIMIT 1)",
+            (child_id, weighed_before.isoformat(), child_id, measured_on.isoformat(), child_id),
+        )
+        found = {row.pop("kind"): _to_model(row) for row in rows}
+        return EntryContext(previous=found.get("previous"), same_day=found.get("same_day"),
+                            latest=found.get("latest"))
 
     async def recent_by_user(self, user_id: int, limit: int = 10) -> list[Measurement]:
         """What a cadre entered most recently (current rows, newest first): for "undo/correct my last"."""

@@ -326,6 +326,28 @@ async def test_previous_weighing_skips_implausible_and_same_day(repos: Repositor
     assert prev is not None and prev.id == good.id
 
 
+async def test_entry_context_is_the_three_single_queries_in_one(repos: Repositories, places: Places) -> None:
+    child = await repos.children.create(child_data(places.posyandu))
+    other = await repos.children.create(child_data(places.posyandu, "Lain"))
+    await repos.measurements.add(measurement(other.id, dt.date(2024, 12, 4), 12.0))  # another child's rows
+    empty = await repos.measurements.entry_context(child.id, dt.date(2024, 12, 3), dt.date(2024, 12, 1))
+    assert (empty.previous, empty.same_day, empty.latest) == (None, None, None)
+    await repos.measurements.add(measurement(child.id, dt.date(2024, 10, 1), 9.8))
+    await repos.measurements.add(measurement(child.id, dt.date(2024, 11, 1), 99.0, implausible=True))
+    first = await repos.measurements.add(measurement(child.id, dt.date(2024, 12, 2), 10.0))
+    fixed = await repos.measurements.correct(first.id, measurement(child.id, dt.date(2024, 12, 2), 10.1))
+    later = await repos.measurements.add(measurement(child.id, dt.date(2024, 12, 4), 10.3))
+    for day, month_start in ((dt.date(2024, 12, 2), dt.date(2024, 12, 1)), (dt.date(2024, 11, 20),
+                                                                            dt.date(2024, 11, 1))):
+        ctx = await repos.measurements.entry_context(child.id, day, month_start)
+        assert ctx.previous == await repos.measurements.previous_weighing(child.id, month_start)
+        assert ctx.latest == await repos.measurements.latest_for_child(child.id) == later
+    ctx = await repos.measurements.entry_context(child.id, dt.date(2024, 12, 2), dt.date(2024, 12, 1))
+    assert ctx.same_day == fixed  # the current row, not the superseded one
+    assert (await repos.measurements.entry_context(child.id, dt.date(2024, 12, 3), dt.date(2024, 12, 1))
+            ).same_day is None
+
+
 async def test_recent_by_user_and_measured_child_ids(repos: Repositories, places: Places) -> None:
     a = await repos.children.create(child_data(places.posyandu, "A"))
     b = await repos.children.create(child_data(places.posyandu, "B"))
