@@ -168,13 +168,21 @@ async def _drive(api: FakeBotAPI, scripts: dict[int, list[list[str]]], pid: int)
     return figures
 
 
-def guided(code: str) -> list[str]:
-    return [f"/ukur {code}", "@Hari ini", "10,9", "81,5", "@Tidak ada ukuran lain", "@Simpan"]
+def values(n: int) -> tuple[str, str]:
+    """Weight and length of the n-th entry: different for every entry (no cache sees the same child twice),
+    all plausible for the seeded ages (1-2 years)."""
+    return f"{9 + (n * 7 % 31) / 10:.1f}".replace(".", ","), f"{76 + (n * 13 % 97) / 10:.1f}".replace(".", ",")
 
 
-def echo_guided(code: str) -> list[str]:
+def guided(code: str, n: int = 0) -> list[str]:
+    weight, length = values(n)
+    return [f"/ukur {code}", "@Hari ini", weight, length, "@Tidak ada ukuran lain", "@Simpan"]
+
+
+def echo_guided(code: str, n: int = 0) -> list[str]:
     # The same number of round trips, buttons pressed where the real flow presses them.
-    return [f"/ukur {code}", "@ok", "10,9", "81,5", "@ok", "@ok"]
+    weight, length = values(n)
+    return [f"/ukur {code}", "@ok", weight, length, "@ok", "@ok"]
 
 
 async def _seed(db_path: Path, cadres: int, children: int) -> list[str]:
@@ -189,14 +197,26 @@ async def _seed(db_path: Path, cadres: int, children: int) -> list[str]:
     pos = await repos.posyandu.create(PosyanduCreate(name="Posyandu Bench", area_id=kel.id))
     for i in range(cadres):
         await repos.users.set_role(FIRST_CADRE + i, Role.CADRE, posyandu_id=pos.id)
-    birth = dt.date.today() - dt.timedelta(days=610)
+    first_birth = dt.date.today() - dt.timedelta(days=700)
     codes = []
     for i in range(children):
-        child = await repos.children.create(ChildCreate(name=f"Anak {i}", sex=Sex.MALE, birth_date=birth,
-                                                        posyandu_id=pos.id))
+        # Ages 1 y 2 m to 1 y 11 m, both sexes: no two entries share a growth-table lookup.
+        birth = first_birth + dt.timedelta(days=i % 270)
+        child = await repos.children.create(ChildCreate(name=f"Anak {i}", sex=(Sex.MALE, Sex.FEMALE)[i % 2],
+                                                        birth_date=birth, posyandu_id=pos.id))
         codes.append(child.code)
     await db.close()
     return codes
+
+
+async def _count_measurements(db_path: Path) -> int:
+    from storage import open_database
+
+    db = await open_database(db_path)
+    try:
+        return int(await db.fetchval("SELECT COUNT(*) FROM measurements WHERE superseded_by IS NULL"))
+    finally:
+        await db.close()
 
 
 async def _with_subprocess(api: FakeBotAPI, argv: list[str]) -> asyncio.subprocess.Process:
@@ -225,17 +245,24 @@ async def bench(cadres: int, per_cadre: int, limiter: bool, quick: bool, latency
                     api.user(u, f"Kader {u}")
                 make = guided if kind == "bot" else echo_guided
                 await _step(api, users[0], "/start")  # warm-up (first update, imports, catalogs)
-                scripts = {u: [make(codes[i * per_cadre + j]) for j in range(per_cadre)] for i, u in enumerate(users)}
+                scripts = {u: [make(codes[i * per_cadre + j], i * per_cadre + j) for j in range(per_cadre)]
+                           for i, u in enumerate(users)}
                 results.append((f"{kind}: /ukur (6 steps)", await _drive(api, scripts, proc.pid)))
                 if quick:
                     offset = cadres * per_cadre
-                    qscripts = {u: [[f"/catat {codes[offset + i * per_cadre + j]} 10,9 81,5"] if kind == "bot"
+                    qscripts = {u: [[f"/catat {codes[offset + i * per_cadre + j]} "
+                                      f"{' '.join(values(offset + i * per_cadre + j))}"] if kind == "bot"
                                      else ["/catat"] for j in range(per_cadre)] for i, u in enumerate(users)}
                     results.append((f"{kind}: /catat (1 step)", await _drive(api, qscripts, proc.pid)))
             finally:
                 proc.terminate()
                 await asyncio.wait_for(proc.wait(), timeout=10)
                 await api.stop()
+            if kind == "bot":  # every entry counted above must be a saved measurement, not a question
+                saved = await _count_measurements(db_path)
+                expected = cadres * per_cadre * (2 if quick else 1)
+                if saved != expected:
+                    raise SystemExit(f"only {saved} of {expected} entries were saved: the figures are void")
     print(f"cadres at once: {cadres}, entries per cadre: {per_cadre}, rate limiter: {'on' if limiter else 'off'}, "
           f"added network latency per Bot API call: {latency_ms:g} ms")
     for name, fig in results:

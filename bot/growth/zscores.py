@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict
 
@@ -157,7 +158,19 @@ def compute(inp: MeasurementInput, *, allow_over_five: bool = False) -> GrowthRe
 
     Raises GrowthInputError (code "age_over_five") for ages over 1826 days unless `allow_over_five`, in which
     case the result has no z-scores and the note OVER_FIVE (the under-five standard no longer applies).
+
+    Pure, and asked for the same input several times while one entry is checked, saved and shown: the last
+    results are kept (inputs and results are frozen; nobody changes a result).
     """
+    return _compute_cached(inp, allow_over_five)
+
+
+@lru_cache(maxsize=1024)
+def _compute_cached(inp: MeasurementInput, allow_over_five: bool) -> GrowthResult:
+    return _compute(inp, allow_over_five=allow_over_five)
+
+
+def _compute(inp: MeasurementInput, *, allow_over_five: bool = False) -> GrowthResult:
     _check_positive(inp)
     age = resolve_age_days(inp)
     if age > MAX_AGE_DAYS:
