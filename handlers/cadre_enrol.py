@@ -27,7 +27,7 @@ from bot.render import enrolment_card
 from bot.render.issues import over_five
 from bot.services import enrolment as svc
 from bot.services.measurement import InputIssue
-from handlers.cadre_shared import escape, exclusive, get_staff, refuse_stranger
+from handlers.cadre_shared import NOT_TEXT, escape, exclusive, get_staff, not_text_note, refuse_stranger
 from storage.errors import StorageError
 
 log = logging.getLogger(__name__)
@@ -91,6 +91,15 @@ async def ask(update: Update, context: BotContext, step: int, note: str | None =
         return await ask_confirm(update, context)
     await _send(update, context, "\n".join(lines), markup)
     return step
+
+
+async def not_text(update: Update, context: BotContext) -> int:
+    """A sticker, photo or voice note mid-enrolment: say what is readable and ask the same question again."""
+    step = int(_data(context).get("step", NAME))
+    if step == CONFIRM:
+        await _send(update, context, not_text_note(context))
+        return await ask_confirm(update, context)
+    return await ask(update, context, step, not_text_note(context))
 
 
 async def ask_confirm(update: Update, context: BotContext) -> int:
@@ -362,7 +371,8 @@ def register(app: Any) -> None:
                         CallbackQueryHandler(same_pressed, pattern=r"^anak:same$"), *nav],
         },
         fallbacks=[CommandHandler(["batal", "cancel"], cancel),
-                   CallbackQueryHandler(cancel, pattern=r"^anak:cancel$")],
+                   CallbackQueryHandler(cancel, pattern=r"^anak:cancel$"),
+                   MessageHandler(NOT_TEXT, not_text)],
         name="cadre_enrol",
         persistent=True,
         allow_reentry=True,

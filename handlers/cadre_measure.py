@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import html
 import logging
 from decimal import Decimal
 from typing import Any
@@ -44,15 +45,19 @@ from bot.render.issues import (
 from bot.services import measurement as svc
 from bot.services.measurement import Draft, InputIssue, NumberField
 from handlers.cadre_shared import (
+    NOT_TEXT,
     chart_button,
     child_button,
+    conversation_open,
     deliver_result,
     escape,
     exclusive,
     get_staff,
+    not_text_note,
     refuse_stranger,
     register_exclusive,
 )
+from handlers.common import START_RESUME_HANDLERS
 from storage.cadre_queries import month_overview
 from storage.errors import StorageError
 from storage.models import Child, Position
@@ -719,9 +724,39 @@ async def cancel(update: Update, context: BotContext) -> int:
     return ConversationHandler.END
 
 
-async def too_long_or_odd(update: Update, context: BotContext) -> int:
+async def resume_after_start(update: Update, context: BotContext) -> bool:
+    """`/start` during an open /ukur: remind the cadre of the unfinished entry and ask its question again."""
+    if context.user_data is None or KEY not in context.user_data or not conversation_open(update, context,
+                                                                                          "cadre_measure"):
+        return False
+    tr = context.tr
     step = int(_state(context).get("step", CHILD))
-    return await ask(update, context, step, context.tr.gettext("That message is not what I asked for."))
+    child = await _child(context, _draft(context))
+    staff = await get_staff(update, context)
+    if child is not None and (staff is None or not staff.may_access(child.posyandu_id)):
+        return False
+    if child is None:
+        note = tr.gettext("⏳ You had started /ukur. Answer the question below to go on, or type /batal to stop.")
+    else:
+        note = tr.gettext("⏳ You have an unfinished entry for {name} ({code}). Answer the question below to go "
+                          "on, or type /batal to stop.").format(name=html.escape(child.name), code=child.code)
+    if step == CONFIRM and child is not None:
+        await _reply(update, context, note)
+        await ask_confirm(update, context, child, _draft(context))
+    else:
+        await ask(update, context, step, note)
+    return True
+
+
+async def not_text(update: Update, context: BotContext) -> int:
+    """A sticker, photo or voice note mid-entry: say what is readable and ask the same question again."""
+    step = int(_state(context).get("step", CHILD))
+    if step == CONFIRM:
+        child, draft = await _child(context, _draft(context)), _draft(context)
+        if child is not None:
+            await _reply(update, context, not_text_note(context))
+            return await ask_confirm(update, context, child, draft)
+    return await ask(update, context, step, not_text_note(context))
 
 
 # ------------------------------------------------------------------ /koreksi
@@ -793,12 +828,14 @@ def register(app: Any) -> None:
         fallbacks=[
             CommandHandler(["batal", "cancel"], cancel),
             CallbackQueryHandler(cancel, pattern=r"^ukur:cancel$"),
+            MessageHandler(NOT_TEXT, not_text),
         ],
         name="cadre_measure",
         persistent=True,
         allow_reentry=True,
     )
     app.add_handler(exclusive(conversation, {"ukur"}, ("ukur:next", "ukur:start:", "ukur:fix:")))
+    START_RESUME_HANDLERS.append(resume_after_start)
     register_exclusive(app)
     app.add_handler(CommandHandler("koreksi", koreksi))
     app.add_handler(CallbackQueryHandler(chart_button, pattern=r"^ukur:p?chart:\d+(:\w+)?$"))

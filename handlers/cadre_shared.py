@@ -12,7 +12,7 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import ConversationHandler, TypeHandler
+from telegram.ext import ConversationHandler, TypeHandler, filters
 
 from bot.context import BotContext
 from bot.growth.chart import render_growth_chart
@@ -153,6 +153,15 @@ def child_button(child: Child, *, prefix: str, mark: str = "") -> InlineKeyboard
     return InlineKeyboardButton(label, callback_data=f"{prefix}{child.id}")
 
 
+# A sticker, photo, voice note or location where a conversation step waits for typed text or a button.
+NOT_TEXT = filters.UpdateType.MESSAGE & ~filters.TEXT & ~filters.COMMAND
+
+
+def not_text_note(context: BotContext) -> str:
+    """Said before the step's question is asked again (nothing typed so far is lost)."""
+    return context.tr.gettext("I can only read typed text and buttons here, not stickers, photos or voice notes.")
+
+
 def escape(text: str, limit: int = 40) -> str:
     """User text quoted back in a message: shortened and escaped."""
     text = " ".join(text.split())
@@ -163,6 +172,15 @@ def escape(text: str, limit: int = 40) -> str:
 
 _ENTRIES: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {}  # conversation name -> its entry points
 EXCLUSIVE_GROUP = -5  # its own group: group -1 is taken by remember_user, and PTB runs one handler per group
+
+
+def conversation_open(update: Update, context: BotContext, name: str) -> bool:
+    """Whether the user is inside the persistent conversation `name` (e.g. after /start mid-entry)."""
+    if update.effective_chat is None or update.effective_user is None:
+        return False
+    key = (update.effective_chat.id, update.effective_user.id)
+    return any(isinstance(h, ConversationHandler) and h.name == name and key in h._conversations
+               for h in context.application.handlers.get(0, []))
 
 
 def exclusive(conversation: ConversationHandler[Any], commands: set[str],

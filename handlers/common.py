@@ -24,6 +24,10 @@ from bot.i18n import get_translator, normalise_language
 # Deep-link payloads (`/start <code>`): journeys append a handler that returns True when it took the code.
 StartPayloadHandler = Callable[[Update, BotContext, str], Awaitable[bool]]
 START_PAYLOAD_HANDLERS: list[StartPayloadHandler] = []
+# Plain `/start` in the middle of a conversation: journeys append a handler that, when the user has unfinished
+# work there, says so and asks its pending question again (returns True); the first that does wins.
+ResumeHandler = Callable[[Update, BotContext], Awaitable[bool]]
+START_RESUME_HANDLERS: list[ResumeHandler] = []
 
 MAX_TEXT = 1000  # longer free text is almost always a paste by mistake
 
@@ -79,6 +83,9 @@ async def start(update: Update, context: BotContext) -> None:
         await update.effective_message.reply_text(tr.gettext(
             "Welcome back, {name}! Type /ukur to enter a measurement, or /help for all your commands.").format(
             name=name))
+        for resume in START_RESUME_HANDLERS:
+            if await resume(update, context):
+                break
         return
     if role == "parent":
         await update.effective_message.reply_text(tr.gettext(

@@ -77,6 +77,13 @@ class BotHarness:
         await self._settle(timeout)
         return self._new_messages(user_id)
 
+    async def sticker(self, user_id: int, *, timeout: float = 10.0) -> list[dict[str, Any]]:
+        """Send a sticker as the user (something that is not text); return the bot's new messages."""
+        self._new_messages(user_id)
+        self.api.send_sticker(user_id)
+        await self._settle(timeout)
+        return self._new_messages(user_id)
+
     async def _settle(self, timeout: float) -> None:
         """Wait until the stand-in is quiet *and* PTB has finished the update (a chart computes silently)."""
         queue = self.app.update_queue if self.app is not None else None
