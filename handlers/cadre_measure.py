@@ -46,6 +46,7 @@ from bot.services import measurement as svc
 from bot.services.measurement import Draft, InputIssue, NumberField
 from handlers.cadre_shared import (
     NOT_TEXT,
+    answer_in_background,
     chart_button,
     child_button,
     conversation_open,
@@ -251,7 +252,7 @@ async def page_pressed(update: Update, context: BotContext) -> int:
     """➡️ More under the child buttons: the next page of children not yet measured."""
     query = update.callback_query
     assert query and query.data
-    await query.answer()
+    answer_in_background(context, query)
     return await ask_child(update, context, offset=max(0, int(query.data.rsplit(":", 1)[1])))
 
 
@@ -315,7 +316,7 @@ async def start_with_child(update: Update, context: BotContext) -> int:
     """`ukur:start:<child id>` (the button after registering a child)."""
     query = update.callback_query
     assert query and query.data
-    await query.answer()
+    answer_in_background(context, query)
     staff = await get_staff(update, context)
     if staff is None:
         await refuse_stranger(update, context)
@@ -349,7 +350,7 @@ async def start_correction(update: Update, context: BotContext) -> int:
             await query.answer(tr.gettext("This entry was already corrected."), show_alert=True)
             return ConversationHandler.END
         m = newest
-    await query.answer()
+    answer_in_background(context, query)
     _clear(context)
     _store(context, Draft.from_measurement(m))
     return await ask_confirm(update, context, child, _draft(context))
@@ -412,7 +413,7 @@ async def child_text(update: Update, context: BotContext) -> int:
 async def child_pressed(update: Update, context: BotContext) -> int:
     query = update.callback_query
     assert query and query.data
-    await query.answer()
+    answer_in_background(context, query)
     staff = await get_staff(update, context)
     child = await context.runtime.repos.children.find_by_id(int(query.data.rsplit(":", 1)[1]))
     if staff is None or child is None or not staff.may_access(child.posyandu_id):
@@ -453,7 +454,7 @@ async def _set_date(update: Update, context: BotContext, day: dt.date) -> int:
 async def date_pressed(update: Update, context: BotContext) -> int:
     query = update.callback_query
     assert query and query.data
-    await query.answer()
+    answer_in_background(context, query)
     back = int(query.data.rsplit(":", 1)[1])
     return await _set_date(update, context, context.runtime.today() - dt.timedelta(days=back))
 
@@ -498,7 +499,7 @@ async def rolled_date_pressed(update: Update, context: BotContext) -> int:
     """[Yes] / [Type again] under "3 December 2026 has not happened yet. Did you mean 3 December 2025?"."""
     query = update.callback_query
     assert query and query.data
-    await query.answer()
+    answer_in_background(context, query)
     meant = _state(context).pop("rolled_date", None)
     if query.data.endswith(":yes") and meant:
         return await _set_date(update, context, dt.date.fromisoformat(meant))
@@ -575,7 +576,7 @@ async def use_pressed(update: Update, context: BotContext) -> int:
     """Answer to a plausibility question: take the suggested value, or keep the typed one (confirmed)."""
     query = update.callback_query
     assert query and query.data
-    await query.answer()
+    answer_in_background(context, query)
     step = int(_state(context).get("step", WEIGHT))
     pending = _state(context).get("pending")
     draft = _draft(context)
@@ -595,7 +596,7 @@ async def use_pressed(update: Update, context: BotContext) -> int:
 async def keep_pressed(update: Update, context: BotContext) -> int:
     query = update.callback_query
     assert query
-    await query.answer()
+    answer_in_background(context, query)
     step = int(_state(context).get("step", WEIGHT))
     return await ask(update, context, _next_step(context, step))
 
@@ -603,7 +604,7 @@ async def keep_pressed(update: Update, context: BotContext) -> int:
 async def position_pressed(update: Update, context: BotContext) -> int:
     query = update.callback_query
     assert query and query.data and update.effective_message
-    await query.answer()
+    answer_in_background(context, query)
     draft = _draft(context)
     draft.position = Position(query.data.rsplit(":", 1)[1])
     _store(context, draft)
@@ -622,7 +623,7 @@ async def position_pressed(update: Update, context: BotContext) -> int:
 async def skip_pressed(update: Update, context: BotContext) -> int:
     query = update.callback_query
     assert query and query.data
-    await query.answer()
+    answer_in_background(context, query)
     step = int(_state(context).get("step", MUAC))
     draft = _draft(context)
     if step in STEP_FIELD:
@@ -640,7 +641,7 @@ async def skip_pressed(update: Update, context: BotContext) -> int:
 async def oedema_pressed(update: Update, context: BotContext) -> int:
     query = update.callback_query
     assert query and query.data
-    await query.answer()
+    answer_in_background(context, query)
     draft = _draft(context)
     draft.oedema = query.data.endswith(":1")
     _store(context, draft)
@@ -662,7 +663,7 @@ async def buttons_only(update: Update, context: BotContext) -> int:
 async def back_pressed(update: Update, context: BotContext) -> int:
     query = update.callback_query
     assert query
-    await query.answer()
+    answer_in_background(context, query)
     step = int(_state(context).get("step", CHILD))
     _state(context).pop("editing", None)
     return await ask(update, context, PREVIOUS_STEP.get(step, CHILD))
@@ -671,7 +672,7 @@ async def back_pressed(update: Update, context: BotContext) -> int:
 async def edit_pressed(update: Update, context: BotContext) -> int:
     query = update.callback_query
     assert query and query.data
-    await query.answer()
+    answer_in_background(context, query)
     _state(context)["editing"] = True
     return await ask(update, context, int(query.data.rsplit(":", 1)[1]))
 

@@ -10,7 +10,7 @@ import html
 import logging
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import ConversationHandler, TypeHandler, filters
 
@@ -172,6 +172,19 @@ def escape(text: str, limit: int = 40) -> str:
 
 _ENTRIES: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {}  # conversation name -> its entry points
 EXCLUSIVE_GROUP = -5  # its own group: group -1 is taken by remember_user, and PTB runs one handler per group
+
+
+def answer_in_background(context: BotContext, query: CallbackQuery) -> None:
+    """Stop a pressed button's spinner without holding up the next question: each Bot API call is a network
+    round trip, and a step's answer should not wait for this one (the order of the two does not matter)."""
+
+    async def answer() -> None:
+        try:
+            await query.answer()
+        except TelegramError:  # an old query (> 15 min) or a network error: the spinner stops by itself
+            log.debug("could not answer a callback query")
+
+    context.application.create_task(answer(), name="answer_callback_query")
 
 
 def conversation_open(update: Update, context: BotContext, name: str) -> bool:
