@@ -71,11 +71,17 @@ class PosyanduApplication(Application[ExtBot[None], BotContext, dict[Any, Any], 
 
     async def update_persistence(self) -> None:
         # One transaction, one database-thread hop for everything PTB writes after an update.
-        if isinstance(self.persistence, SQLitePersistence):
+        if not isinstance(self.persistence, SQLitePersistence):
+            await super().update_persistence()
+            return
+        try:
             async with self.persistence.batched():
                 await super().update_persistence()
-        else:
-            await super().update_persistence()
+        except Exception as exc:  # as PTB does with a failed write: report it, keep running
+            # The write happens after PTB's own error handling (the batch commits at the end), so a locked or
+            # full database would otherwise kill the periodic flush and fail the update. The batch is kept and
+            # retried with the next flush (SQLitePersistence.batched).
+            await self.process_error(update=None, error=exc)
 
 
 async def set_command_menus(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

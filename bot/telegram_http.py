@@ -13,11 +13,13 @@ already treat (retry later, tell the user, keep the data).
 from __future__ import annotations
 
 import logging
+import ssl
 from typing import Literal
 from urllib.parse import urlsplit
 from urllib.request import getproxies, proxy_bypass
 
 import aiohttp
+import certifi
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
@@ -61,16 +63,21 @@ class AiohttpRequest(BaseRequest):
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
             # Not trust_env=True: that re-reads ~/.netrc in a thread on every call (measured: 5 extra busy
-            # threads). The proxy variables are read here, per host, once.
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._pool_size, ttl_dns_cache=300))
+            # threads). The proxy variables are read here, per host, once. Certificates from certifi, as
+            # httpx does, so a slim container without the system's CA bundle still reaches api.telegram.org.
+            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(
+                limit=self._pool_size, ttl_dns_cache=300, ssl=ssl.create_default_context(cafile=certifi.where())))
 
     def _proxy_for(self, url: str) -> str | None:
-        """HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment, as httpx reads them."""
+        """HTTPS_PROXY / HTTP_PROXY / ALL_PROXY / NO_PROXY from the environment, as httpx reads them."""
         parsed = urlsplit(url)
         host = parsed.hostname or ""
         if host not in self._proxies:
-            proxy = getproxies().get(parsed.scheme)
+            proxies = getproxies()
+            proxy = proxies.get(parsed.scheme) or proxies.get("all")
+            if proxy is not None and proxy.lower().startswith("socks"):
+                raise NetworkError("A SOCKS proxy is set (HTTPS_PROXY/ALL_PROXY): set TELEGRAM_HTTP_CLIENT=httpx and "
+                                   "install python-telegram-bot[socks] to use it.")
             self._proxies[host] = None if proxy is None or proxy_bypass(host) else proxy
         return self._proxies[host]
 

@@ -27,6 +27,7 @@ from bot.context import BotContext
 from bot.i18n import Translator, get_translator
 from bot.services import broadcast as svc
 from bot.services.team import StaffScope, area_label
+from handlers.cadre_shared import exclusive
 from handlers.team import node_allowed, parse_node, picker_keyboard, scope_or_refuse, start_node
 from storage import coordinator_queries as q
 from storage.models import Broadcast, BroadcastCreate
@@ -584,7 +585,9 @@ def register(app: PosyanduApplication) -> None:
         persistent=True,
         allow_reentry=True,
     )
-    app.add_handler(conversation)
+    # Starting /siaran ends an open /ukur or /anak_baru (and the other way round), so a photo or text meant for
+    # the announcement never lands in a half-done measurement.
+    app.add_handler(exclusive(conversation, {"siaran", "broadcast"}, ()))
     app.add_handler(CommandHandler(["siaran_status", "broadcast_status"], status_command))
     if app.job_queue is not None:
         app.job_queue.run_once(resume_unfinished, when=RESUME_DELAY, name="coordinator-broadcast-resume")

@@ -99,6 +99,10 @@ async def not_text(update: Update, context: BotContext) -> int:
     if step == CONFIRM:
         await _send(update, context, not_text_note(context))
         return await ask_confirm(update, context)
+    if step in (POSYANDU, DUPLICATE):  # a choice between buttons is open above
+        await _send(update, context, not_text_note(context) + "\n" + context.tr.gettext(
+            "Please press one of the buttons above, or type /batal to cancel."))
+        return step
     return await ask(update, context, step, not_text_note(context))
 
 

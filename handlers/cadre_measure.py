@@ -734,6 +734,8 @@ async def resume_after_start(update: Update, context: BotContext) -> bool:
     step = int(_state(context).get("step", CHILD))
     child = await _child(context, _draft(context))
     staff = await get_staff(update, context)
+    if child is None and step != CHILD:
+        return False  # the child is gone: nothing sensible to resume
     if child is not None and (staff is None or not staff.may_access(child.posyandu_id)):
         return False
     if child is None:
@@ -741,7 +743,11 @@ async def resume_after_start(update: Update, context: BotContext) -> bool:
     else:
         note = tr.gettext("⏳ You have an unfinished entry for {name} ({code}). Answer the question below to go "
                           "on, or type /batal to stop.").format(name=html.escape(child.name), code=child.code)
-    if step == CONFIRM and child is not None:
+    if _waiting_on_buttons(context):
+        # A question about the last value ("use 10,5 kg?") is open above: asking the step again would drop it.
+        await _reply(update, context, note + "\n" + tr.gettext("Please press one of the buttons above, or type "
+                                                               "/batal to cancel."))
+    elif step == CONFIRM and child is not None:
         await _reply(update, context, note)
         await ask_confirm(update, context, child, _draft(context))
     else:
@@ -749,9 +755,19 @@ async def resume_after_start(update: Update, context: BotContext) -> bool:
     return True
 
 
+def _waiting_on_buttons(context: BotContext) -> bool:
+    """A typed value waits for [Use …]/[Keep] or a rolled-back date for [Yes]/[Type again]."""
+    state = _state(context)
+    return bool(state.get("pending") or state.get("rolled_date"))
+
+
 async def not_text(update: Update, context: BotContext) -> int:
     """A sticker, photo or voice note mid-entry: say what is readable and ask the same question again."""
     step = int(_state(context).get("step", CHILD))
+    if _waiting_on_buttons(context):
+        await _reply(update, context, not_text_note(context) + "\n" + context.tr.gettext(
+            "Please press one of the buttons above, or type /batal to cancel."))
+        return step
     if step == CONFIRM:
         child, draft = await _child(context, _draft(context)), _draft(context)
         if child is not None:
@@ -836,7 +852,8 @@ def register(app: Any) -> None:
         allow_reentry=True,
     )
     app.add_handler(exclusive(conversation, {"ukur"}, ("ukur:next", "ukur:start:", "ukur:fix:")))
-    START_RESUME_HANDLERS.append(resume_after_start)
+    if resume_after_start not in START_RESUME_HANDLERS:  # one Application after another (tests, restarts)
+        START_RESUME_HANDLERS.append(resume_after_start)
     register_exclusive(app)
     app.add_handler(CommandHandler("koreksi", koreksi))
     app.add_handler(CallbackQueryHandler(chart_button, pattern=r"^ukur:p?chart:\d+(:\w+)?$"))

@@ -153,8 +153,11 @@ def child_button(child: Child, *, prefix: str, mark: str = "") -> InlineKeyboard
     return InlineKeyboardButton(label, callback_data=f"{prefix}{child.id}")
 
 
-# A sticker, photo, voice note or location where a conversation step waits for typed text or a button.
-NOT_TEXT = filters.UpdateType.MESSAGE & ~filters.TEXT & ~filters.COMMAND
+# A sticker, photo, voice note, file or location where a conversation step waits for typed text or a button.
+# Not contacts (a parent's phone link) nor service messages (a pin): those keep going to their own handlers.
+NOT_TEXT = filters.UpdateType.MESSAGE & (
+    filters.Sticker.ALL | filters.PHOTO | filters.VOICE | filters.AUDIO | filters.VIDEO | filters.VIDEO_NOTE
+    | filters.ANIMATION | filters.Document.ALL | filters.LOCATION)
 
 
 def not_text_note(context: BotContext) -> str:

@@ -103,6 +103,9 @@ def loads(text: str) -> Any:
 # ------------------------------------------------------------------ persistence
 
 
+_Write = tuple[str, tuple[Any, ...], tuple[str, object], str | None]
+
+
 class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """`SQLitePersistence(db)` on an open `Database`, or `SQLitePersistence(path)` to open its own."""
 
@@ -115,7 +118,10 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         # Last text written per row: PTB reports every touched chat; unchanged ones cost no write.
         self._written: dict[tuple[str, object], str] = {}
         # Writes collected by `batched()`: (sql, params, cache key, text written or None for a delete).
-        self._batch: list[tuple[str, tuple[Any, ...], tuple[str, object], str | None]] | None = None
+        self._batch: list[_Write] | None = None
+        # The writes of a batch that failed (e.g. database locked): PTB has forgotten them, so they go first
+        # into the next batch instead of being lost until each chat changes again.
+        self._unwritten: list[_Write] = []
         self._batch_lock = asyncio.Lock()
 
     @asynccontextmanager
@@ -127,18 +133,23 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
             self._batch = []
             try:
                 yield
-                pending = self._batch
+                pending = self._unwritten + self._batch
             finally:
                 self._batch = None
             if not pending:
                 return
-            db = await self._database()
 
             def work(conn: sqlite3.Connection) -> None:
-                for sql, params, _, _ in pending:
+                for sql, params, _, _ in pending:  # in order: a later write of the same row wins
                     execute_sync(conn, sql, params)
 
-            await db.atomic(work)
+            try:
+                db = await self._database()
+                await db.atomic(work)
+            except BaseException:
+                self._unwritten = pending
+                raise
+            self._unwritten = []
             for _, _, cache_key, text in pending:
                 self._remember(cache_key, text)
 

@@ -171,3 +171,14 @@ def test_proxy_comes_from_the_environment_once_per_host(monkeypatch: pytest.Monk
     assert request._proxy_for("http://127.0.0.1:8081/bot1:x/getMe") is None
     monkeypatch.delenv("HTTPS_PROXY")
     assert request._proxy_for("https://api.telegram.org/bot1:x/sendMessage") == "http://proxy.local:3128"  # cached
+
+
+def test_all_proxy_counts_and_socks_is_refused_with_a_way_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ALL_PROXY", "http://proxy.local:3128")
+    assert AiohttpRequest()._proxy_for("https://api.telegram.org/bot1:x/getMe") == "http://proxy.local:3128"
+    monkeypatch.setenv("ALL_PROXY", "socks5://proxy.local:1080")
+    with pytest.raises(NetworkError, match="TELEGRAM_HTTP_CLIENT=httpx"):
+        AiohttpRequest()._proxy_for("https://api.telegram.org/bot1:x/getMe")
+

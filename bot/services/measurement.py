@@ -463,7 +463,11 @@ async def save(repos: Repositories, child: Child, draft: Draft, *, entered_by: i
     # Later weighings exist only for a back-dated entry: the newest row read before saving tells (and tells
     # the parent notice whether this entry is the child's current status). A row of the same date is the one
     # this entry superseded.
-    later = context.latest is not None and context.latest.measured_on > saved.measured_on
+    latest = context.latest
+    if latest is not None and old is not None and latest.id == old.id:
+        # The newest row was the one just corrected (its date may have moved): ask again.
+        latest = await repos.measurements.latest_for_child(child.id)
+    later = latest is not None and latest.id != saved.id and latest.measured_on > saved.measured_on
     if later:
         await recompute_later_faltering(repos, child, saved.measured_on)
     return Saved(measurement=saved, growth=growth, faltering=faltering, previous=previous,

@@ -69,3 +69,56 @@ async def test_start_without_open_entry_says_nothing_more(bot: BotHarness, demo:
     await bot.say(CADRE, "/batal")
     replies = await bot.say(CADRE, "/start")
     assert len(replies) == 1
+
+
+async def test_a_locked_database_at_the_flush_loses_no_step(bot: BotHarness, demo: DemoPersonas,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The flush after an update fails once (database locked): the cadre still gets the next question, no
+    apology, and the step reaches the database with the next flush (so it survives a restart)."""
+    from storage.errors import DatabaseLocked
+
+    db = bot.runtime.db
+    real_atomic = db.atomic
+    failures = []
+
+    async def locked_once(work: object) -> object:
+        if not failures:
+            failures.append(1)
+            raise DatabaseLocked()
+        return await real_atomic(work)  # type: ignore[arg-type]
+
+    await bot.say(CADRE, "/ukur A1")
+    monkeypatch.setattr(db, "atomic", locked_once)
+    replies = await bot.press(CADRE, "Hari ini")
+    assert failures and "berat" in replies[-1]["text"].lower()
+    assert "Maaf" not in texts(replies)
+    await bot.say(CADRE, "10,9")  # this update's flush also writes the refused one
+    monkeypatch.setattr(db, "atomic", real_atomic)
+    await bot.restart()
+    replies = await bot.sticker(CADRE)  # the open entry is still at the length question
+    assert "panjang" in texts(replies).lower()
+
+
+async def test_sticker_while_a_suggestion_is_open_keeps_the_suggestion(bot: BotHarness, demo: DemoPersonas) -> None:
+    await bot.say(CADRE, "/ukur A1")
+    await bot.press(CADRE, "Hari ini")
+    await bot.say(CADRE, "109")  # 109 kg: a decimal point missing, "Pakai 10,9 kg?"
+    assert any("Pakai 10,9 kg" in b for b in buttons(bot.last(CADRE)))
+    replies = await bot.sticker(CADRE)
+    assert NOT_TEXT in texts(replies) and "tombol di atas" in texts(replies)
+    replies = await bot.press(CADRE, "Pakai 10,9 kg")  # the suggestion still works
+    assert "panjang" in texts(replies).lower()
+
+
+async def test_starting_siaran_ends_an_open_ukur_so_the_photo_goes_to_the_announcement(
+        bot: BotHarness, api: FakeBotAPI, demo: DemoPersonas) -> None:
+    from bot.demo import COORDINATOR_ID
+
+    api.user(COORDINATOR_ID, "Koordinator")
+    await bot.say(COORDINATOR_ID, "/ukur A1")
+    await bot.say(COORDINATOR_ID, "/siaran")
+    api.send_photo(COORDINATOR_ID, caption="Posyandu pindah ke balai RW")
+    await api.wait_idle()
+    reply = bot.last(COORDINATOR_ID)
+    assert NOT_TEXT not in reply.get("text", "")
+    assert any("orang tua" in b.lower() for b in buttons(reply))  # the announcement asks for its audience

@@ -227,3 +227,25 @@ def test_out_of_range_gets_no_suggestion_that_is_implausible_for_the_age() -> No
     with pytest.raises(InputIssue) as info:
         svc.read_number("802", "muac_cm")  # without the child only the hard limits can be checked
     assert info.value.params["suggestion"] == Decimal("8.02")
+
+
+async def test_newest_flag_follows_the_child_s_current_rows(repos: Repositories) -> None:
+    """`Saved.newest` decides whether parents are told: a back-dated entry is not the newest; correcting the
+    newest row to an earlier date makes the row before it the newest; moving it, still after, keeps it."""
+    child = await _world(repos, _month(TODAY, 20))
+    older = await _save(repos, child, _month(TODAY, 3), "9.9")
+    latest = await _save(repos, child, _month(TODAY, 1), "10.3")
+    assert older.newest and latest.newest
+    backdated = await _save(repos, child, _month(TODAY, 2), "10.1")
+    assert backdated.newest is False
+
+    moved_before = Draft.from_measurement(latest.measurement)
+    moved_before.measured_on = _month(TODAY, 4)  # the newest row, corrected to before every other row
+    saved = await svc.save(repos, child, moved_before, entered_by=1001)
+    assert saved.corrected is not None and saved.newest is False
+    assert (await repos.measurements.latest_for_child(child.id)).id == backdated.measurement.id  # type: ignore[union-attr]
+
+    latest_again = await _save(repos, child, _month(TODAY, 1), "10.4")
+    still_after = Draft.from_measurement(latest_again.measurement)
+    still_after.measured_on = _month(TODAY, 1) - dt.timedelta(days=2)
+    assert (await svc.save(repos, child, still_after, entered_by=1001)).newest is True

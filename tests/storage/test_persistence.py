@@ -119,6 +119,30 @@ async def test_a_failed_batch_writes_nothing_and_is_retried_next_time(tmp_path: 
     await db.close()
 
 
+async def test_writes_of_a_batch_the_database_refused_go_with_the_next_one(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from storage.errors import DatabaseLocked
+
+    db = await open_database(tmp_path / "l.db")
+    p = SQLitePersistence(db)
+    real_atomic = db.atomic
+
+    async def locked(work: object) -> None:
+        raise DatabaseLocked()
+
+    monkeypatch.setattr(db, "atomic", locked)
+    with pytest.raises(DatabaseLocked):
+        async with p.batched():
+            await p.update_user_data(7, {"ukur": {"step": 3}})
+            await p.update_conversation("cadre_measure", (7, 7), 3)
+    monkeypatch.setattr(db, "atomic", real_atomic)
+    async with p.batched():  # PTB reports only what changed since: another chat
+        await p.update_user_data(8, {"lang": "en"})
+    assert await SQLitePersistence(db).get_user_data() == {7: {"ukur": {"step": 3}}, 8: {"lang": "en"}}
+    assert await SQLitePersistence(db).get_conversations("cadre_measure") == {(7, 7): 3}
+    await db.close()
+
+
 WORKER = """
 import asyncio, sys, datetime as dt
 from pathlib import Path
