@@ -16,7 +16,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.context import BotContext
 from bot.i18n import N_, Translator, get_translator
-from bot.services.faq import Confidence, FaqEntry, content_stems, load_catalog, looks_english
+from bot.services.faq import Confidence, FaqEntry, content_stems, focus_lines, load_catalog, looks_english
 from handlers import common
 from handlers.parent import looks_like_code, try_code
 
@@ -50,8 +50,12 @@ def only(pattern: re.Pattern[str], text: str) -> bool:
     return m is not None and not content_stems(text[m.end():])
 
 
-def answer_text(entry: FaqEntry, lang: str, tr: Translator) -> str:
-    return (f"<b>{html.escape(entry.question(lang))}</b>\n\n{html.escape(entry.answer(lang))}\n\n<i>"
+def answer_text(entry: FaqEntry, lang: str, tr: Translator, question: str = "") -> str:
+    """The answer; when the question was about part of a list ("kapan imunisasi campak?"), that part first."""
+    answer = entry.answer(lang)
+    focus = "".join(f"👉 {html.escape(line.removeprefix('• '))}\n" for line in focus_lines(answer, question))
+    return (f"<b>{html.escape(entry.question(lang))}</b>\n\n{focus + chr(10) if focus else ''}"
+            f"{html.escape(answer)}\n\n<i>"
             + tr.gettext("Source: {source}").format(source=html.escape(entry.source)) + "</i>\n"
             + tr.gettext("General information: for your own child, ask your cadre, midwife or puskesmas."))
 
@@ -108,7 +112,7 @@ async def question(update: Update, context: BotContext) -> None:
     log.info("question from user %s: %s %s", update.effective_user.id if update.effective_user else None,
              result.confidence, [(m.entry.id, m.score) for m in result.matches])
     if result.confidence is Confidence.ANSWER and result.best is not None:
-        await msg.reply_text(answer_text(result.best, lang, answer_tr), reply_markup=more_keyboard(answer_tr))
+        await msg.reply_text(answer_text(result.best, lang, answer_tr, text), reply_markup=more_keyboard(answer_tr))
         return
     if result.confidence is Confidence.SUGGEST:
         suffix = f":{lang}" if lang != context.lang else ""  # an English question keeps English answers

@@ -142,6 +142,42 @@ class FaqEntry:
         return low <= months <= high
 
 
+_WORD = re.compile(r"[a-z0-9]+")
+_PAREN = re.compile(r"\(([^)]+)\)")
+
+
+def focus_lines(answer: str, question: str) -> list[str]:
+    """The bullet lines of a list-like answer that the question is about ("kapan imunisasi campak?" -> the
+    lines with campak / MR), so they can be shown first; [] when the question is general.
+
+    A number in the question matches a line's age ("9 bulan: ..."), a word anywhere in it; a word found in
+    every line (or a question matching more than half of them) picks nothing. A name in brackets on a picked
+    line ("campak-rubela (MR)") also picks the lines that use that name ("MR 2"). Hand-written: a few lines of
+    rules over our own content, no library does this.
+    """
+    lines = [line for line in answer.splitlines() if line.startswith("• ")]
+    if len(lines) < 3:
+        return []
+    heads = [set(_WORD.findall(line.split(":", 1)[0].lower())) for line in lines]
+    bodies = [set(_WORD.findall(line.lower())) for line in lines]
+    asked = set(_WORD.findall(question.lower()))
+
+    def picks(words: set[str], where: list[set[str]]) -> set[int]:
+        found: set[int] = set()
+        for word in words:
+            hits = {i for i, w in enumerate(where) if word in w}
+            if len(hits) < len(lines):
+                found |= hits
+        return found
+
+    by_name = picks({w for w in asked if not w.isdigit() and len(w) > 1}, bodies)
+    names = {n for i in by_name for m in _PAREN.findall(lines[i]) for n in _WORD.findall(m.lower())}
+    chosen = by_name | picks(names - asked, bodies) | picks({w for w in asked if w.isdigit()}, heads)
+    if not chosen or len(chosen) * 2 > len(lines):
+        return []
+    return [lines[i] for i in sorted(chosen)]
+
+
 @dataclass(frozen=True)
 class Match:
     entry: FaqEntry

@@ -102,3 +102,13 @@ async def test_held_out_paraphrases_through_the_bot(bot: BotHarness, api: FakeBo
                 want.question("id"), want.question("en")):
             hits += 1
     assert hits / len(cases) >= 0.8, hits
+
+
+async def test_a_question_about_one_vaccine_gets_its_lines_first(bot: BotHarness, api: FakeBotAPI) -> None:
+    api.user(802, "Rina")
+    [reply] = await bot.say(802, "kapan imunisasi campak?")
+    head, _, rest = reply["text"].partition("Jadwal imunisasi rutin")
+    assert "👉 9 bulan: campak-rubela (MR), IPV 2" in head and "👉 18 bulan: DPT-HB-Hib 4, MR 2" in head
+    assert "• 1 bulan: BCG, polio 1" in rest  # the whole schedule still follows
+    [general] = await bot.say(802, "jadwal imunisasi bayi apa saja?")
+    assert "👉" not in general["text"]

@@ -12,6 +12,7 @@ from bot.services.faq import (
     FaqCatalog,
     content_stems,
     extract_age_months,
+    focus_lines,
     load_catalog,
     normalise_words,
 )
@@ -182,3 +183,28 @@ def test_held_out_paraphrases_top1_accuracy(catalog: FaqCatalog, capsys: pytest.
     with capsys.disabled():
         print(f"\nFAQ held-out top-1 accuracy: {accuracy:.0%} ({len(cases) - len(misses)}/{len(cases)})")
     assert accuracy >= 0.8, misses
+
+
+SCHEDULE = """Jadwal:
+• 0 bulan (kurang dari 24 jam): Hepatitis B (HB0)
+• 1 bulan: BCG, polio 1
+• 2 bulan: DPT-HB-Hib 1, polio 2, PCV 1
+• 9 bulan: campak-rubela (MR), IPV 2
+• 18 bulan: DPT-HB-Hib 4, MR 2
+Ikuti Buku KIA."""
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("kapan imunisasi campak?", ["• 9 bulan: campak-rubela (MR), IPV 2", "• 18 bulan: DPT-HB-Hib 4, MR 2"]),
+    ("imunisasi umur 9 bulan", ["• 9 bulan: campak-rubela (MR), IPV 2"]),  # a number matches the age only
+    ("vaksin bcg kapan", ["• 1 bulan: BCG, polio 1"]),
+    ("jadwal imunisasi bayi", []),  # general: no line
+    ("bulan berapa imunisasi?", []),  # a word in every line picks nothing
+    ("polio dan dpt", []),  # more than half the lines: not a focus
+])
+def test_focus_lines_pick_what_the_question_is_about(question: str, expected: list[str]) -> None:
+    assert focus_lines(SCHEDULE, question) == expected
+
+
+def test_focus_needs_a_list() -> None:
+    assert focus_lines("Berikan ASI saja sampai 6 bulan.", "asi 6 bulan") == []
