@@ -27,7 +27,17 @@ from bot.render import enrolment_card
 from bot.render.issues import over_five
 from bot.services import enrolment as svc
 from bot.services.measurement import InputIssue
-from handlers.cadre_shared import NOT_TEXT, escape, exclusive, get_staff, not_text_note, refuse_stranger
+from handlers.cadre_shared import (
+    NOT_TEXT,
+    escape,
+    exclusive,
+    get_staff,
+    nav_keyboard,
+    not_text_note,
+    press_buttons_hint,
+    refuse_stranger,
+    send_text,
+)
 from storage.errors import StorageError
 
 log = logging.getLogger(__name__)
@@ -46,15 +56,7 @@ def _data(context: BotContext) -> dict[str, Any]:
 
 
 def _nav(context: BotContext, *rows: list[InlineKeyboardButton], back: bool = True) -> InlineKeyboardMarkup:
-    tr = context.tr
-    last = [InlineKeyboardButton(tr.gettext("⬅️ Back"), callback_data="anak:back")] if back else []
-    last.append(InlineKeyboardButton(tr.gettext("❌ Cancel"), callback_data="anak:cancel"))
-    return InlineKeyboardMarkup([*rows, last])
-
-
-async def _send(update: Update, context: BotContext, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    assert update.effective_chat
-    await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+    return nav_keyboard(context, "anak", *rows, back=back)
 
 
 def _skip_button(context: BotContext) -> InlineKeyboardButton:
@@ -89,7 +91,7 @@ async def ask(update: Update, context: BotContext, step: int, note: str | None =
         markup = _nav(context, skip)
     elif step == CONFIRM:
         return await ask_confirm(update, context)
-    await _send(update, context, "\n".join(lines), markup)
+    await send_text(update, context, "\n".join(lines), markup)
     return step
 
 
@@ -97,11 +99,10 @@ async def not_text(update: Update, context: BotContext) -> int:
     """A sticker, photo or voice note mid-enrolment: say what is readable and ask the same question again."""
     step = int(_data(context).get("step", NAME))
     if step == CONFIRM:
-        await _send(update, context, not_text_note(context))
+        await send_text(update, context, not_text_note(context))
         return await ask_confirm(update, context)
     if step in (POSYANDU, DUPLICATE):  # a choice between buttons is open above
-        await _send(update, context, not_text_note(context) + "\n" + context.tr.gettext(
-            "Please press one of the buttons above, or type /batal to cancel."))
+        await send_text(update, context, not_text_note(context) + "\n" + press_buttons_hint(context))
         return step
     return await ask(update, context, step, not_text_note(context))
 
@@ -118,7 +119,7 @@ async def ask_confirm(update: Update, context: BotContext) -> int:
         [InlineKeyboardButton(tr.gettext("⬅️ Back"), callback_data="anak:back"),
          InlineKeyboardButton(tr.gettext("❌ Cancel"), callback_data="anak:cancel")],
     ])
-    await _send(update, context, text, markup)
+    await send_text(update, context, text, markup)
     return CONFIRM
 
 
@@ -140,7 +141,7 @@ async def start(update: Update, context: BotContext) -> int:
     else:
         choices = await repos.posyandu.get_many(list(staff.posyandu_ids))
     if not choices:
-        await _send(update, context, tr.gettext("There is no posyandu in your area yet."))
+        await send_text(update, context, tr.gettext("There is no posyandu in your area yet."))
         return ConversationHandler.END
     _data(context)["choices"] = [p.id for p in choices]
     if len(choices) == 1:
@@ -148,7 +149,7 @@ async def start(update: Update, context: BotContext) -> int:
         return await ask(update, context, NAME)
     rows = [[InlineKeyboardButton(p.name[:60], callback_data=f"anak:pos:{p.id}")] for p in choices]
     _data(context)["step"] = POSYANDU
-    await _send(update, context, tr.gettext("Which posyandu is the child registered at?"),
+    await send_text(update, context, tr.gettext("Which posyandu is the child registered at?"),
                 _nav(context, *rows, back=False))
     return POSYANDU
 
@@ -214,13 +215,12 @@ async def text_answer(update: Update, context: BotContext) -> int:
         elif step == ADDRESS:
             data["address"], data["rt"], data["rw"] = svc.read_address(text)
         else:
-            await _send(update, context, context.tr.gettext("Please press one of the buttons above, or type /batal "
-                                                            "to cancel."))
+            await send_text(update, context, press_buttons_hint(context))
             return step
     except InputIssue as issue:
         # At an optional step the answer may still be skipped: keep [Skip] under the error too.
         rows = [[_skip_button(context)]] if step in OPTIONAL else []
-        await _send(update, context, _issue_text(context, issue), _nav(context, *rows))
+        await send_text(update, context, _issue_text(context, issue), _nav(context, *rows))
         return step
     return await ask(update, context, _next(step))
 
@@ -275,14 +275,14 @@ async def save_pressed(update: Update, context: BotContext) -> int:
     # The conversation survives restarts: re-check the scope before showing or writing anything.
     staff = await get_staff(update, context)
     if staff is None or not staff.may_access(pid):
-        await _send(update, context, tr.gettext("You can only register children at your posyandu."))
+        await send_text(update, context, tr.gettext("You can only register children at your posyandu."))
         return ConversationHandler.END
     if query.data == "anak:save":
         duplicate = await svc.find_duplicate(repos, data, pid)
         if duplicate is not None:
             data["step"] = DUPLICATE
             data["duplicate_id"] = duplicate.id
-            await _send(update, context, tr.gettext(
+            await send_text(update, context, tr.gettext(
                 "⚠️ {name}, born {birth}, is already registered at this posyandu with code {code}. "
                 "Register another child anyway?").format(
                 name=html.escape(duplicate.name), birth=tr.date(duplicate.birth_date), code=duplicate.code),
@@ -296,7 +296,7 @@ async def save_pressed(update: Update, context: BotContext) -> int:
     try:
         enrolled = await svc.enrol(repos, data, pid, update.effective_user.id)
     except StorageError as exc:
-        await _send(update, context, exc.message(tr) + "\n" + tr.gettext("Nothing was lost: fix it with ⬅️ Back."))
+        await send_text(update, context, exc.message(tr) + "\n" + tr.gettext("Nothing was lost: fix it with ⬅️ Back."))
         return await ask_confirm(update, context)
     assert context.user_data is not None
     context.user_data.pop(KEY, None)
@@ -311,7 +311,7 @@ async def save_pressed(update: Update, context: BotContext) -> int:
         tr.gettext("Or the parent sends /start {code} to this bot. Valid for 14 days, for one parent.").format(
             code=enrolled.invite.code),
     ])
-    await _send(update, context, text, InlineKeyboardMarkup([[
+    await send_text(update, context, text, InlineKeyboardMarkup([[
         InlineKeyboardButton(tr.gettext("📏 Measure now"), callback_data=f"ukur:start:{child.id}"),
         InlineKeyboardButton(tr.gettext("➕ Another child"), callback_data="anak:new"),
     ]]))
@@ -331,7 +331,7 @@ async def same_pressed(update: Update, context: BotContext) -> int:
     staff = await get_staff(update, context)
     if child is None or staff is None or not staff.may_access(child.posyandu_id):
         return ConversationHandler.END
-    await _send(update, context, tr.gettext("OK, nothing new was registered. {name} keeps code {code}.").format(
+    await send_text(update, context, tr.gettext("OK, nothing new was registered. {name} keeps code {code}.").format(
         name=escape(child.name, 60), code=child.code), InlineKeyboardMarkup([[
             InlineKeyboardButton(tr.gettext("📏 Measure now"), callback_data=f"ukur:start:{child.id}")]]))
     return ConversationHandler.END
@@ -342,7 +342,7 @@ async def cancel(update: Update, context: BotContext) -> int:
         await update.callback_query.answer()
     if context.user_data is not None:
         context.user_data.pop(KEY, None)
-    await _send(update, context, context.tr.gettext("Cancelled. No child was registered."))
+    await send_text(update, context, context.tr.gettext("Cancelled. No child was registered."))
     return ConversationHandler.END
 
 

@@ -54,9 +54,12 @@ from handlers.cadre_shared import (
     escape,
     exclusive,
     get_staff,
+    nav_keyboard,
     not_text_note,
+    press_buttons_hint,
     refuse_stranger,
     register_exclusive,
+    send_text,
 )
 from handlers.common import START_RESUME_HANDLERS
 from storage.cadre_queries import month_overview
@@ -114,15 +117,7 @@ async def _child(context: BotContext, draft: Draft) -> Child | None:
 
 
 def _nav(context: BotContext, *extra: list[InlineKeyboardButton], back: bool = True) -> InlineKeyboardMarkup:
-    tr = context.tr
-    row = [InlineKeyboardButton(tr.gettext("⬅️ Back"), callback_data="ukur:back")] if back else []
-    row.append(InlineKeyboardButton(tr.gettext("❌ Cancel"), callback_data="ukur:cancel"))
-    return InlineKeyboardMarkup([*extra, row])
-
-
-async def _reply(update: Update, context: BotContext, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    assert update.effective_chat
-    await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+    return nav_keyboard(context, "ukur", *extra, back=back)
 
 
 # ------------------------------------------------------------------ asking for each step
@@ -190,7 +185,7 @@ async def ask(update: Update, context: BotContext, step: int, note: str | None =
         keep = InlineKeyboardButton(tr.gettext("Keep {value} {unit}").format(value=tr.decimal(value, 1), unit=unit),
                                     callback_data="ukur:keep")
         markup = InlineKeyboardMarkup([[keep], *markup.inline_keyboard])
-    await _reply(update, context, "\n".join(lines), markup)
+    await send_text(update, context, "\n".join(lines), markup)
     return step
 
 
@@ -244,7 +239,7 @@ async def ask_child(update: Update, context: BotContext, note: str | None = None
             if len(page) > MAX_CHILD_BUTTONS and not page[MAX_CHILD_BUTTONS].measured:
                 rows.append([InlineKeyboardButton(tr.gettext("➡️ More"),
                                                   callback_data=f"ukur:page:{offset + MAX_CHILD_BUTTONS}")])
-    await _reply(update, context, "\n".join(lines), _nav(context, *rows, back=False))
+    await send_text(update, context, "\n".join(lines), _nav(context, *rows, back=False))
     return CHILD
 
 
@@ -282,7 +277,7 @@ async def ask_confirm(update: Update, context: BotContext, child: Child, draft: 
         [InlineKeyboardButton(tr.gettext("⬅️ Back"), callback_data="ukur:back"),
          InlineKeyboardButton(tr.gettext("❌ Cancel"), callback_data="ukur:cancel")],
     ])
-    await _reply(update, context, confirmation_card(tr, child, draft, warnings), markup)
+    await send_text(update, context, confirmation_card(tr, child, draft, warnings), markup)
     return CONFIRM
 
 
@@ -383,7 +378,7 @@ async def pick_by_text(update: Update, context: BotContext, text: str) -> int:
     if len(found) == 1:
         return await chosen(update, context, found[0])
     rows = [[child_button(c, prefix="ukur:child:")] for c in found[:MAX_CHILD_BUTTONS]]
-    await _reply(update, context, tr.gettext("Several children match “{text}”. Which one?").format(
+    await send_text(update, context, tr.gettext("Several children match “{text}”. Which one?").format(
         text=escape(text)), _nav(context, *rows, back=False))
     return CHILD
 
@@ -491,7 +486,7 @@ async def ask_rolled_date(update: Update, context: BotContext, typed: dt.date, m
     _state(context)["rolled_date"] = meant.isoformat()
     markup = _nav(context, [InlineKeyboardButton(tr.gettext("Yes"), callback_data="ukur:date:yes"),
                             InlineKeyboardButton(tr.gettext("Type again"), callback_data="ukur:date:retype")])
-    await _reply(update, context, rolled_back_date(tr, typed, meant), markup)
+    await send_text(update, context, rolled_back_date(tr, typed, meant), markup)
     return DATE
 
 
@@ -528,7 +523,7 @@ async def number_text(update: Update, context: BotContext) -> int:
         suggestion = _plausible_correction(child, draft, field, issue.params["value"]) \
             if issue.code == "out_of_range" else None
         if suggestion is None:
-            await _reply(update, context, number_issue(tr, issue.code, issue.params, field), _nav(context))
+            await send_text(update, context, number_issue(tr, issue.code, issue.params, field), _nav(context))
             return step
         # Out of every possible range, but a decimal point away from a good value: ask, never save as typed.
         value, allow_as_typed = issue.params["value"], False
@@ -550,7 +545,7 @@ async def number_text(update: Update, context: BotContext) -> int:
         text = _warning(problem, tr, age_days, confirmable=allow_as_typed) + "\n" + (
             tr.gettext("Type the value again, or press a button.") if rows
             else tr.gettext("Please type the value again."))
-        await _reply(update, context, text, _nav(context, *rows))
+        await send_text(update, context, text, _nav(context, *rows))
         return step
     _store(context, draft)
     return await ask(update, context, _next_step(context, step))
@@ -652,8 +647,7 @@ async def oedema_pressed(update: Update, context: BotContext) -> int:
 async def buttons_only(update: Update, context: BotContext) -> int:
     """Text where a button is expected (oedema, confirmation): say so, keep everything."""
     step = int(_state(context).get("step", CONFIRM))
-    await _reply(update, context, context.tr.gettext("Please press one of the buttons above, or type /batal to "
-                                                     "cancel."))
+    await send_text(update, context, press_buttons_hint(context))
     return step
 
 
@@ -691,7 +685,7 @@ async def save_pressed(update: Update, context: BotContext) -> int:
     staff = await get_staff(update, context)
     if child is None or staff is None or not staff.may_access(child.posyandu_id):
         _clear(context)
-        await _reply(update, context, tr.gettext("You can only enter children of your posyandu."))
+        await send_text(update, context, tr.gettext("You can only enter children of your posyandu."))
         return ConversationHandler.END
     try:
         saved = await svc.save(context.runtime.repos, child, draft, entered_by=update.effective_user.id)
@@ -699,7 +693,7 @@ async def save_pressed(update: Update, context: BotContext) -> int:
         return await ask(update, context, DATE, date_issue(tr, issue.code, birth_date=child.birth_date,
                                                            today=context.runtime.today()))
     except StorageError as exc:
-        await _reply(update, context, exc.message(tr) + "\n" + tr.gettext("Nothing was lost: press ✅ Save again."),
+        await send_text(update, context, exc.message(tr) + "\n" + tr.gettext("Nothing was lost: press ✅ Save again."),
                      None)
         return await ask_confirm(update, context, child, draft)
     # The draft is gone before anything else is sent: a double tap finds nothing left to save.
@@ -721,7 +715,7 @@ async def cancel(update: Update, context: BotContext) -> int:
     if update.callback_query:
         await update.callback_query.answer()
     _clear(context)
-    await _reply(update, context, context.tr.gettext("Cancelled. Nothing was saved. Type /ukur to start again."))
+    await send_text(update, context, context.tr.gettext("Cancelled. Nothing was saved. Type /ukur to start again."))
     return ConversationHandler.END
 
 
@@ -745,10 +739,9 @@ async def resume_after_start(update: Update, context: BotContext) -> bool:
                           "on, or type /batal to stop.").format(name=html.escape(child.name), code=child.code)
     if _waiting_on_buttons(context):
         # A question about the last value ("use 10,5 kg?") is open above: asking the step again would drop it.
-        await _reply(update, context, note + "\n" + tr.gettext("Please press one of the buttons above, or type "
-                                                               "/batal to cancel."))
+        await send_text(update, context, note + "\n" + press_buttons_hint(context))
     elif step == CONFIRM and child is not None:
-        await _reply(update, context, note)
+        await send_text(update, context, note)
         await ask_confirm(update, context, child, _draft(context))
     else:
         await ask(update, context, step, note)
@@ -765,13 +758,12 @@ async def not_text(update: Update, context: BotContext) -> int:
     """A sticker, photo or voice note mid-entry: say what is readable and ask the same question again."""
     step = int(_state(context).get("step", CHILD))
     if _waiting_on_buttons(context):
-        await _reply(update, context, not_text_note(context) + "\n" + context.tr.gettext(
-            "Please press one of the buttons above, or type /batal to cancel."))
+        await send_text(update, context, not_text_note(context) + "\n" + press_buttons_hint(context))
         return step
     if step == CONFIRM:
         child, draft = await _child(context, _draft(context)), _draft(context)
         if child is not None:
-            await _reply(update, context, not_text_note(context))
+            await send_text(update, context, not_text_note(context))
             return await ask_confirm(update, context, child, draft)
     return await ask(update, context, step, not_text_note(context))
 
@@ -793,7 +785,7 @@ async def koreksi(update: Update, context: BotContext) -> None:
                 if staff.may_access(c.posyandu_id)}
     recent = [m for m in recent if m.child_id in children][:8]
     if not recent:
-        await _reply(update, context, tr.gettext("You have not entered any measurement yet. Type /ukur to start."))
+        await send_text(update, context, tr.gettext("You have not entered any measurement yet. Type /ukur to start."))
         return
     rows = []
     for m in recent:
@@ -803,7 +795,7 @@ async def koreksi(update: Update, context: BotContext) -> None:
         weight = tr.gettext("{value} kg").format(value=tr.decimal(m.weight_kg, 1)) if m.weight_kg else ""
         label = f"{child.name} ({child.code}) · {tr.short_date(m.measured_on)} {weight}".strip()
         rows.append([InlineKeyboardButton(label[:60], callback_data=f"ukur:fix:{m.id}")])
-    await _reply(update, context, tr.gettext("Which entry do you want to correct? The old values stay in the "
+    await send_text(update, context, tr.gettext("Which entry do you want to correct? The old values stay in the "
                                              "history."), InlineKeyboardMarkup(rows))
 
 

@@ -37,22 +37,15 @@ from bot.render.issues import (
 from bot.services import measurement as svc
 from bot.services.measurement import Draft, InputIssue
 from bot.services.quick_entry import QuickEntry, QuickEntryError, parse_quick_entry
-from handlers.cadre_shared import deliver_result, get_staff, refuse_stranger
+from handlers.cadre_shared import deliver_result, get_staff, refuse_stranger, send_text
 from storage.errors import StorageError
 from storage.models import Child, Measurement, Position
-from storage.repositories.measurements import EntryContext
 
 log = logging.getLogger(__name__)
 
 ORDER = 25
 KEY = "catat"
 _FIELD_OF = {"weight_kg": "weight_kg", "length_cm": "length_cm", "muac_cm": "muac_cm", "head_cm": "head_cm"}
-
-
-async def _send(update: Update, context: BotContext, text: str,
-                markup: InlineKeyboardMarkup | None = None) -> None:
-    assert update.effective_chat
-    await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
 
 
 def _example(tr: Translator, today: dt.date) -> str:
@@ -155,11 +148,11 @@ async def _enter(update: Update, context: BotContext, entry: QuickEntry, *, type
     repos = context.runtime.repos
     child = await repos.children.get_by_code(entry.code)
     if child is None:
-        await _send(update, context, tr.gettext("No child has the code {code}. Check the code, or find the child "
+        await send_text(update, context, tr.gettext("No child has the code {code}. Check the code, or find the child "
                                                 "by name with /ukur.").format(code=entry.code))
         return
     if not staff.may_access(child.posyandu_id):
-        await _send(update, context, tr.gettext("The child with code {code} is registered at another posyandu. You "
+        await send_text(update, context, tr.gettext("The child with code {code} is registered at another posyandu. You "
                                                 "can only enter children of your posyandu.").format(code=child.code))
         return
     measured_on = entry.measured_on or today
@@ -169,12 +162,12 @@ async def _enter(update: Update, context: BotContext, entry: QuickEntry, *, type
         markup = InlineKeyboardMarkup([[
             InlineKeyboardButton(tr.gettext("Yes"), callback_data="catat:date:yes"),
             InlineKeyboardButton(tr.gettext("Type again"), callback_data="catat:date:retype")]])
-        await _send(update, context, rolled_back_date(tr, typed, measured_on), markup)
+        await send_text(update, context, rolled_back_date(tr, typed, measured_on), markup)
         return
     try:
         svc.check_date(measured_on, child, today)
     except InputIssue as issue:
-        await _send(update, context, date_issue(tr, issue.code, birth_date=child.birth_date,
+        await send_text(update, context, date_issue(tr, issue.code, birth_date=child.birth_date,
                                                 age_days=issue.params.get("age_days"), today=today))
         return
     age_days = (measured_on - child.birth_date).days
@@ -195,7 +188,7 @@ async def _enter(update: Update, context: BotContext, entry: QuickEntry, *, type
                 forced.append(Problem(field=field, code="implausible_for_age", value=float(value),
                                       suggestion=float(issue.params["suggestion"])))
                 continue
-            await _send(update, context, number_issue(tr, issue.code, issue.params, field))
+            await send_text(update, context, number_issue(tr, issue.code, issue.params, field))
             return
     around = await svc.entry_context(repos, child.id, measured_on)
     problems = forced or svc.check_all(child, draft, around.previous)
@@ -218,7 +211,7 @@ async def _enter(update: Update, context: BotContext, entry: QuickEntry, *, type
             last.insert(0, InlineKeyboardButton(tr.gettext("Save as typed"), callback_data="catat:asis"))
         rows.append(last)
         lines.append(tr.gettext("Send /catat again with the right values, or press a button."))
-        await _send(update, context, "\n".join(lines), InlineKeyboardMarkup(rows))
+        await send_text(update, context, "\n".join(lines), InlineKeyboardMarkup(rows))
         return
     await _save(update, context, draft, child=child, around=around)
 
@@ -250,7 +243,7 @@ async def _ask_replace(update: Update, context: BotContext, child: Child, draft:
 
 
 async def _save(update: Update, context: BotContext, draft: Draft, *, child: Child | None = None,
-                around: EntryContext | None = None) -> None:
+                around: svc.EntryContext | None = None) -> None:
     """Save the draft (`child`, `around`: when this update already read them)."""
     assert update.effective_user and update.effective_chat
     tr = context.tr
@@ -330,7 +323,7 @@ async def date_pressed(update: Update, context: BotContext) -> None:
     if query.data.endswith(":yes"):
         await _enter(update, context, _entry_from_dict(pending["entry"]), typed=None)
         return
-    await _send(update, context, tr.gettext("Nothing was saved. Send /catat again with the right date, for example "
+    await send_text(update, context, tr.gettext("Nothing was saved. Send /catat again with the right date, for example "
                                             "tgl {example}.").format(
         example=short_example(example_day(context.runtime.today()))))
 

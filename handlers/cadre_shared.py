@@ -165,6 +165,27 @@ def not_text_note(context: BotContext) -> str:
     return context.tr.gettext("I can only read typed text and buttons here, not stickers, photos or voice notes.")
 
 
+async def send_text(update: Update, context: BotContext, text: str,
+                    markup: InlineKeyboardMarkup | None = None) -> None:
+    """A new message to the chat of the update (a button press answers with a new message, not an edit)."""
+    assert update.effective_chat
+    await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+
+
+def nav_keyboard(context: BotContext, prefix: str, *rows: list[InlineKeyboardButton],
+                 back: bool = True) -> InlineKeyboardMarkup:
+    """`rows`, then [⬅️ Back] [❌ Cancel] with callback data `<prefix>:back` / `<prefix>:cancel`."""
+    tr = context.tr
+    last = [InlineKeyboardButton(tr.gettext("⬅️ Back"), callback_data=f"{prefix}:back")] if back else []
+    last.append(InlineKeyboardButton(tr.gettext("❌ Cancel"), callback_data=f"{prefix}:cancel"))
+    return InlineKeyboardMarkup([*rows, last])
+
+
+def press_buttons_hint(context: BotContext) -> str:
+    """When a question with buttons is open above and something else came."""
+    return context.tr.gettext("Please press one of the buttons above, or type /batal to cancel.")
+
+
 def escape(text: str, limit: int = 40) -> str:
     """User text quoted back in a message: shortened and escaped."""
     text = " ".join(text.split())
@@ -190,13 +211,18 @@ def answer_in_background(context: BotContext, query: CallbackQuery) -> None:
     context.application.create_task(answer(), name="answer_callback_query")
 
 
+def _open_conversations(update: Update, context: BotContext) -> list[tuple[ConversationHandler[Any], tuple[int, int]]]:
+    """The conversations this user is inside, each with the user's key (PTB keeps no public accessor)."""
+    if update.effective_chat is None or update.effective_user is None:
+        return []
+    key = (update.effective_chat.id, update.effective_user.id)
+    return [(h, key) for h in context.application.handlers.get(0, [])
+            if isinstance(h, ConversationHandler) and key in h._conversations]
+
+
 def conversation_open(update: Update, context: BotContext, name: str) -> bool:
     """Whether the user is inside the persistent conversation `name` (e.g. after /start mid-entry)."""
-    if update.effective_chat is None or update.effective_user is None:
-        return False
-    key = (update.effective_chat.id, update.effective_user.id)
-    return any(isinstance(h, ConversationHandler) and h.name == name and key in h._conversations
-               for h in context.application.handlers.get(0, []))
+    return any(handler.name == name for handler, _ in _open_conversations(update, context))
 
 
 def exclusive(conversation: ConversationHandler[Any], commands: set[str],
@@ -224,10 +250,8 @@ async def end_other_conversations(update: Update, context: BotContext) -> None:
         target = next((name for name, (_, prefixes) in _ENTRIES.items() if data.startswith(prefixes)), None)
     if target is None:
         return
-    key = (update.effective_chat.id, update.effective_user.id)
-    for handler in context.application.handlers.get(0, []):
-        if (isinstance(handler, ConversationHandler) and handler.name in _ENTRIES and handler.name != target
-                and key in handler._conversations):
+    for handler, key in _open_conversations(update, context):
+        if handler.name in _ENTRIES and handler.name != target:
             handler._update_state(ConversationHandler.END, key)
 
 

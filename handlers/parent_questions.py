@@ -54,8 +54,9 @@ def answer_text(entry: FaqEntry, lang: str, tr: Translator, question: str = "") 
     """The answer; when the question was about part of a list ("kapan imunisasi campak?"), that part first."""
     answer = entry.answer(lang)
     focus = "".join(f"👉 {html.escape(line.removeprefix('• '))}\n" for line in focus_lines(answer, question))
-    return (f"<b>{html.escape(entry.question(lang))}</b>\n\n{focus + chr(10) if focus else ''}"
-            f"{html.escape(answer)}\n\n<i>"
+    if focus:
+        focus += "\n"
+    return (f"<b>{html.escape(entry.question(lang))}</b>\n\n{focus}{html.escape(answer)}\n\n<i>"
             + tr.gettext("Source: {source}").format(source=html.escape(entry.source)) + "</i>\n"
             + tr.gettext("General information: for your own child, ask your cadre, midwife or puskesmas."))
 

@@ -110,8 +110,7 @@ def _execute(conn: sqlite3.Connection, sql: str, params: Params) -> int:
     return count
 
 
-# The same three, public, for `Database.atomic` work functions (they run in the worker thread).
-fetchall_sync = _fetchall
+# The same, public, for `Database.atomic` work functions (they run in the worker thread).
 fetchone_sync = _fetchone
 execute_sync = _execute
 

@@ -47,6 +47,13 @@ class EntryContext:
     latest: Measurement | None  # the child's newest current row (later than the new one: back-dated entry)
 
 
+def _read_back_sync(conn: sqlite3.Connection, measurement_id: int) -> Row:
+    """Inside `Database.atomic` work: the row just written, as `find_by_id` would read it."""
+    row = fetchone_sync(conn, f"SELECT {_MEASUREMENT_COLS} FROM measurements WHERE id = ?", (measurement_id,))
+    assert row is not None
+    return row
+
+
 def _to_model(row: dict[str, Any]) -> Measurement:
     row["flags"] = tuple(json.loads(row["flags"] or "[]"))
     row["categories"] = {ind: row.pop(f"cat_{ind}") for ind in INDICATORS if row.get(f"cat_{ind}") is not None}
@@ -78,6 +85,15 @@ class MeasurementRepository(Repository):
             raise InvalidInput(MSG_BEFORE_BIRTH)
         return m.age_days if m.age_days is not None else age
 
+    def _insert_sync(self, conn: sqlite3.Connection, m: MeasurementCreate, supersedes_id: int | None,
+                     now: str) -> int:
+        """Inside `Database.atomic` work: check the age against the stored birth date, insert, return the id."""
+        birth = fetchone_sync(conn, "SELECT birth_date FROM children WHERE id = ?", (m.child_id,))
+        age = self._age_days(m, birth["birth_date"] if birth else None)
+        inserted = fetchone_sync(conn, _INSERT_SQL + " RETURNING id", self._row(m, age, supersedes_id, now))
+        assert inserted is not None
+        return int(inserted["id"])
+
     async def add(self, m: MeasurementCreate) -> Measurement:
         """Save a measurement (with the growth engine's results) and return it.
 
@@ -87,15 +103,10 @@ class MeasurementRepository(Repository):
         now = self._now()
 
         def work(conn: sqlite3.Connection) -> Row:
-            birth = fetchone_sync(conn, "SELECT birth_date FROM children WHERE id = ?", (m.child_id,))
-            age = self._age_days(m, birth["birth_date"] if birth else None)
-            new = fetchone_sync(conn, _INSERT_SQL + " RETURNING id", self._row(m, age, None, now))
-            assert new is not None
-            execute_sync(conn, AUDIT_SQL, self._audit_params(m.entered_by, "create", "measurement", new["id"],
+            mid = self._insert_sync(conn, m, None, now)
+            execute_sync(conn, AUDIT_SQL, self._audit_params(m.entered_by, "create", "measurement", mid,
                                                              {"child_id": m.child_id}))
-            row = fetchone_sync(conn, f"SELECT {_MEASUREMENT_COLS} FROM measurements WHERE id = ?", (new["id"],))
-            assert row is not None
-            return row
+            return _read_back_sync(conn, mid)
 
         return _to_model(await self.db.atomic(work))
 
@@ -123,20 +134,14 @@ class MeasurementRepository(Repository):
                 raise NotFound(MSG_MEASUREMENT_NOT_FOUND)
             if old["superseded_by"] is not None:
                 raise Conflict(MSG_ALREADY_CORRECTED)
-            birth = fetchone_sync(conn, "SELECT birth_date FROM children WHERE id = ?", (new.child_id,))
-            age = self._age_days(new, birth["birth_date"] if birth else None)
-            inserted = fetchone_sync(conn, _INSERT_SQL + " RETURNING id", self._row(new, age, old_id, now))
-            assert inserted is not None
-            mid = inserted["id"]
+            mid = self._insert_sync(conn, new, old_id, now)
             changed = execute_sync(conn, "UPDATE measurements SET superseded_by = ? WHERE id = ? AND superseded_by "
                                          "IS NULL", (mid, old_id))
             if changed != 1:
                 raise Conflict(MSG_ALREADY_CORRECTED)
             execute_sync(conn, AUDIT_SQL, self._audit_params(new.entered_by, "correct", "measurement", mid,
                                                              {"child_id": new.child_id, "supersedes_id": old_id}))
-            row = fetchone_sync(conn, f"SELECT {_MEASUREMENT_COLS} FROM measurements WHERE id = ?", (mid,))
-            assert row is not None
-            return row
+            return _read_back_sync(conn, mid)
 
         return _to_model(await self.db.atomic(work))
 
