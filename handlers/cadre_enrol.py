@@ -150,7 +150,7 @@ async def start(update: Update, context: BotContext) -> int:
     rows = [[InlineKeyboardButton(p.name[:60], callback_data=f"anak:pos:{p.id}")] for p in choices]
     _data(context)["step"] = POSYANDU
     await send_text(update, context, tr.gettext("Which posyandu is the child registered at?"),
-                _nav(context, *rows, back=False))
+                    _nav(context, *rows, back=False))
     return POSYANDU
 
 

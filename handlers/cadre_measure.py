@@ -694,7 +694,7 @@ async def save_pressed(update: Update, context: BotContext) -> int:
                                                            today=context.runtime.today()))
     except StorageError as exc:
         await send_text(update, context, exc.message(tr) + "\n" + tr.gettext("Nothing was lost: press ✅ Save again."),
-                     None)
+                        None)
         return await ask_confirm(update, context, child, draft)
     # The draft is gone before anything else is sent: a double tap finds nothing left to save.
     _clear(context)
@@ -796,7 +796,7 @@ async def koreksi(update: Update, context: BotContext) -> None:
         label = f"{child.name} ({child.code}) · {tr.short_date(m.measured_on)} {weight}".strip()
         rows.append([InlineKeyboardButton(label[:60], callback_data=f"ukur:fix:{m.id}")])
     await send_text(update, context, tr.gettext("Which entry do you want to correct? The old values stay in the "
-                                             "history."), InlineKeyboardMarkup(rows))
+                                                "history."), InlineKeyboardMarkup(rows))
 
 
 def register(app: Any) -> None:

@@ -13,10 +13,11 @@ import dataclasses
 import datetime as dt
 import html
 import logging
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
@@ -149,11 +150,12 @@ async def _enter(update: Update, context: BotContext, entry: QuickEntry, *, type
     child = await repos.children.get_by_code(entry.code)
     if child is None:
         await send_text(update, context, tr.gettext("No child has the code {code}. Check the code, or find the child "
-                                                "by name with /ukur.").format(code=entry.code))
+                                                    "by name with /ukur.").format(code=entry.code))
         return
     if not staff.may_access(child.posyandu_id):
-        await send_text(update, context, tr.gettext("The child with code {code} is registered at another posyandu. You "
-                                                "can only enter children of your posyandu.").format(code=child.code))
+        await send_text(update, context, tr.gettext(
+            "The child with code {code} is registered at another posyandu. You can only enter children of your "
+            "posyandu.").format(code=child.code))
         return
     measured_on = entry.measured_on or today
     if typed is not None:
@@ -168,7 +170,7 @@ async def _enter(update: Update, context: BotContext, entry: QuickEntry, *, type
         svc.check_date(measured_on, child, today)
     except InputIssue as issue:
         await send_text(update, context, date_issue(tr, issue.code, birth_date=child.birth_date,
-                                                age_days=issue.params.get("age_days"), today=today))
+                                                    age_days=issue.params.get("age_days"), today=today))
         return
     age_days = (measured_on - child.birth_date).days
     position = Position(entry.position) if entry.position else svc.suggested_position(age_days)
@@ -273,20 +275,32 @@ async def _save(update: Update, context: BotContext, draft: Draft, *, child: Chi
     await deliver_result(update, context, child, saved)
 
 
-async def pending_pressed(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    assert query and query.data and context.user_data is not None
-    tr = context.tr
+async def _take_pending(context: BotContext, query: CallbackQuery,
+                        fits: Callable[[dict[str, Any]], bool]) -> dict[str, Any] | None:
+    """The question waiting in user_data for this button (removed, the button answered and its keyboard
+    taken away), or None after telling the cadre the button is stale."""
+    assert context.user_data is not None
     pending: dict[str, Any] | None = context.user_data.get(KEY)
-    if pending is None or "draft" not in pending:  # none, or a date question waiting for its own buttons
-        await query.answer(tr.gettext("This button is no longer active."))
-        return
+    if pending is None or not fits(pending):
+        await query.answer(context.tr.gettext("This button is no longer active."))
+        return None
     context.user_data.pop(KEY, None)
     await query.answer()
     try:
         await query.edit_message_reply_markup(None)
     except TelegramError:  # an old keyboard left on screen is harmless
-        log.debug("could not remove the quick-entry keyboard")
+        log.debug("could not remove a quick-entry keyboard")
+    return pending
+
+
+async def pending_pressed(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query and query.data and context.user_data is not None
+    tr = context.tr
+    # None, or a date question waiting for its own buttons: this button is stale.
+    pending = await _take_pending(context, query, lambda p: "draft" in p)
+    if pending is None:
+        return
     action = query.data.split(":", 1)[1]
     if action == "cancel":
         assert update.effective_chat
@@ -310,21 +324,14 @@ async def date_pressed(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query and query.data and context.user_data is not None
     tr = context.tr
-    pending: dict[str, Any] | None = context.user_data.get(KEY)
-    if pending is None or pending.get("kind") != "date":
-        await query.answer(tr.gettext("This button is no longer active."))
+    pending = await _take_pending(context, query, lambda p: p.get("kind") == "date")
+    if pending is None:
         return
-    context.user_data.pop(KEY, None)
-    await query.answer()
-    try:
-        await query.edit_message_reply_markup(None)
-    except TelegramError:  # an old keyboard left on screen is harmless
-        log.debug("could not remove the quick-entry date keyboard")
     if query.data.endswith(":yes"):
         await _enter(update, context, _entry_from_dict(pending["entry"]), typed=None)
         return
-    await send_text(update, context, tr.gettext("Nothing was saved. Send /catat again with the right date, for example "
-                                            "tgl {example}.").format(
+    await send_text(update, context, tr.gettext(
+        "Nothing was saved. Send /catat again with the right date, for example tgl {example}.").format(
         example=short_example(example_day(context.runtime.today()))))
 
 
