@@ -26,6 +26,7 @@ from bot.config import Settings
 from bot.context import BotContext
 from bot.i18n import LANGUAGES, get_translator
 from bot.runtime import Runtime
+from bot.services.status import ensure_current_rules
 from bot.telegram_http import make_request
 from bot.update_processor import PerChatUpdateProcessor
 from storage import Repositories, open_database
@@ -57,6 +58,8 @@ class PosyanduApplication(Application[ExtBot[None], BotContext, dict[Any, Any], 
         # (bot/runner.py, the simulator, the tests), so start-up and clean-up live here.
         await super().initialize()
         await set_command_menus(self)
+        # Rows decided by older rules (or never decided) are decided again before anyone reads a list.
+        await ensure_current_rules(self.runtime.repos)
 
     async def shutdown(self) -> None:
         try:

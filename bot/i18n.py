@@ -62,6 +62,9 @@ class Translator:
     def decimal(self, value: float | Decimal, digits: int = 1) -> str:
         return fmt_decimal(value, digits, self.lang)
 
+    def measure(self, value: float | Decimal) -> str:
+        return fmt_measure(value, self.lang)
+
     def z(self, value: float) -> str:
         return fmt_z(value, self.lang)
 
@@ -123,6 +126,18 @@ def fmt_decimal(value: float | Decimal, digits: int = 1, lang: str = DEFAULT_LAN
         text = format_decimal(value, format=pattern, locale=lang)
         return text.replace("-", MINUS)
     return text.translate(_separators(lang)).replace("-", MINUS)
+
+
+def fmt_measure(value: float | Decimal, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A measured value as it was typed: `8,05` stays `8,05`, `71,55` stays `71,55`, `10` shows as `10,0`.
+
+    At least one decimal (a scale and a length board read tenths), at most three (a baby scale reads grams);
+    the stored float is read back through its shortest repr, so what was typed is what is shown.
+    """
+    number = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
+    exponent = number.normalize().as_tuple().exponent
+    digits = min(max(-exponent if isinstance(exponent, int) else 1, 1), 3)
+    return fmt_decimal(number, digits, lang)
 
 
 def fmt_z(value: float, lang: str = DEFAULT_LANGUAGE) -> str:

@@ -98,6 +98,49 @@ def update_core_catalogs() -> dict[str, int]:
     return added
 
 
+def _put(catalog: Catalog, msgid: str | tuple[str, str], msgstr: str | tuple[str, str], *,
+         keep: bool = False) -> None:
+    """Add the message, or set its translation (`keep`: leave an existing one as it is)."""
+    key = msgid[0] if isinstance(msgid, tuple) else msgid
+    current = catalog.get(key)
+    if current is None:
+        catalog.add(msgid, msgstr)
+    elif not keep:
+        current.id = msgid
+        current.string = msgstr
+        current.flags.discard("fuzzy")
+
+
+def add_translations(domain: str, pairs: Iterable[tuple[str | list[str], str]]) -> int:
+    """Put Indonesian translations into one owner's catalogs (`locales/id/.../<domain>.po`), and the msgids into
+    the English one of the same domain (English shows the msgid itself). `pairs`: (msgid, msgstr), or
+    ([singular, plural], msgstr): Indonesian nouns do not inflect for number, so both forms get the msgstr."""
+    catalogs = {}
+    for lang in ("id", "en"):
+        path = LOCALES_DIR / lang / "LC_MESSAGES" / f"{domain}.po"
+        if path.exists():
+            with path.open("rb") as fh:
+                catalogs[lang] = read_po(fh, locale=lang)
+        else:
+            catalogs[lang] = Catalog(locale=lang, project="posyandu-bot", charset="utf-8")
+    count = 0
+    for msgid, msgstr in pairs:
+        if isinstance(msgid, list):
+            plural = (msgid[0], msgid[1])
+            _put(catalogs["id"], plural, (msgstr, msgstr))
+            _put(catalogs["en"], plural, ("", ""), keep=True)
+        else:
+            _put(catalogs["id"], msgid, msgstr)
+            _put(catalogs["en"], msgid, "", keep=True)
+        count += 1
+    for lang, catalog in catalogs.items():
+        path = LOCALES_DIR / lang / "LC_MESSAGES" / f"{domain}.po"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as fh:
+            write_po(fh, catalog, width=120)
+    return count
+
+
 def compile_all(langs: Iterable[str] = LANGUAGES) -> list[Path]:
     written = []
     for lang in langs:

@@ -123,6 +123,29 @@ async def ask_confirm(update: Update, context: BotContext) -> int:
     return CONFIRM
 
 
+async def unfinished_registration(context: BotContext) -> str | None:
+    """"the registration of Citra Kirana" once a name was typed (None: nothing would be lost)."""
+    if context.user_data is None:
+        return None
+    name = (context.user_data.get(KEY) or {}).get("name")
+    if not name:
+        return None
+    return context.tr.gettext("The registration of {name}").format(name=escape(str(name), 60))
+
+
+async def resume_registration(update: Update, context: BotContext) -> int:
+    step = int(_data(context).get("step", NAME))
+    if step in (POSYANDU, DUPLICATE):  # a choice between buttons is open above
+        await send_text(update, context, press_buttons_hint(context))
+        return step
+    return await ask(update, context, step)
+
+
+def _discard(context: BotContext) -> None:
+    if context.user_data is not None:
+        context.user_data.pop(KEY, None)
+
+
 def _next(step: int) -> int:
     return ORDER_OF_STEPS[ORDER_OF_STEPS.index(step) + 1]
 
@@ -381,4 +404,5 @@ def register(app: Any) -> None:
         persistent=True,
         allow_reentry=True,
     )
-    app.add_handler(exclusive(conversation, {"anak_baru"}, ("anak:new",)))
+    app.add_handler(exclusive(conversation, {"anak_baru"}, ("anak:new",), unfinished=unfinished_registration,
+                              resume=resume_registration, discard=_discard))

@@ -43,6 +43,7 @@ from bot.render.issues import (
     value_warning,
 )
 from bot.services import measurement as svc
+from bot.services import status as svc_status
 from bot.services.measurement import Draft, InputIssue, NumberField
 from handlers.cadre_shared import (
     NOT_TEXT,
@@ -62,7 +63,6 @@ from handlers.cadre_shared import (
     send_text,
 )
 from handlers.common import START_RESUME_HANDLERS
-from storage.cadre_queries import month_overview
 from storage.errors import StorageError
 from storage.models import Child, Position
 
@@ -159,7 +159,7 @@ async def ask(update: Update, context: BotContext, step: int, note: str | None =
         markup = _nav(context, _position_buttons(context, draft))
         if draft.length_cm is not None:
             markup = _nav(context, _position_buttons(context, draft), [InlineKeyboardButton(
-                tr.gettext("Keep {value} cm").format(value=tr.decimal(draft.length_cm, 1)),
+                tr.gettext("Keep {value} cm").format(value=tr.measure(draft.length_cm)),
                 callback_data="ukur:keep")])
     elif step == MUAC:
         lines.append(tr.gettext("Upper-arm circumference (LiLA) in cm? Type it, for example {example} — or skip."
@@ -182,7 +182,7 @@ async def ask(update: Update, context: BotContext, step: int, note: str | None =
     if step in (WEIGHT, MUAC, HEAD) and getattr(draft, STEP_FIELD[step]) is not None:
         value = getattr(draft, STEP_FIELD[step])
         unit = "kg" if step == WEIGHT else "cm"
-        keep = InlineKeyboardButton(tr.gettext("Keep {value} {unit}").format(value=tr.decimal(value, 1), unit=unit),
+        keep = InlineKeyboardButton(tr.gettext("Keep {value} {unit}").format(value=tr.measure(value), unit=unit),
                                     callback_data="ukur:keep")
         markup = InlineKeyboardMarkup([[keep], *markup.inline_keyboard])
     await send_text(update, context, "\n".join(lines), markup)
@@ -230,8 +230,9 @@ async def ask_child(update: Update, context: BotContext, note: str | None = None
     if staff is not None and staff.posyandu_ids is not None and len(staff.posyandu_ids) == 1:
         # Unmeasured children come first, so the page holds them in order; one extra row says whether the
         # next page still has someone waiting.
-        page = await month_overview(context.runtime.db, list(staff.posyandu_ids), context.runtime.today(),
-                                    offset=offset, limit=MAX_CHILD_BUTTONS + 1, unmeasured_first=True)
+        page = await svc_status.month_page(context.runtime.repos, list(staff.posyandu_ids),
+                                           context.runtime.today(), offset=offset, limit=MAX_CHILD_BUTTONS + 1,
+                                           unmeasured_first=True)
         waiting = [c for c in page[:MAX_CHILD_BUTTONS] if not c.measured]
         if waiting:
             lines.append(tr.gettext("Not yet measured this month:"))
@@ -260,17 +261,35 @@ async def ask_confirm(update: Update, context: BotContext, child: Child, draft: 
     tr = context.tr
     _state(context)["step"] = CONFIRM
     assert draft.measured_on is not None
-    around = await svc.entry_context(context.runtime.repos, child.id, draft.measured_on)
+    near = await svc.around(context.runtime.repos, child.id)
     age_days = (draft.measured_on - child.birth_date).days
-    # Every warning here can be saved anyway (✅ Save): worded as unusual, never as impossible.
-    warnings = [_warning(p, tr, age_days, confirmable=True) for p in svc.check_all(child, draft, around.previous)]
+    problems = svc.check_all(child, draft, near)
+    # Changes since the last weighing may be confirmed by saving (after measuring again): "unusual". A value
+    # WHO calls implausible can only be kept as "perlu ukur ulang": said so above the buttons.
+    warnings = [_warning(p, tr, age_days, confirmable=svc.confirmable(p)) for p in problems]
+    remeasure = bool(draft.remeasure) or any(not svc.confirmable(p) for p in problems)
+    if remeasure:
+        warnings.append(tr.gettext("⚠️ Saving keeps this entry as <b>needs re-measuring</b>: it is not counted "
+                                   "anywhere until it is corrected. Better: press ✏️ and type the value again "
+                                   "after measuring the child again."))
     if svc.is_old_date(draft.measured_on, context.runtime.today()):
         warnings.append(tr.gettext("⚠️ This date is more than 3 months ago: is it right?"))
-    if draft.corrects_id is None and around.same_day is not None:
-        warnings.append(tr.gettext("ℹ️ This child already has a measurement on this date: saving replaces it "
-                                   "(the old one stays in the history)."))
+    others = near.same_month(draft.measured_on, exclude=draft.corrects_id)
+    if draft.corrects_id is None and others:
+        old = others[-1]
+        warnings.append(tr.gettext("ℹ️ {name} was already measured this month ({date}: {values}). Replace that "
+                                   "entry, or keep both as a re-measurement? Only the latest one counts.").format(
+            name=escape(child.name.split()[0] if child.name.split() else child.name, 40),
+            date=tr.short_date(old.measured_on), values=_short_values(tr, old.weight_kg, old.length_cm)))
+        save_rows = [[InlineKeyboardButton(tr.gettext("✅ Replace the entry of {date}").format(
+                          date=tr.short_date(old.measured_on)), callback_data="ukur:save:replace")],
+                     [InlineKeyboardButton(tr.gettext("✅ Keep both (re-measurement)"),
+                                           callback_data="ukur:save:keep")]]
+    else:
+        save_rows = [[InlineKeyboardButton(tr.gettext("⚠️ Save as needs re-measuring") if remeasure
+                                           else tr.gettext("✅ Save"), callback_data="ukur:save")]]
     markup = InlineKeyboardMarkup([
-        [InlineKeyboardButton(tr.gettext("✅ Save"), callback_data="ukur:save")],
+        *save_rows,
         [InlineKeyboardButton(tr.gettext("✏️ Date"), callback_data=f"ukur:edit:{DATE}"),
          InlineKeyboardButton(tr.gettext("✏️ Weight"), callback_data=f"ukur:edit:{WEIGHT}"),
          InlineKeyboardButton(tr.gettext("✏️ Length"), callback_data=f"ukur:edit:{LENGTH}")],
@@ -279,6 +298,15 @@ async def ask_confirm(update: Update, context: BotContext, child: Child, draft: 
     ])
     await send_text(update, context, confirmation_card(tr, child, draft, warnings), markup)
     return CONFIRM
+
+
+def _short_values(tr: Translator, weight: float | None, length: float | None) -> str:
+    parts = []
+    if weight is not None:
+        parts.append(tr.gettext("{value} kg").format(value=tr.measure(weight)))
+    if length is not None:
+        parts.append(tr.gettext("{value} cm").format(value=tr.measure(length)))
+    return ", ".join(parts) or "—"
 
 
 def _next_step(context: BotContext, step: int) -> int:
@@ -340,7 +368,8 @@ async def start_correction(update: Update, context: BotContext) -> int:
         await query.answer(tr.gettext("You cannot change this entry."), show_alert=True)
         return ConversationHandler.END
     if m.superseded_by is not None:
-        newest = await svc.same_day(repos, child.id, m.measured_on)
+        near = await svc.around(repos, child.id)
+        newest = next((x for x in reversed(near.history) if x.measured_on == m.measured_on), None)
         if newest is None:
             await query.answer(tr.gettext("This entry was already corrected."), show_alert=True)
             return ConversationHandler.END
@@ -513,11 +542,11 @@ async def number_text(update: Update, context: BotContext) -> int:
     child = await _child(context, draft)
     if child is None or draft.measured_on is None:
         return await ask_child(update, context)
-    allow_as_typed = True
+    allow_keep = True
     try:
         value = svc.read_number(update.effective_message.text, field)
         setattr(draft, field, value)
-        draft.confirmed = [f for f in draft.confirmed if f != field]
+        draft.clear_answers(field)
         problem = svc.check_value(child, draft, field)
     except InputIssue as issue:
         suggestion = _plausible_correction(child, draft, field, issue.params["value"]) \
@@ -526,7 +555,7 @@ async def number_text(update: Update, context: BotContext) -> int:
             await send_text(update, context, number_issue(tr, issue.code, issue.params, field), _nav(context))
             return step
         # Out of every possible range, but a decimal point away from a good value: ask, never save as typed.
-        value, allow_as_typed = issue.params["value"], False
+        value, allow_keep = issue.params["value"], False
         problem = Problem(field=field, code="implausible_for_age", value=float(value), suggestion=float(suggestion))
     if problem is not None:
         _store(context, draft)
@@ -538,13 +567,12 @@ async def number_text(update: Update, context: BotContext) -> int:
         if problem.suggestion is not None:
             rows.append([InlineKeyboardButton(tr.gettext("Use {value} {unit}").format(
                 value=shown_value(tr, problem.suggestion), unit=unit), callback_data="ukur:use:suggestion")])
-        if allow_as_typed:
-            rows.append([InlineKeyboardButton(tr.gettext("Yes, {value} {unit} is right").format(
+        if allow_keep:
+            # Not "yes, it is right": WHO calls it impossible for the age. Kept, it is "perlu ukur ulang".
+            rows.append([InlineKeyboardButton(tr.gettext("⚠️ Keep {value} {unit}, needs re-measuring").format(
                 value=shown_value(tr, value), unit=unit), callback_data="ukur:use:asis")])
-        # Only a value that may be kept as typed is "unusual"; one outside every possible range is "not possible".
-        text = _warning(problem, tr, age_days, confirmable=allow_as_typed) + "\n" + (
-            tr.gettext("Type the value again, or press a button.") if rows
-            else tr.gettext("Please type the value again."))
+        text = _warning(problem, tr, age_days, confirmable=False) + "\n" + tr.gettext(
+            "Please measure the child again and type the value.")
         await send_text(update, context, text, _nav(context, *rows))
         return step
     _store(context, draft)
@@ -580,10 +608,11 @@ async def use_pressed(update: Update, context: BotContext) -> int:
     field = pending["field"]
     if query.data.endswith("suggestion") and pending.get("suggestion"):
         setattr(draft, field, Decimal(pending["suggestion"]))
+        draft.clear_answers(field)
     elif getattr(draft, field) is None:
         return step  # nothing typed that could be kept
     else:
-        draft.confirmed = [*draft.confirmed, field]
+        draft.keep_as_remeasure(field)
     _store(context, draft)
     return await ask(update, context, _next_step(context, step))
 
@@ -672,23 +701,36 @@ async def edit_pressed(update: Update, context: BotContext) -> int:
 
 
 async def save_pressed(update: Update, context: BotContext) -> int:
+    """✅ Save (or, when the child was measured this month already, Replace / Keep both)."""
     query = update.callback_query
-    assert query and update.effective_user
+    assert query and query.data and update.effective_user
     tr = context.tr
     state = _state(context)
     if state.get("step") != CONFIRM or not state.get("draft"):
         await query.answer(tr.gettext("Already saved."))
         return ConversationHandler.END
-    await query.answer(tr.gettext("Saving…"))
     draft = _draft(context)
     child = await _child(context, draft)
     staff = await get_staff(update, context)
     if child is None or staff is None or not staff.may_access(child.posyandu_id):
+        await query.answer()
         _clear(context)
         await send_text(update, context, tr.gettext("You can only enter children of your posyandu."))
         return ConversationHandler.END
+    answer = query.data.rsplit(":", 1)[1]
+    if answer in ("replace", "keep"):
+        draft.same_month = "replace" if answer == "replace" else "keep"
+    near = await svc.around(context.runtime.repos, child.id)
+    # The card said so above this button: what WHO calls implausible is kept as "perlu ukur ulang".
+    for problem in svc.check_all(child, draft, near):
+        if not svc.confirmable(problem):
+            draft.keep_as_remeasure(problem.field)
+    await query.answer(tr.gettext("Saving…"))
     try:
-        saved = await svc.save(context.runtime.repos, child, draft, entered_by=update.effective_user.id)
+        saved = await svc.save(context.runtime.repos, child, draft, entered_by=update.effective_user.id, near=near)
+    except (svc.SameMonth, svc.Unanswered):  # the month or a value changed since the card was shown: show it again
+        _store(context, draft)
+        return await ask_confirm(update, context, child, draft)
     except InputIssue as issue:
         return await ask(update, context, DATE, date_issue(tr, issue.code, birth_date=child.birth_date,
                                                            today=context.runtime.today()))
@@ -748,6 +790,20 @@ async def resume_after_start(update: Update, context: BotContext) -> bool:
     return True
 
 
+async def unfinished_entry(context: BotContext) -> str | None:
+    """"the /ukur entry for Budi (A1)" when values were typed and not saved (None: nothing would be lost)."""
+    if context.user_data is None or KEY not in context.user_data:
+        return None
+    draft = _draft(context)
+    if draft.child_id is None or all(getattr(draft, f) is None for f in STEP_FIELD.values()):
+        return None
+    child = await _child(context, draft)
+    if child is None:
+        return None
+    return context.tr.gettext("The /ukur entry for {name} ({code})").format(name=html.escape(child.name),
+                                                                         code=child.code)
+
+
 def _waiting_on_buttons(context: BotContext) -> bool:
     """A typed value waits for [Use …]/[Keep] or a rolled-back date for [Yes]/[Type again]."""
     state = _state(context)
@@ -792,7 +848,7 @@ async def koreksi(update: Update, context: BotContext) -> None:
         child = children.get(m.child_id)
         if child is None:
             continue
-        weight = tr.gettext("{value} kg").format(value=tr.decimal(m.weight_kg, 1)) if m.weight_kg else ""
+        weight = tr.gettext("{value} kg").format(value=tr.measure(m.weight_kg)) if m.weight_kg else ""
         label = f"{child.name} ({child.code}) · {tr.short_date(m.measured_on)} {weight}".strip()
         rows.append([InlineKeyboardButton(label[:60], callback_data=f"ukur:fix:{m.id}")])
     await send_text(update, context, tr.gettext("Which entry do you want to correct? The old values stay in the "
@@ -830,7 +886,7 @@ def register(app: Any) -> None:
             OEDEMA: [CallbackQueryHandler(oedema_pressed, pattern=r"^ukur:oedema:[01]$"), MessageHandler(text,
                                                                                                      buttons_only),
                      *common_nav],
-            CONFIRM: [CallbackQueryHandler(save_pressed, pattern=r"^ukur:save$"),
+            CONFIRM: [CallbackQueryHandler(save_pressed, pattern=r"^ukur:save(:replace|:keep)?$"),
                       CallbackQueryHandler(edit_pressed, pattern=r"^ukur:edit:\d$"),
                       MessageHandler(text, buttons_only), *common_nav],
         },
@@ -843,7 +899,8 @@ def register(app: Any) -> None:
         persistent=True,
         allow_reentry=True,
     )
-    app.add_handler(exclusive(conversation, {"ukur"}, ("ukur:next", "ukur:start:", "ukur:fix:")))
+    app.add_handler(exclusive(conversation, {"ukur"}, ("ukur:next", "ukur:start:", "ukur:fix:"),
+                              unfinished=unfinished_entry, resume=resume_after_start, discard=_clear))
     if resume_after_start not in START_RESUME_HANDLERS:  # one Application after another (tests, restarts)
         START_RESUME_HANDLERS.append(resume_after_start)
     register_exclusive(app)

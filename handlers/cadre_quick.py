@@ -38,7 +38,7 @@ from bot.render.issues import (
 from bot.services import measurement as svc
 from bot.services.measurement import Draft, InputIssue
 from bot.services.quick_entry import QuickEntry, QuickEntryError, parse_quick_entry
-from handlers.cadre_shared import deliver_result, get_staff, refuse_stranger, send_text
+from handlers.cadre_shared import deliver_result, get_staff, guard_unfinished, refuse_stranger, send_text
 from storage.errors import StorageError
 from storage.models import Child, Measurement, Position
 
@@ -124,6 +124,8 @@ async def catat(update: Update, context: BotContext) -> None:
     if staff is None:
         await refuse_stranger(update, context)
         return
+    if await guard_unfinished(update, context):
+        return  # a half-done /ukur is never dropped silently: the cadre chooses first
     message = update.effective_message
     parts = (message.text or "").split(maxsplit=1)
     line = parts[1] if len(parts) > 1 else ""
@@ -192,61 +194,76 @@ async def _enter(update: Update, context: BotContext, entry: QuickEntry, *, type
                 continue
             await send_text(update, context, number_issue(tr, issue.code, issue.params, field))
             return
-    around = await svc.entry_context(repos, child.id, measured_on)
-    problems = forced or svc.check_all(child, draft, around.previous)
+    near = await svc.around(repos, child.id)
+    problems = forced or svc.check_all(child, draft, near)
     if problems:
-        suggestion = next((p for p in problems if p.suggestion is not None), None)
-        context.user_data[KEY] = {"kind": "values", "draft": draft.to_dict(), "suggestion": (
-            {"field": suggestion.field, "value": str(suggestion.suggestion)} if suggestion else None),
-            "forced": bool(forced)}
-        # [Save as typed] is offered unless a value is outside every possible range: only then "not possible".
-        confirmable = not forced
-        lines = [value_warning(tr, p, age_days, confirmable=confirmable)
-                 or plausibility_warning(p, tr, age_days, confirmable=confirmable) for p in problems]
-        rows = []
-        if suggestion is not None and suggestion.suggestion is not None:
-            unit = "kg" if suggestion.field == "weight_kg" else "cm"
-            rows.append([InlineKeyboardButton(tr.gettext("Use {value} {unit}").format(
-                value=tr.decimal(suggestion.suggestion, 1), unit=unit), callback_data="catat:use")])
-        last = [InlineKeyboardButton(tr.gettext("❌ Cancel"), callback_data="catat:cancel")]
-        if not forced:
-            last.insert(0, InlineKeyboardButton(tr.gettext("Save as typed"), callback_data="catat:asis"))
-        rows.append(last)
-        lines.append(tr.gettext("Send /catat again with the right values, or press a button."))
-        await send_text(update, context, "\n".join(lines), InlineKeyboardMarkup(rows))
+        await _ask_values(update, context, child, draft, problems, forced=bool(forced))
         return
-    await _save(update, context, draft, child=child, around=around)
+    await _save(update, context, draft, child=child, near=near)
+
+
+async def _ask_values(update: Update, context: BotContext, child: Child, draft: Draft, problems: list[Problem], *,
+                      forced: bool) -> None:
+    """Doubtful values: [Use the suggestion], [Save as typed] (a change the cadre measured again and confirms)
+    or [Save as needs re-measuring] (a value WHO calls implausible: never confirmed as right), [Cancel]."""
+    assert context.user_data is not None and draft.measured_on is not None
+    tr = context.tr
+    age_days = (draft.measured_on - child.birth_date).days
+    suggestion = next((p for p in problems if p.suggestion is not None), None)
+    context.user_data[KEY] = {"kind": "values", "draft": draft.to_dict(), "suggestion": (
+        {"field": suggestion.field, "value": str(suggestion.suggestion)} if suggestion else None),
+        "forced": forced}
+    only_changes = not forced and all(svc.confirmable(p) for p in problems)
+    lines = [value_warning(tr, p, age_days, confirmable=svc.confirmable(p))
+             or plausibility_warning(p, tr, age_days, confirmable=svc.confirmable(p)) for p in problems]
+    rows = []
+    if suggestion is not None and suggestion.suggestion is not None:
+        unit = "kg" if suggestion.field == "weight_kg" else "cm"
+        rows.append([InlineKeyboardButton(tr.gettext("Use {value} {unit}").format(
+            value=tr.measure(suggestion.suggestion), unit=unit), callback_data="catat:use")])
+    last = [InlineKeyboardButton(tr.gettext("❌ Cancel"), callback_data="catat:cancel")]
+    if only_changes:
+        last.insert(0, InlineKeyboardButton(tr.gettext("Measured again, it is right"), callback_data="catat:asis"))
+    elif not forced:
+        rows.append([InlineKeyboardButton(tr.gettext("⚠️ Save as needs re-measuring"), callback_data="catat:asis")])
+    rows.append(last)
+    lines.append(tr.gettext("Measure the child again and send /catat with the right values, or press a button.")
+                 if not only_changes else tr.gettext("Send /catat again with the right values, or press a button."))
+    await send_text(update, context, "\n".join(lines), InlineKeyboardMarkup(rows))
 
 
 def _values_text(context: BotContext, child: Child, m: Measurement | Draft) -> str:
     """`10,5 kg` when there is a weight (what a cadre compares), else all the values."""
     tr = context.tr
     if m.weight_kg is not None:
-        return tr.gettext("{value} kg").format(value=tr.decimal(m.weight_kg, 1))
+        return tr.gettext("{value} kg").format(value=tr.measure(m.weight_kg))
     assert m.measured_on is not None
     return measured_values(tr, age_days=(m.measured_on - child.birth_date).days, weight=m.weight_kg,
                            length=m.length_cm, position=m.position, muac=m.muac_cm, head=m.head_cm, oedema=m.oedema)
 
 
-async def _ask_replace(update: Update, context: BotContext, child: Child, draft: Draft, old: Measurement) -> None:
-    """"Budi sudah diukur hari ini (10,5 kg). Ganti dengan 10,1 kg?" [Ganti] [Batal]."""
+async def _ask_same_month(update: Update, context: BotContext, child: Child, draft: Draft,
+                          old: Measurement) -> None:
+    """"Budi sudah diukur bulan ini (3 Des: 10,5 kg). Ganti, atau simpan sebagai ukur ulang?" — only one counts."""
     assert update.effective_chat and context.user_data is not None and draft.measured_on is not None
     tr = context.tr
-    context.user_data[KEY] = {"draft": draft.to_dict(), "suggestion": None, "forced": False, "replace": old.id}
+    context.user_data[KEY] = {"kind": "month", "draft": draft.to_dict(), "suggestion": None, "forced": False,
+                              "replace": old.id}
     first = child.name.split()[0] if child.name.split() else child.name
-    when = tr.gettext("today") if draft.measured_on == context.runtime.today() else tr.date(draft.measured_on)
-    text = tr.gettext("{name} was already measured {when} ({old}). Replace it with {new}?").format(
-        name=html.escape(first), when=when, old=_values_text(context, child, old),
+    text = tr.gettext("{name} was already measured this month ({date}: {old}). Replace that entry with {new}, or "
+                      "keep both as a re-measurement? Only the latest one counts.").format(
+        name=html.escape(first), date=tr.short_date(old.measured_on), old=_values_text(context, child, old),
         new=_values_text(context, child, draft))
-    markup = InlineKeyboardMarkup([[
-        InlineKeyboardButton(tr.gettext("Replace"), callback_data="catat:replace"),
-        InlineKeyboardButton(tr.gettext("❌ Cancel"), callback_data="catat:cancel")]])
+    markup = InlineKeyboardMarkup([
+        [InlineKeyboardButton(tr.gettext("Replace"), callback_data="catat:replace"),
+         InlineKeyboardButton(tr.gettext("Keep both"), callback_data="catat:keep")],
+        [InlineKeyboardButton(tr.gettext("❌ Cancel"), callback_data="catat:cancel")]])
     await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
 
 
 async def _save(update: Update, context: BotContext, draft: Draft, *, child: Child | None = None,
-                around: svc.EntryContext | None = None) -> None:
-    """Save the draft (`child`, `around`: when this update already read them)."""
+                near: svc.Around | None = None) -> None:
+    """Save the draft (`child`, `near`: when this update already read them)."""
     assert update.effective_user and update.effective_chat
     tr = context.tr
     repos = context.runtime.repos
@@ -257,13 +274,15 @@ async def _save(update: Update, context: BotContext, draft: Draft, *, child: Chi
         await context.bot.send_message(update.effective_chat.id,
                                        tr.gettext("You can only enter children of your posyandu."))
         return
-    if around is None and draft.measured_on is not None:
-        around = await svc.entry_context(repos, child.id, draft.measured_on)
-    if draft.corrects_id is None and around is not None and around.same_day is not None:
-        await _ask_replace(update, context, child, draft, around.same_day)  # saving waits for [Replace]
-        return
     try:
-        saved = await svc.save(repos, child, draft, entered_by=update.effective_user.id, context=around)
+        saved = await svc.save(repos, child, draft, entered_by=update.effective_user.id, near=near)
+    except svc.SameMonth as same:
+        await _ask_same_month(update, context, child, draft, same.existing)  # saving waits for the answer
+        return
+    except svc.Unanswered:
+        problems = svc.check_all(child, draft, await svc.around(repos, child.id))
+        await _ask_values(update, context, child, draft, problems, forced=False)
+        return
     except InputIssue as issue:
         text = over_five(tr, int(issue.params.get("age_days", 0))) if issue.code == "age_over_five" else \
             date_issue(tr, issue.code, birth_date=child.birth_date, today=context.runtime.today())
@@ -308,14 +327,25 @@ async def pending_pressed(update: Update, context: BotContext) -> None:
         return
     draft = Draft.from_dict(pending["draft"])
     suggestion = pending.get("suggestion")
-    if action == "replace":
-        if pending.get("replace") is None:
+    if action in ("replace", "keep"):
+        if pending.get("kind") != "month":
             return
-        draft.corrects_id = int(pending["replace"])  # the entry the cadre saw in the question
+        draft.same_month = "replace" if action == "replace" else "keep"
+        if action == "replace":
+            draft.corrects_id = int(pending["replace"])  # the entry the cadre saw in the question
     elif action == "use" and suggestion:
         setattr(draft, suggestion["field"], Decimal(suggestion["value"]))
     elif pending.get("forced"):
         return  # a value no child can have is never saved as typed
+    elif action == "asis":
+        child = await context.runtime.repos.children.find_by_id(draft.child_id or 0)
+        if child is not None:
+            # Changes measured again are confirmed; values WHO calls implausible are kept as "perlu ukur ulang".
+            for problem in svc.check_all(child, draft, await svc.around(context.runtime.repos, child.id)):
+                if svc.confirmable(problem):
+                    draft.confirmed.append(f"change:{problem.field}")
+                else:
+                    draft.keep_as_remeasure(problem.field)
     await _save(update, context, draft)
 
 
@@ -337,5 +367,5 @@ async def date_pressed(update: Update, context: BotContext) -> None:
 
 def register(app: Any) -> None:
     app.add_handler(CommandHandler("catat", catat))
-    app.add_handler(CallbackQueryHandler(pending_pressed, pattern=r"^catat:(use|asis|cancel|replace)$"))
+    app.add_handler(CallbackQueryHandler(pending_pressed, pattern=r"^catat:(use|asis|cancel|replace|keep)$"))
     app.add_handler(CallbackQueryHandler(date_pressed, pattern=r"^catat:date:(yes|retype)$"))

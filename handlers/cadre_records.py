@@ -12,9 +12,10 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.context import BotContext
 from bot.i18n import fmt_month
 from bot.render import history_text
+from bot.render.lists import month_line
 from bot.services import measurement as svc
+from bot.services.status import child_status, month_page, page_counts
 from handlers.cadre_shared import child_button, escape, get_staff, refuse_stranger
-from storage.cadre_queries import month_counts, month_overview
 
 ORDER = 30
 PAGE_SIZE = 10
@@ -67,13 +68,13 @@ async def _show_history(update: Update, context: BotContext, child_id: int) -> N
         await context.bot.send_message(update.effective_chat.id, tr.gettext("You can only see children of your "
                                                                             "posyandu."))
         return
-    history = await repos.measurements.history_for_child(child.id)
-    text = history_text(tr, child, history[-12:], context.runtime.today())
+    status = await child_status(repos, child)
+    text = history_text(tr, child, status, context.runtime.today())
     rows = [[InlineKeyboardButton(tr.gettext("📏 Measure now"), callback_data=f"ukur:start:{child.id}")]]
-    if history:
+    if status.assessments:
         rows[0].append(InlineKeyboardButton(tr.gettext("📈 Chart"), callback_data=f"ukur:chart:{child.id}:wfa"))
         rows.append([InlineKeyboardButton(tr.gettext("✏️ Correct the last entry"),
-                                          callback_data=f"ukur:fix:{history[-1].id}")])
+                                          callback_data=f"ukur:fix:{status.assessments[-1].visit.id}")])
     await context.bot.send_message(update.effective_chat.id, text, reply_markup=InlineKeyboardMarkup(rows))
 
 
@@ -102,33 +103,27 @@ async def _show_page(update: Update, context: BotContext, page: int, *, edit: bo
     repos = context.runtime.repos
     ids = [p.id for p in await repos.posyandu.list()] if staff.posyandu_ids is None else list(staff.posyandu_ids)
     month = context.runtime.today()
-    counts = await month_counts(context.runtime.db, ids, month)
+    counts = await page_counts(repos, ids, month)
     pages = max(1, math.ceil(counts.total / PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
-    rows_data = await month_overview(context.runtime.db, ids, month, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
+    rows_data = await month_page(repos, ids, month, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
     title = tr.gettext("Children — {month}").format(month=fmt_month(month, tr.lang))
     if len(ids) == 1:
         posyandu = await repos.posyandu.find_by_id(ids[0])
         if posyandu is not None:
             title = f"<b>{escape(posyandu.name, 60)}</b> · {title}"
     lines = [title, tr.gettext("Measured {measured} of {total} · need follow-up: {red}").format(
-        measured=counts.measured, total=counts.total, red=counts.red_flags), ""]
+        measured=counts.measured, total=counts.total, red=counts.follow_up)]
+    if counts.remeasure:
+        lines.append(tr.ngettext("⚠️ {n} child needs re-measuring (not counted yet)",
+                                 "⚠️ {n} children need re-measuring (not counted yet)", counts.remeasure).format(
+            n=counts.remeasure))
+    lines.append("")
     if not rows_data:
         lines.append(tr.gettext("No children registered yet. Register one with /anak_baru."))
     for item in rows_data:
-        if not item.measured:
-            mark = "⬜"
-        elif item.red_flag:
-            mark = "🔴"
-        else:
-            mark = "✅"
-        status = ""
-        if item.measured and item.measured_on:
-            status = " · " + tr.short_date(item.measured_on)
-            if item.faltering:
-                status += f" · {item.faltering}"
-        lines.append(f"{mark} {escape(item.child.name, 40)} ({item.child.code}){status}")
-    lines += ["", tr.gettext("✅ measured · 🔴 needs follow-up · ⬜ not yet measured")]
+        lines.append(month_line(tr, item))
+    lines += ["", tr.gettext("✅ measured · 🔴 needs follow-up · ⚠️ needs re-measuring · ⬜ not yet measured")]
     nav = []
     if page > 0:
         nav.append(InlineKeyboardButton(tr.gettext("⬅️ Previous"), callback_data=f"daftar:p:{page - 1}"))

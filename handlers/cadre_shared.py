@@ -8,11 +8,13 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import ConversationHandler, TypeHandler, filters
+from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, ConversationHandler, TypeHandler, filters
 
 from bot.context import BotContext
 from bot.growth.chart import render_growth_chart
@@ -109,7 +111,8 @@ async def send_chart(context: BotContext, chat_id: int, child: Child, indicator:
     tr = context.tr
     history = await context.runtime.repos.measurements.history_for_child(child.id)
     results = []
-    for m in history:
+    # A visit kept as "perlu ukur ulang" is not a point on the chart (it is not data until corrected).
+    for m in (m for m in history if not m.implausible):
         try:
             results.append(svc.result_of(child, m))
         except (ValueError, ArithmeticError):  # an odd old row must not prevent the chart of the others
@@ -194,8 +197,25 @@ def escape(text: str, limit: int = 40) -> str:
 
 # ------------------------------------------------------------------ one cadre conversation at a time
 
-_ENTRIES: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {}  # conversation name -> its entry points
+# Unfinished work in a conversation: a description for the question ("the /ukur entry for Budi (A1)") or None
+# when nothing typed would be lost; how to ask its pending question again; how to throw it away.
+Describe = Callable[[BotContext], Awaitable[str | None]]
+Resume = Callable[[Update, BotContext], Awaitable[Any]]
+Discard = Callable[[BotContext], None]
+
+
+@dataclass(frozen=True)
+class ExclusiveSpec:
+    commands: frozenset[str]
+    prefixes: tuple[str, ...]
+    unfinished: Describe | None = None
+    resume: Resume | None = None
+    discard: Discard | None = None
+
+
+_ENTRIES: dict[str, ExclusiveSpec] = {}  # conversation name -> how it starts, and its unfinished work
 EXCLUSIVE_GROUP = -5  # its own group: group -1 is taken by remember_user, and PTB runs one handler per group
+WORK_KEY = "work_retry"  # user_data: what the user tried while work was unfinished (to say "send it again")
 
 
 def answer_in_background(context: BotContext, query: CallbackQuery) -> None:
@@ -225,35 +245,103 @@ def conversation_open(update: Update, context: BotContext, name: str) -> bool:
     return any(handler.name == name for handler, _ in _open_conversations(update, context))
 
 
-def exclusive(conversation: ConversationHandler[Any], commands: set[str],
-              callback_prefixes: tuple[str, ...]) -> ConversationHandler[Any]:
+def exclusive(conversation: ConversationHandler[Any], commands: set[str], callback_prefixes: tuple[str, ...], *,
+              unfinished: Describe | None = None, resume: Resume | None = None,
+              discard: Discard | None = None) -> ConversationHandler[Any]:
     """Mark a conversation that ends the user's other cadre conversations when it starts.
 
     Without this, a cadre who types /anak_baru in the middle of /ukur would be in both, and the next number
-    typed would go to whichever handler was registered first.
+    typed would go to whichever handler was registered first. With `unfinished`, work typed there is never
+    thrown away silently: starting another conversation (or /catat) asks first (`guard_unfinished`).
     """
     assert conversation.name
-    _ENTRIES[conversation.name] = (frozenset(commands), callback_prefixes)
+    _ENTRIES[conversation.name] = ExclusiveSpec(frozenset(commands), callback_prefixes, unfinished, resume, discard)
     return conversation
+
+
+def _starting(update: Update) -> tuple[str | None, str | None]:
+    """(the conversation this update starts, what the user sent: a command line, or None for a button)."""
+    message = update.message
+    if message is not None and message.text and message.text.startswith("/"):
+        command = message.text.split()[0][1:].split("@")[0].lower()
+        target = next((name for name, spec in _ENTRIES.items() if command in spec.commands), None)
+        return target, message.text
+    if update.callback_query is not None and update.callback_query.data:
+        data = update.callback_query.data
+        return next((name for name, spec in _ENTRIES.items() if data.startswith(spec.prefixes)), None), None
+    return None, None
+
+
+async def _unfinished(update: Update, context: BotContext) -> tuple[str, str] | None:
+    """(conversation name, description) of the first open conversation with work that would be lost."""
+    for handler, _key in _open_conversations(update, context):
+        spec = _ENTRIES.get(handler.name or "")
+        if spec is not None and spec.unfinished is not None and (what := await spec.unfinished(context)):
+            return str(handler.name), what
+    return None
+
+
+async def guard_unfinished(update: Update, context: BotContext) -> bool:
+    """If an open conversation holds unsaved work, ask "continue it, or discard it?" and return True (the caller
+    does nothing else); False when nothing would be lost."""
+    found = await _unfinished(update, context)
+    if found is None:
+        return False
+    name, what = found
+    tr = context.tr
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    _, typed = _starting(update)
+    if context.user_data is not None:
+        context.user_data[WORK_KEY] = typed
+    markup = InlineKeyboardMarkup([[
+        InlineKeyboardButton(tr.gettext("▶️ Continue it"), callback_data=f"work:go:{name}"),
+        InlineKeyboardButton(tr.gettext("🗑️ Discard it"), callback_data=f"work:drop:{name}")]])
+    await send_text(update, context, tr.gettext("⏳ {what} is not saved yet. Continue it first, or discard it?"
+                                                ).format(what=what), markup)
+    return True
 
 
 async def end_other_conversations(update: Update, context: BotContext) -> None:
     if update.effective_chat is None or update.effective_user is None:
         return
-    target: str | None = None
-    message = update.message
-    if message is not None and message.text and message.text.startswith("/"):
-        command = message.text.split()[0][1:].split("@")[0].lower()
-        target = next((name for name, (cmds, _) in _ENTRIES.items() if command in cmds), None)
-    elif update.callback_query is not None and update.callback_query.data:
-        data = update.callback_query.data
-        target = next((name for name, (_, prefixes) in _ENTRIES.items() if data.startswith(prefixes)), None)
+    target, _ = _starting(update)
     if target is None:
         return
+    if await guard_unfinished(update, context):
+        raise ApplicationHandlerStop  # nothing typed is thrown away without the user's answer
     for handler, key in _open_conversations(update, context):
         if handler.name in _ENTRIES and handler.name != target:
             handler._update_state(ConversationHandler.END, key)
 
 
+async def work_pressed(update: Update, context: BotContext) -> None:
+    """[▶️ Continue it] asks the unfinished conversation's question again; [🗑️ Discard it] ends it."""
+    query = update.callback_query
+    assert query and query.data
+    tr = context.tr
+    parts = query.data.split(":", 2)
+    action, name = (parts[1], parts[2]) if len(parts) == 3 else ("", "")
+    spec = _ENTRIES.get(name)
+    open_here = [(h, key) for h, key in _open_conversations(update, context) if h.name == name]
+    await query.answer()
+    if spec is None or not open_here:
+        await send_text(update, context, tr.gettext("Nothing is unfinished any more."))
+        return
+    if action == "go" and spec.resume is not None:
+        await spec.resume(update, context)
+        return
+    for handler, key in open_here:
+        handler._update_state(ConversationHandler.END, key)
+    if spec.discard is not None:
+        spec.discard(context)
+    retry = context.user_data.pop(WORK_KEY, None) if context.user_data is not None else None
+    text = tr.gettext("Discarded: nothing of it was saved.")
+    if retry:
+        text += "\n" + tr.gettext("Now send {command} again.").format(command=escape(retry, 60))
+    await send_text(update, context, text)
+
+
 def register_exclusive(app: Any) -> None:
     app.add_handler(TypeHandler(Update, end_other_conversations), group=EXCLUSIVE_GROUP)
+    app.add_handler(CallbackQueryHandler(work_pressed, pattern=r"^work:(go|drop):[a-z_]{1,40}$"))

@@ -224,39 +224,37 @@ def _grams(tr: Translator, grams: int) -> str:
 
 
 def trend_lines(report: svc.ChildReport, tr: Translator) -> list[str]:
-    """How the child changed since the measurement before the latest, in plain words."""
+    """How the weight changed since the weighing the status function compared with, in plain words."""
     latest = report.latest
     name = first_name(report.child)
     if latest is None:
         return []
-    if report.previous is None:
+    faltering = latest.faltering
+    if report.previous is None and (faltering is None or faltering.reference_on is None):
         return [tr.gettext("This is {name}'s first measurement here; next month you will see the trend.").format(
             name=name)]
-    since = tr.date(report.previous.measured_on)
     lines: list[str] = []
-    faltering = latest.faltering
-    change = report.weight_change_g
-    if faltering is not None and faltering.two_t:
-        lines.append(tr.gettext("⚠️ Weight has not gone up enough for two months in a row (2T). Please take "
-                                "{name} to the puskesmas.").format(name=name))
-    elif faltering is not None and faltering.status is WeighStatus.N and change is not None:
-        lines.append(tr.gettext("📈 Since {date}: weight went up {grams}. Good!").format(
-            date=since, grams=_grams(tr, change)))
-    elif faltering is not None and faltering.status is WeighStatus.T and change is not None:
-        minimum = _grams(tr, faltering.kbm_g or 0)
-        if change > 0:
-            text = tr.gettext("⚠️ Since {date}: weight went up only {grams}; at this age it should go up at "
-                              "least {minimum}.")
-        elif change == 0:
-            text = tr.gettext("⚠️ Since {date}: weight did not change; at this age it should go up at least "
-                              "{minimum}.")
-        else:
-            text = tr.gettext("⚠️ Since {date}: weight went down {grams}; at this age it should go up at least "
-                              "{minimum}.")
-        lines.append(text.format(date=since, grams=_grams(tr, change), minimum=minimum))
-    elif change is not None:
-        # More than a month between weighings (O): say what changed, without an N/T verdict.
-        if change >= 0:
+    if faltering is not None and faltering.reference_on is not None and faltering.gain_g is not None:
+        since, change = tr.date(faltering.reference_on), faltering.gain_g
+        if faltering.two_t:
+            lines.append(tr.gettext("⚠️ Weight has not gone up enough for two months in a row (2T)."))
+        elif faltering.status is WeighStatus.N:
+            lines.append(tr.gettext("📈 Since {date}: weight went up {grams}. Good!").format(
+                date=since, grams=_grams(tr, change)))
+        elif faltering.status is WeighStatus.T:
+            minimum = _grams(tr, faltering.kbm_g or 0)
+            if change > 0:
+                text = tr.gettext("⚠️ Since {date}: weight went up only {grams}; at this age it should go up at "
+                                  "least {minimum}.")
+            elif change == 0:
+                text = tr.gettext("⚠️ Since {date}: weight did not change; at this age it should go up at least "
+                                  "{minimum}.")
+            else:
+                text = tr.gettext("⚠️ Since {date}: weight went down {grams}; at this age it should go up at least "
+                                  "{minimum}.")
+            lines.append(text.format(date=since, grams=_grams(tr, change), minimum=minimum))
+        elif change >= 0:
+            # Not about a month apart (O, or weighed again within days): what changed, without an N/T verdict.
             lines.append(tr.gettext("Since {date}: weight went up {grams}.").format(
                 date=since, grams=_grams(tr, change)))
         else:
@@ -291,10 +289,10 @@ def report_text(report: svc.ChildReport, tr: Translator) -> str:
         date=tr.date(m.measured_on), posyandu=html.escape(report.posyandu_name)))
     sizes = []
     if m.weight_kg is not None:
-        sizes.append(tr.gettext("weight {kg} kg").format(kg=tr.decimal(m.weight_kg, 1)))
+        sizes.append(tr.gettext("weight {kg} kg").format(kg=tr.measure(m.weight_kg)))
     if m.length_cm is not None:
         label = tr.gettext("length {cm} cm") if m.position == Position.LYING else tr.gettext("height {cm} cm")
-        sizes.append(label.format(cm=tr.decimal(m.length_cm, 1)))
+        sizes.append(label.format(cm=tr.measure(m.length_cm)))
     if sizes:
         lines.append(" · ".join(sizes))
     lines.append("")
@@ -308,8 +306,11 @@ def report_text(report: svc.ChildReport, tr: Translator) -> str:
         lines.append("")
         lines.append(tr.gettext("What you can do:"))
         lines += [f"• {html.escape(a)}" for a in advice[:3]]
-    if latest.refer and not (latest.faltering and latest.faltering.two_t):
-        lines.append(tr.gettext("⚠️ Please take {name} to the puskesmas soon.").format(name=name))
+    if latest.urgent:
+        lines.append("🔴 " + tr.gettext("Please take {name} to the puskesmas today.").format(name=name))
+    elif latest.refer:
+        lines.append("⚠️ " + tr.gettext("Please take {name} to the puskesmas this week, with the Buku KIA.").format(
+            name=name))
     lines.append("")
     lines.append(next_session_line(report, tr))
     return "\n".join(lines)

@@ -61,7 +61,7 @@ async def recap_command(update: Update, context: BotContext) -> None:
             area=html.escape(area_label(scope.area, tr))))
         return
     await context.bot.send_chat_action(msg.chat_id, ChatAction.TYPING)
-    recap = await rsvc.build_recap(context.runtime.db, scope, month, tr)
+    recap = await rsvc.build_recap(context.runtime.repos, scope, month, tr)
     await msg.reply_text(rsvc.format_recap(recap, tr), reply_markup=_recap_keyboard(month, tr))
     log.info("recap %s for user %s: %s posyandu", month.strftime("%Y-%m"), scope.user_id, len(scope.posyandu_ids))
 
@@ -86,7 +86,7 @@ async def recap_button(update: Update, context: BotContext) -> None:
     await query.answer()
     if action == "chart":
         await context.bot.send_chat_action(query.message.chat.id, ChatAction.UPLOAD_PHOTO)
-        recap = await rsvc.build_recap(context.runtime.db, scope, month, tr)
+        recap = await rsvc.build_recap(context.runtime.repos, scope, month, tr)
         # Drawing takes ~0.3 s of CPU: in a thread, so other users' updates are not held up meanwhile.
         png = await asyncio.to_thread(rsvc.render_stunting_chart, recap, tr)
         await context.bot.send_photo(query.message.chat.id, png, caption=tr.gettext(
@@ -120,7 +120,7 @@ async def follow_up_page(update: Update, context: BotContext) -> None:
 async def _send_follow_up(update: Update, context: BotContext, scope: StaffScope, page: int, *, edit: bool) -> None:
     tr = context.tr
     today = context.runtime.today()
-    items = await fsvc.build_follow_up(context.runtime.db, scope, today)
+    items = await fsvc.build_follow_up(context.runtime.repos, scope, today)
     text, shown, pages = fsvc.format_page(items, page, tr, today)
     nav: list[InlineKeyboardButton] = []
     if shown > 0:

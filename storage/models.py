@@ -338,63 +338,6 @@ class Measurement(_Model):
         return self.superseded_by is None
 
 
-class PosyanduRecap(_Model):
-    """SKDN-style monthly recap of one posyandu.
-
-    S: active under-fives registered; D: children weighed in the month; N/T/O/B/2T, BGM and the
-    prevalence counts come from each child's latest plausible measurement in the month. T includes 2T
-    (so D = N + T + O + B when every weighing has a status); `t2` counts 2T alone.
-    """
-
-    posyandu_id: int
-    posyandu_name: str
-    area_id: int
-    month: dt.date
-    s: int
-    d: int
-    n: int
-    t: int
-    t2: int
-    o: int
-    b: int
-    bgm: int
-    with_waz: int
-    with_haz: int
-    with_whz: int
-    underweight: int  # WAZ < -2
-    stunted: int  # HAZ < -2
-    wasted: int  # WHZ < -2 or bilateral oedema
-    overweight: int  # WHZ > +2
-
-    @staticmethod
-    def _pct(part: int, whole: int) -> float | None:
-        return round(100.0 * part / whole, 1) if whole else None
-
-    @property
-    def d_over_s(self) -> float | None:
-        return self._pct(self.d, self.s)
-
-    @property
-    def n_over_d(self) -> float | None:
-        return self._pct(self.n, self.d)
-
-    @property
-    def stunting_pct(self) -> float | None:
-        return self._pct(self.stunted, self.with_haz)
-
-    @property
-    def wasting_pct(self) -> float | None:
-        return self._pct(self.wasted, self.with_whz)
-
-    @property
-    def underweight_pct(self) -> float | None:
-        return self._pct(self.underweight, self.with_waz)
-
-    @property
-    def overweight_pct(self) -> float | None:
-        return self._pct(self.overweight, self.with_whz)
-
-
 # ------------------------------------------------------------------ schedule, reminders, broadcasts
 
 

@@ -276,3 +276,30 @@ async def deactivate_user(db: Database, user_id: int, now: dt.datetime) -> None:
 async def status_counts(db: Database) -> dict[str, int]:
     rows = await db.fetchall("SELECT status, COUNT(*) AS n FROM reminders_sent GROUP BY status")
     return {str(r["status"]): int(r["n"]) for r in rows}
+
+
+# ------------------------------------------------------------------ vitamin A rounds (migration 0061)
+
+
+async def vitamin_a_rounds(db: Database) -> dict[int, tuple[int, ...]]:
+    """Years whose vitamin A months were changed by an admin: year -> months (other years: the default)."""
+    rows = await db.fetchall("SELECT year, months FROM vitamin_a_rounds ORDER BY year")
+    return {int(r["year"]): tuple(int(m) for m in str(r["months"]).split(",") if m) for r in rows}
+
+
+async def set_vitamin_a_rounds(db: Database, year: int, months: tuple[int, ...] | None, *,
+                               actor_id: int | None = None) -> None:
+    """Set a year's vitamin A months (None: back to the default), with an audit row."""
+    now = to_db_time(db.now())
+    async with db.transaction():
+        if months is None:
+            await db.execute("DELETE FROM vitamin_a_rounds WHERE year = ?", (year,))
+        else:
+            await db.execute(
+                "INSERT INTO vitamin_a_rounds (year, months, changed_by, changed_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (year) DO UPDATE SET months = excluded.months, changed_by = excluded.changed_by,"
+                " changed_at = excluded.changed_at", (year, ",".join(str(m) for m in months), actor_id, now))
+        await db.execute(
+            "INSERT INTO audit_log (actor_id, action, entity, entity_id, details, created_at)"
+            " VALUES (?, 'update', 'vitamin_a_rounds', ?, ?, ?)",
+            (actor_id, str(year), json.dumps({"months": list(months or ())}), now))

@@ -23,20 +23,21 @@ class AdviceKey(StrEnum):
     SEVERELY_WASTED = "severely_wasted"
     BELOW_RED_LINE = "below_red_line"
     WEIGHT_NOT_UP_TWICE = "weight_not_up_twice"
+    WEIGHT_LOST = "weight_lost"
+    WEIGHT_NOT_UP = "weight_not_up"
     WASTED = "wasted"
     MUAC_MODERATE = "muac_moderate"
+    STUNTED = "stunted"
     OBESE = "obese"
     OVERWEIGHT = "overweight"
-    STUNTED = "stunted"
+    ABOVE_ORANGE_LINE = "above_orange_line"
+    HEAD_CHECK = "head_check"
     UNDERWEIGHT = "underweight"
-    WEIGHT_NOT_UP = "weight_not_up"
-    HEAD_SMALL = "head_small"
-    HEAD_LARGE = "head_large"
     POSSIBLE_RISK_OVERWEIGHT = "possible_risk_overweight"
-    CHECK_WEIGHT_FOR_HEIGHT = "check_weight_for_height"
     TALL = "tall"
     MISSED_LAST_MONTH = "missed_last_month"
     FIRST_WEIGHING = "first_weighing"
+    TOO_SOON = "too_soon"
     GROWING_WELL = "growing_well"
     FEED_UNDER_6_MONTHS = "feed_under_6_months"
     FEED_6_TO_23_MONTHS = "feed_6_to_23_months"
@@ -54,18 +55,29 @@ class AdviceText:
     parent: str | None  # None: nothing to tell the parent for this key
 
 
-# Refer to the puskesmas (Buku KIA 2023; Kemenkes: "Apabila 2T -> rujuk ke puskesmas"; WHO 2013 SAM guideline).
+# The advice keys that tell the cadre or the parent to refer (every one of them comes from a refer reason of
+# bot.growth.status, so a card never says "refer" without the child being on the follow-up list).
 REFER_KEYS = frozenset(
     {
-        AdviceKey.WEIGHT_NOT_UP_TWICE,
-        AdviceKey.BELOW_RED_LINE,
-        AdviceKey.SEVERELY_WASTED,
         AdviceKey.OEDEMA,
         AdviceKey.MUAC_SEVERE,
+        AdviceKey.SEVERELY_WASTED,
+        AdviceKey.BELOW_RED_LINE,
+        AdviceKey.WEIGHT_NOT_UP_TWICE,
+        AdviceKey.WEIGHT_LOST,
+        AdviceKey.WEIGHT_NOT_UP,
+        AdviceKey.WASTED,
+        AdviceKey.MUAC_MODERATE,
+        AdviceKey.STUNTED,
+        AdviceKey.OBESE,
+        AdviceKey.OVERWEIGHT,
+        AdviceKey.ABOVE_ORANGE_LINE,
+        AdviceKey.HEAD_CHECK,
     }
 )
-# Head circumference beyond +-2 SD (WHO: microcephaly / macrocephaly screening).
-HEAD_Z_LIMIT = 2.0
+# Refer today, not this week (WHO 2013 guideline on severe acute malnutrition; Kemenkes Pedoman Pencegahan
+# dan Tata Laksana Gizi Buruk pada Balita 2019).
+URGENT_KEYS = frozenset({AdviceKey.OEDEMA, AdviceKey.MUAC_SEVERE, AdviceKey.SEVERELY_WASTED})
 
 ADVICE: dict[AdviceKey, AdviceText] = {
     # Source: WHO anthro (measurement position check); WHO Training Course on Child Growth Assessment, module B.
@@ -78,7 +90,7 @@ ADVICE: dict[AdviceKey, AdviceText] = {
     ),
     # Source: WHO anthro flags of biologically implausible values; WHO Training Course module B.
     AdviceKey.RECHECK: AdviceText(
-        N_("Some values are not plausible for this child. Measure again and check what was typed before saving."),
+        N_("Some values are not plausible for this child. Measure the child again and correct the entry."),
         N_("Some measurements will be checked again by the cadre."),
     ),
     # Source: Permenkes 2/2020 (0-60 months use the WHO Child Growth Standards).
@@ -101,22 +113,39 @@ ADVICE: dict[AdviceKey, AdviceText] = {
         N_("Upper-arm circumference is below 11.5 cm (severe acute malnutrition). Refer to the puskesmas today."),
         N_("Your child's upper arm is very thin. Please take your child to the puskesmas today."),
     ),
-    # Source: Permenkes 2/2020 (gizi buruk); Kemenkes Pedoman Gizi Buruk 2019.
+    # Source: Permenkes 2/2020 (BB/PB-BB/TB < -3 SD: gizi buruk); WHO/UNICEF 2009 joint statement.
     AdviceKey.SEVERELY_WASTED: AdviceText(
         N_("Severely wasted (gizi buruk). Refer to the puskesmas today."),
         N_("Your child is very thin for their height. Please take your child to the puskesmas today."),
     ),
-    # Source: Buku KIA 2023 (below the red line: refer).
+    # Source: Buku KIA 2023, p. 54 (below the red line: refer).
     AdviceKey.BELOW_RED_LINE: AdviceText(
         N_("Weight is below the red line (BGM). Refer to the puskesmas."),
         N_("Your child's weight is very low for their age. Please take your child to the puskesmas this week."),
     ),
-    # Source: Buku KIA 2023; Kemenkes growth surveillance ("Apabila 2T -> rujuk ke puskesmas").
+    # Source: Buku KIA 2023, p. 54 (T: refer).
     AdviceKey.WEIGHT_NOT_UP_TWICE: AdviceText(
         N_("Weight has not gone up enough two months in a row (2T). Refer to the puskesmas."),
         N_("Your child's weight has not gone up for two months. Please take your child to the puskesmas this week."),
     ),
-    # Source: Permenkes 2/2020 (gizi kurang); Kemenkes PMT guidance.
+    # Source: Buku KIA 2023, p. 54 (weight not up, which includes down: refer).
+    AdviceKey.WEIGHT_LOST: AdviceText(
+        N_("Weight went down since the last weighing. Ask about illness and feeding, and refer to the puskesmas."),
+        N_("Your child's weight went down. Please take your child to the puskesmas this week."),
+    ),
+    # Source: Buku KIA 2023, p. 54 ("Rujuk bila berat badan anak tidak naik (T)").
+    AdviceKey.WEIGHT_NOT_UP: AdviceText(
+        N_(
+            "Weight did not go up enough (T). Ask about illness (diarrhoea, fever, cough) and feeding, counsel, "
+            "and refer to the puskesmas."
+        ),
+        N_(
+            "Your child's weight did not go up enough this month. Please visit the puskesmas this week, and feed "
+            "more often, with an egg, fish or meat every day."
+        ),
+    ),
+    # Source: Permenkes 2/2020 (gizi kurang); Kemenkes Juknis PMT Lokal 2023 (PMT for gizi kurang from the
+    # puskesmas).
     AdviceKey.WASTED: AdviceText(
         N_("Wasted (gizi kurang). Refer to the puskesmas for assessment and supplementary food (PMT)."),
         N_("Your child is thin for their height. Please visit the puskesmas; they can help with extra food."),
@@ -128,6 +157,18 @@ ADVICE: dict[AdviceKey, AdviceText] = {
             "for assessment and supplementary food (PMT)."
         ),
         N_("Your child's upper arm is thin. Please visit the puskesmas; they can help with extra food."),
+    ),
+    # Source: Permenkes 2/2020 (pendek / sangat pendek); KMK HK.01.07/MENKES/1928/2022 (PNPK stunting: a doctor
+    # confirms stunting); Buku KIA 2023.
+    AdviceKey.STUNTED: AdviceText(
+        N_(
+            "Length/height is low for age (stunted). Refer to the puskesmas so a health worker can confirm and "
+            "follow up."
+        ),
+        N_(
+            "Your child is shorter than expected for their age. Please visit the puskesmas. Give an egg, fish "
+            "or meat every day."
+        ),
     ),
     # Source: Permenkes 2/2020 (obesitas); Buku KIA 2023.
     AdviceKey.OBESE: AdviceText(
@@ -145,44 +186,26 @@ ADVICE: dict[AdviceKey, AdviceText] = {
             "sweet drinks and packaged snacks. Please visit the puskesmas for advice."
         ),
     ),
-    # Source: Permenkes 2/2020 (pendek / sangat pendek); Buku KIA 2023.
-    AdviceKey.STUNTED: AdviceText(
+    # Source: Buku KIA 2023, p. 54 (above the orange line: refer); Permenkes 2/2020 (BB/U > +1: check
+    # BB/PB-BB/TB or IMT/U).
+    AdviceKey.ABOVE_ORANGE_LINE: AdviceText(
         N_(
-            "Length/height is low for age (stunted). Refer to the puskesmas so a health worker can confirm and "
-            "follow up."
+            "Weight for age is above the orange line. Refer to the puskesmas to check weight for length/height "
+            "and feeding."
         ),
-        N_(
-            "Your child is shorter than expected for their age. Please visit the puskesmas. Give an egg, fish "
-            "or meat every day."
-        ),
+        N_("Your child's weight is above the normal range for their age. Please visit the puskesmas for advice."),
+    ),
+    # Source: WHO Child Growth Standards, head circumference (beyond +-2 SD: microcephaly / macrocephaly).
+    AdviceKey.HEAD_CHECK: AdviceText(
+        N_("Head circumference is outside the normal range for age. Refer to the puskesmas to check."),
+        N_("Your child's head size should be checked by a health worker at the puskesmas."),
     ),
     # Source: Permenkes 2/2020 (a low BB/U is confirmed with BB/PB-BB/TB or IMT/U); Buku KIA 2023.
     AdviceKey.UNDERWEIGHT: AdviceText(
-        N_("Weight is low for age. Check weight-for-length/height before deciding, and counsel on feeding."),
+        N_("Weight is low for age: counsel on feeding and weigh again next month."),
         N_(
             "Your child's weight is low for their age. Give more meals and snacks, with an egg, fish or meat every day."
         ),
-    ),
-    # Source: Buku KIA 2023 (T: ask about illness and feeding, counsel, weigh again next month).
-    AdviceKey.WEIGHT_NOT_UP: AdviceText(
-        N_(
-            "Weight did not go up enough (T). Ask about illness (diarrhoea, fever, cough) and feeding, counsel, "
-            "and weigh again next month."
-        ),
-        N_(
-            "Your child's weight did not go up enough this month. Feed more often, with an egg, fish or meat "
-            "every day, and come back next month."
-        ),
-    ),
-    # Source: WHO Child Growth Standards, head circumference (< -2 SD microcephaly screening).
-    AdviceKey.HEAD_SMALL: AdviceText(
-        N_("Head circumference is small for age. Refer to a health worker to check."),
-        N_("Your child's head size should be checked by a health worker."),
-    ),
-    # Source: WHO Child Growth Standards, head circumference (> +2 SD macrocephaly screening).
-    AdviceKey.HEAD_LARGE: AdviceText(
-        N_("Head circumference is large for age. Refer to a health worker to check."),
-        N_("Your child's head size should be checked by a health worker."),
     ),
     # Source: Permenkes 2/2020 (berisiko gizi lebih); Buku KIA 2023.
     AdviceKey.POSSIBLE_RISK_OVERWEIGHT: AdviceText(
@@ -195,11 +218,6 @@ ADVICE: dict[AdviceKey, AdviceText] = {
             "child play actively."
         ),
     ),
-    # Source: Permenkes 2/2020 (BB/U > +1: check BB/PB-BB/TB or IMT/U).
-    AdviceKey.CHECK_WEIGHT_FOR_HEIGHT: AdviceText(
-        N_("Weight for age is above normal. Measure length/height so weight-for-length/height can be checked."),
-        None,
-    ),
     # Source: Permenkes 2/2020 (tinggi: usually no problem; a doctor if an endocrine disorder is suspected).
     AdviceKey.TALL: AdviceText(
         N_("Very tall for age. Usually no problem; let a health worker check if in doubt."),
@@ -207,13 +225,19 @@ ADVICE: dict[AdviceKey, AdviceText] = {
     ),
     # Source: Buku KIA 2023 (weigh every month).
     AdviceKey.MISSED_LAST_MONTH: AdviceText(
-        N_("The child was not weighed last month (O). Remind the parent to come every month."),
+        N_("No weighing about a month ago (O). Remind the parent to come every month."),
         N_("Come to the posyandu every month so we can see whether your child is growing well."),
     ),
     # Source: Buku KIA 2023 (weigh every month).
     AdviceKey.FIRST_WEIGHING: AdviceText(
         N_("First weighing (B): there is nothing to compare with yet. Ask the parent to come every month."),
         N_("Come to the posyandu every month so we can see whether your child is growing well."),
+    ),
+    # Source: docs/clinical-rules.md (N/T is judged over 21-45 days; Buku KIA 2023 compares month with month).
+    AdviceKey.TOO_SOON: AdviceText(
+        N_("Weighed less than 3 weeks after the last weighing: too soon to judge the gain. Judge it at the next "
+           "monthly weighing."),
+        None,
     ),
     # Source: Buku KIA 2023.
     AdviceKey.GROWING_WELL: AdviceText(
@@ -236,72 +260,41 @@ ADVICE: dict[AdviceKey, AdviceText] = {
         N_("Give family food 3 times a day and 2 healthy snacks, with an egg, fish or meat, vegetables and fruit."),
     ),
 }
-
-_CATEGORY_ADVICE: dict[str, AdviceKey] = {
-    "severely_underweight": AdviceKey.UNDERWEIGHT,
-    "underweight": AdviceKey.UNDERWEIGHT,
-    "risk_overweight": AdviceKey.CHECK_WEIGHT_FOR_HEIGHT,
-    "severely_stunted": AdviceKey.STUNTED,
-    "stunted": AdviceKey.STUNTED,
-    "tall": AdviceKey.TALL,
-    "severely_wasted": AdviceKey.SEVERELY_WASTED,
-    "wasted": AdviceKey.WASTED,
-    "possible_risk_overweight": AdviceKey.POSSIBLE_RISK_OVERWEIGHT,
-    "overweight": AdviceKey.OVERWEIGHT,
-    "obese": AdviceKey.OBESE,
-    "muac_severe": AdviceKey.MUAC_SEVERE,
-    "muac_moderate": AdviceKey.MUAC_MODERATE,
-}
 _ORDER = list(AdviceKey)
 
 
-def advice_keys(result: GrowthResult, faltering: FalteringResult | None = None) -> list[AdviceKey]:
-    """Advice for a result (and the weighing status, if known), most urgent first, without duplicates."""
-    keys: set[AdviceKey] = set()
+def advice_keys(result: GrowthResult, faltering: FalteringResult | None = None, *,
+                refer: set[AdviceKey] | frozenset[AdviceKey] = frozenset()) -> list[AdviceKey]:
+    """Advice for a visit, most urgent first, without duplicates.
+
+    `refer`: the advice of the visit's refer reasons (bot.growth.status decides them; this function never adds
+    a refer key of its own). A visit with an implausible value gets only "measure again".
+    """
     if Note.OVER_FIVE in result.notes:
         return [AdviceKey.OVER_FIVE]
+    keys: set[AdviceKey] = set()
     if Note.STANDING_UNDER_9_MONTHS in result.notes:
         keys.add(AdviceKey.CONFIRM_POSITION)
     if result.any_flagged:
         keys.add(AdviceKey.RECHECK)
-    if result.oedema:
-        keys.add(AdviceKey.OEDEMA)
-    categories: list[Category] = [c for c in result.categories.values() if c is not None]
-    if result.muac_category is not None:
-        categories.append(result.muac_category)
-    for cat in categories:
-        key = _CATEGORY_ADVICE.get(cat.code)
-        if key is not None:
-            keys.add(key)
-    hcz = result.z.get(Indicator.HCFA)
-    if hcz is not None and not result.flags.get(Indicator.HCFA, False):
-        if hcz < -HEAD_Z_LIMIT:
-            keys.add(AdviceKey.HEAD_SMALL)
-        elif hcz > HEAD_Z_LIMIT:
-            keys.add(AdviceKey.HEAD_LARGE)
-    # Weight-for-length/height tells more than BMI-for-age; keep BMI's advice only if WFL/H is missing.
-    if result.categories.get(Indicator.WFLH) is not None:
-        bmi_cat = result.categories.get(Indicator.BMIFA)
-        wflh_key = _CATEGORY_ADVICE.get(result.categories[Indicator.WFLH].code)  # type: ignore[union-attr]
-        if bmi_cat is not None:
-            bmi_key = _CATEGORY_ADVICE.get(bmi_cat.code)
-            if bmi_key is not None and bmi_key != wflh_key:
-                keys.discard(bmi_key)
-    # A weight-for-length/height result answers "check weight for height".
-    if result.z.get(Indicator.WFLH) is not None:
-        keys.discard(AdviceKey.CHECK_WEIGHT_FOR_HEIGHT)
+        return sorted(keys, key=_ORDER.index)
+    keys |= set(refer) & REFER_KEYS
+    waz, whz, haz = (result.z.get(i) for i in (Indicator.WFA, Indicator.WFLH, Indicator.LHFA))
+    if waz is not None and -3 <= waz < -2:
+        keys.add(AdviceKey.UNDERWEIGHT)
+    nutrition = whz if whz is not None else result.z.get(Indicator.BMIFA)
+    if nutrition is not None and 1 < nutrition <= 2 and not result.oedema:
+        keys.add(AdviceKey.POSSIBLE_RISK_OVERWEIGHT)
+    if haz is not None and haz > 3:
+        keys.add(AdviceKey.TALL)
     if faltering is not None:
-        if faltering.bgm:
-            keys.add(AdviceKey.BELOW_RED_LINE)
-        if faltering.two_t:
-            keys.add(AdviceKey.WEIGHT_NOT_UP_TWICE)
-        elif faltering.status is WeighStatus.T:
-            keys.add(AdviceKey.WEIGHT_NOT_UP)
-        elif faltering.status is WeighStatus.O:
+        if faltering.status is WeighStatus.O:
             keys.add(AdviceKey.MISSED_LAST_MONTH)
         elif faltering.status is WeighStatus.B:
             keys.add(AdviceKey.FIRST_WEIGHING)
-    problems = keys - {AdviceKey.MISSED_LAST_MONTH, AdviceKey.FIRST_WEIGHING}
+        elif faltering.status is WeighStatus.TOO_SOON:
+            keys.add(AdviceKey.TOO_SOON)
+    problems = keys - {AdviceKey.MISSED_LAST_MONTH, AdviceKey.FIRST_WEIGHING, AdviceKey.TOO_SOON}
     if not problems and (faltering is None or faltering.status is WeighStatus.N):
         keys.add(AdviceKey.GROWING_WELL)
     months = result.age_months
@@ -314,8 +307,8 @@ def advice_keys(result: GrowthResult, faltering: FalteringResult | None = None) 
     return sorted(keys, key=_ORDER.index)
 
 
-def needs_referral(keys: list[AdviceKey]) -> bool:
-    """Refer to the puskesmas: 2T, BGM, severe wasting, oedema or MUAC < 11.5 cm."""
+def needs_referral(keys: list[AdviceKey] | tuple[AdviceKey, ...]) -> bool:
+    """Any advice that says "refer" (the same set bot.growth.status derives from its refer reasons)."""
     return any(k in REFER_KEYS for k in keys)
 
 
@@ -373,7 +366,10 @@ def parent_summary(result: GrowthResult, tr: Translator) -> list[str]:
     for ind in order:
         cat = result.categories.get(ind)
         if cat is not None:
-            lines.append(tr.gettext(SUMMARY[cat.code]))
+            code = cat.code
+            if ind is Indicator.BMIFA and code == "severely_wasted":
+                code = "wasted"  # severe wasting is defined on weight-for-length/height (WHO/UNICEF 2009)
+            lines.append(tr.gettext(SUMMARY[code]))
     if result.muac_category is not None:
         lines.append(tr.gettext(SUMMARY[result.muac_category.code]))
     if result.any_flagged:

@@ -1,11 +1,14 @@
-"""Weight faltering between monthly weighings (Buku KIA 2023 / KMS): N, T, O, B, 2T and BGM, with actions.
+"""Weight faltering on the KMS (Buku KIA 2023): N, T, 2T, O, B and "too soon", the red and orange lines.
 
-Plain values in, plain result out, so the storage layer can feed it from whatever it keeps.
+Plain values in, plain result out, so the status function (bot.growth.status) can feed it from any history.
+Every rule and number is in docs/clinical-rules.md with its source; the short form is beside each rule below.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
@@ -15,30 +18,41 @@ from bot.growth.models import DAYS_PER_MONTH
 
 
 class WeighStatus(StrEnum):
-    N = "N"  # naik: gain at least the KBM for the age
+    N = "N"  # naik: gain at least the KBM for the age over about a month
     T = "T"  # tidak naik: flat, falling, or gain below the KBM
-    O = "O"  # weighed this month, not last (calendar) month  # noqa: E741
+    O = "O"  # no weighing about a month before (missed last month's posyandu)  # noqa: E741
     B = "B"  # first weighing (baru)
+    TOO_SOON = "-"  # weighed fewer than 21 days after the last weighing: nothing to judge yet
 
 
 class Action(StrEnum):
     CONTINUE = "continue"  # N: praise, keep feeding as now, come back next month
-    COUNSEL = "counsel"  # T: feeding/illness counselling, weigh again next month
-    REFER_PUSKESMAS = "refer_puskesmas"  # 2T, BGM (and, in advice, severe wasting, oedema, MUAC < 11.5 cm)
-    WEIGH_NEXT_MONTH = "weigh_next_month"  # O or B: no trend yet, make sure the child comes every month
+    COUNSEL = "counsel"  # T: ask about illness and feeding, counsel
+    REFER_PUSKESMAS = "refer_puskesmas"  # T, weight loss, BGM, above the orange line (Buku KIA 2023)
+    WEIGH_NEXT_MONTH = "weigh_next_month"  # O, B or too soon: no trend yet, come every month
 
 
-# KBM (kenaikan berat badan minimum, grams) by age in completed months at the current weighing.
-# Source: Buku KIA 2023 / KMS tables as summarised in domain.md. Public sources disagree at 3 months (600 or
-# 800 g), 7 months (300 or 400 g) and 11 months (200 or 300 g); the values below follow domain.md.
-# Month 0 (second weighing inside the first month): no KBM is printed; we use the 1-month value.
-KBM_GRAMS: dict[int, int] = {0: 800, 1: 800, 2: 900, 3: 800, 4: 600, 5: 500, 6: 400, 7: 400, 8: 300, 9: 300, 10: 300}
+# KBM (kenaikan berat badan minimal, grams) by age in completed months at the current weighing.
+# Source: Kemenkes RI, Buku KIA (Kesehatan Ibu dan Anak) 2023, "Tabel Kenaikan Berat Badan Minimal (KBM)" in the
+# child's growth-monitoring pages; the same table as Permenkes 155/2010 on the KMS (Lampiran, "Tabel KBM").
+# Page numbers and the values at 3, 7 and 11 months, where secondary sources disagree, are settled in
+# docs/clinical-rules.md. Month 0 (the first month, e.g. birth weight to a weighing at 3-4 weeks): the table
+# starts at 1 month; its first value is used.
+KBM_GRAMS: dict[int, int] = {0: 800, 1: 800, 2: 900, 3: 800, 4: 600, 5: 500, 6: 400, 7: 300, 8: 300, 9: 300,
+                             10: 300}
 KBM_GRAMS_FROM_11_MONTHS = 200
-# Below the red line of the KMS: weight-for-age z < -3.
+# N/T is judged between weighings about a month apart. The KBM is a one-month gain, and posyandu meet monthly
+# on a fixed weekday (28 or 35 days apart), sometimes moved by a holiday. 21-45 days keeps every such pair and
+# leaves out a re-weighing a few days later (a day's gain against a month's KBM says nothing) and a gap of
+# six weeks or more (the child missed a month: O). Buku KIA 2023 judges "bulan ini" against "bulan lalu".
+JUDGE_FROM_DAYS = 21
+JUDGE_TO_DAYS = 45
+# Below the red line of the KMS: weight-for-age z < -3 (Buku KIA 2023 growth chart; Permenkes 2/2020,
+# "berat badan sangat kurang").
 BGM_BELOW_Z = -3.0
-# Buku KIA sends a child with a single T to the puskesmas too; the brief (and Kemenkes surveillance slides,
-# "Apabila 2T -> rujuk ke puskesmas") refer on 2T. Switch here if the programme decides otherwise.
-REFER_ON_SINGLE_T = False
+# Above the orange line of the KMS weight-for-age chart: z > +1 (Buku KIA 2023 growth chart; Permenkes 2/2020,
+# "risiko berat badan lebih" starts above +1 SD).
+ORANGE_ABOVE_Z = 1.0
 
 
 class FalteringInputError(ValueError):
@@ -47,21 +61,41 @@ class FalteringInputError(ValueError):
         self.code = code
 
 
+@dataclass(frozen=True)
+class Weighing:
+    """An earlier valid weighing (or the birth weight, `at_birth`), with its own judged status."""
+
+    on: date
+    weight_kg: float
+    status: WeighStatus | None = None
+    two_t: bool = False
+    at_birth: bool = False
+
+    @property
+    def was_t(self) -> bool:
+        return self.status is WeighStatus.T
+
+
 class FalteringResult(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     status: WeighStatus
     two_t: bool = False  # second T in a row (2T)
     bgm: bool = False  # bawah garis merah: WAZ < -3
-    gain_g: int | None = None  # grams since the previous weighing (N/T only)
+    above_orange: bool = False  # di atas garis oranye: WAZ > +1
+    gain_g: int | None = None  # grams since the reference weighing (N/T), or since the last one (O, too soon)
     kbm_g: int | None = None  # minimum gain for the age (N/T only)
+    interval_days: int | None = None  # days since that weighing
+    reference_on: date | None = None  # the weighing compared with
+    from_birth: bool = False  # the reference is the birth weight
+    lost: bool = False  # weight went down since a weighing at least 21 days before
     actions: list[Action]
     refer: bool = False
 
     @property
-    def counts_as_weighed(self) -> bool:
-        """D of SKDN: every weighing (N + T + O + B)."""
-        return True
+    def judged(self) -> bool:
+        """N or T: a month's gain was compared with the KBM."""
+        return self.status in (WeighStatus.N, WeighStatus.T)
 
 
 def kbm_grams(age_months: int) -> int:
@@ -75,51 +109,56 @@ def month_index(d: date) -> int:
     return d.year * 12 + d.month - 1
 
 
-def weigh_status(
-    *,
-    current_date: date,
-    current_weight_kg: float,
-    age_days: int,
-    previous_date: date | None = None,
-    previous_weight_kg: float | None = None,
-    previous_was_t: bool = False,
-    waz: float | None = None,
-) -> FalteringResult:
-    """N/T/O/B (+2T, BGM) for today's weighing against the previous one.
+def judge_weighing(*, on: date, weight_kg: float, age_days: int, earlier: Sequence[Weighing],
+                   birth: Weighing | None = None, waz: float | None = None) -> FalteringResult:
+    """N/T/O/B/too soon (+2T, BGM, orange line, loss) of a weighing on `on`, against `earlier` weighings.
 
-    "Last month" is the previous *calendar* month: weighed on 31 January and 1 March is O, not N/T, even
-    though only 29 days passed; 1 January and 28 February is O too. `previous_*` must be the latest weighing
-    of an earlier calendar month (a second weighing in the same month is a correction, not a new status).
-    `previous_was_t`: the previous weighing's status was T (needed for 2T). `waz`: today's weight-for-age
-    z-score, for BGM (none with oedema; the oedema referral comes from the growth result).
+    `earlier`: the child's valid weighings before `on` (any order), each with its own status (for 2T).
+    `birth`: the recorded birth weight, used as the reference of a first weighing 21-45 days after birth
+    (Buku KIA: the birth weight is the first point on the KMS) instead of calling it B.
+    Rules (docs/clinical-rules.md):
+    - reference = the latest weighing 21-45 days before; N when the gain >= KBM for the age, else T;
+      2T when the reference itself was T;
+    - no such weighing but one fewer than 21 days before: too soon (a loss is not judged either);
+    - only older weighings: O (a loss since the last one still counts); none at all: B.
     """
-    if current_weight_kg <= 0 or (previous_weight_kg is not None and previous_weight_kg <= 0):
+    if weight_kg <= 0 or any(w.weight_kg <= 0 for w in earlier):
         raise FalteringInputError("non_positive", "weights must be greater than 0")
     if age_days < 0:
         raise FalteringInputError("negative_age", "age in days must not be negative")
-    if (previous_date is None) != (previous_weight_kg is None):
-        raise FalteringInputError("incomplete_previous", "give both the previous date and weight, or neither")
-
+    before = sorted((w for w in earlier if w.on < on), key=lambda w: w.on)
     bgm = waz is not None and not math.isnan(waz) and waz < BGM_BELOW_Z
+    above_orange = waz is not None and not math.isnan(waz) and waz > ORANGE_ABOVE_Z
+    candidates = list(before)
+    if birth is not None and not before:
+        candidates = [birth]
+    in_window = [w for w in candidates if JUDGE_FROM_DAYS <= (on - w.on).days <= JUDGE_TO_DAYS]
+    last = before[-1] if before else None
+
+    def gain_since(w: Weighing) -> int:
+        return round((weight_kg - w.weight_kg) * 1000)
+
     gain_g: int | None = None
     kbm: int | None = None
-    two_t = False
-    if previous_date is None or previous_weight_kg is None:
-        status = WeighStatus.B
+    interval: int | None = None
+    reference: Weighing | None = None
+    two_t = lost = False
+    if in_window:
+        reference = in_window[-1]
+        gain_g, interval = gain_since(reference), (on - reference.on).days
+        kbm = kbm_grams(math.floor(age_days / DAYS_PER_MONTH))
+        status = WeighStatus.N if gain_g >= kbm else WeighStatus.T
+        two_t = status is WeighStatus.T and reference.was_t
+        lost = gain_g < 0
+    elif last is not None and (on - last.on).days < JUDGE_FROM_DAYS:
+        status = WeighStatus.TOO_SOON
+        reference, gain_g, interval = last, gain_since(last), (on - last.on).days
+    elif last is not None:
+        status = WeighStatus.O
+        reference, gain_g, interval = last, gain_since(last), (on - last.on).days
+        lost = gain_g < 0
     else:
-        gap = month_index(current_date) - month_index(previous_date)
-        if gap <= 0:
-            raise FalteringInputError(
-                "same_month" if gap == 0 else "previous_after_current",
-                "the previous weighing must be in an earlier calendar month",
-            )
-        if gap > 1:
-            status = WeighStatus.O
-        else:
-            gain_g = round((current_weight_kg - previous_weight_kg) * 1000)
-            kbm = kbm_grams(math.floor(age_days / DAYS_PER_MONTH))
-            status = WeighStatus.N if gain_g >= kbm else WeighStatus.T
-            two_t = status is WeighStatus.T and previous_was_t
+        status = WeighStatus.B
 
     actions: list[Action] = []
     if status is WeighStatus.N:
@@ -128,7 +167,12 @@ def weigh_status(
         actions.append(Action.COUNSEL)
     else:
         actions.append(Action.WEIGH_NEXT_MONTH)
-    refer = two_t or bgm or (REFER_ON_SINGLE_T and status is WeighStatus.T)
+    # Buku KIA 2023, p. 54: "Rujuk bila berat badan anak tidak naik (T) atau di bawah garis merah atau di atas
+    # garis oranye" — a single T is enough (older KMS practice waited for 2T).
+    refer = status is WeighStatus.T or lost or bgm or above_orange
     if refer:
         actions.append(Action.REFER_PUSKESMAS)
-    return FalteringResult(status=status, two_t=two_t, bgm=bgm, gain_g=gain_g, kbm_g=kbm, actions=actions, refer=refer)
+    return FalteringResult(
+        status=status, two_t=two_t, bgm=bgm, above_orange=above_orange, gain_g=gain_g, kbm_g=kbm,
+        interval_days=interval, reference_on=reference.on if reference else None,
+        from_birth=bool(reference and reference.at_birth), lost=lost, actions=actions, refer=refer)

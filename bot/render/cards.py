@@ -8,29 +8,26 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from bot.growth.advice import AdviceKey, Audience, parent_summary, render_advice
+from bot.growth.advice import Audience, parent_summary, render_advice
 from bot.growth.age import age_text
 from bot.growth.faltering import FalteringResult, WeighStatus
-from bot.growth.models import HEIGHT_FROM_DAYS, Category, Indicator, Missing, Note, Severity
+from bot.growth.models import HEIGHT_FROM_DAYS, Category, GrowthResult, Indicator, Missing, Note, Severity
+from bot.growth.models import Position as GrowthPosition
+from bot.growth.status import REASON_LABELS, WEIGHING_REASONS, Assessment
 from bot.growth.zscores import Problem
 from bot.i18n import N_, Translator
 from bot.render.issues import describe_value
-from storage.models import Child, Faltering, Measurement, Position, Sex
+from storage.models import Child, Faltering, Position, Sex
 
 if TYPE_CHECKING:
     from bot.services.measurement import Draft, Saved
+    from bot.services.status import ChildStatus
 
 MARK = {Severity.NORMAL: "", Severity.WARNING: "⚠️ ", Severity.DANGER: "🔴 "}
-CARD_INDICATORS = (Indicator.WFA, Indicator.LHFA, Indicator.WFLH, Indicator.BMIFA)
 MAX_ADVICE_LINES = 3  # more than three "to do" lines on a small screen and none gets read
 # Codes of bot.services.measurement (WEIGHT_GAIN_CODE, GAIN_FLAG), spelled out: cards must not import services.
 _GAIN_PROBLEM = "weight_gain_implausible"
 _GAIN_FLAG = "change_weight_gain"
-# The underweight advice says "check BB/PB or BB/TB before deciding": once weight-for-length/height (or BMI-for-
-# age) is on the card that check is done, so the cadre gets the counselling part only.
-UNDERWEIGHT_CHECKED = N_("Weight is low for age: counsel on feeding and weigh again next month.")
-
-
 def sex_text(sex: Sex, tr: Translator) -> str:
     return tr.gettext("boy") if sex is Sex.MALE else tr.gettext("girl")
 
@@ -72,7 +69,7 @@ def child_line(child: Child, tr: Translator, on: dt.date) -> str:
 
 
 def _cm(tr: Translator, value: float | Decimal) -> str:
-    return tr.gettext("{value} cm").format(value=tr.decimal(value, 1))
+    return tr.gettext("{value} cm").format(value=tr.measure(value))
 
 
 def measured_values(tr: Translator, *, age_days: int, weight: float | Decimal | None,
@@ -81,7 +78,7 @@ def measured_values(tr: Translator, *, age_days: int, weight: float | Decimal | 
     """`BB 10,5 kg · PB 80,2 cm (berbaring) · LiLA 13,0 cm`."""
     parts: list[str] = []
     if weight is not None:
-        parts.append(tr.gettext("W {value} kg").format(value=tr.decimal(weight, 1)))
+        parts.append(tr.gettext("W {value} kg").format(value=tr.measure(weight)))
     if length is not None:
         label = tr.gettext("H") if age_days >= HEIGHT_FROM_DAYS else tr.gettext("L")
         parts.append(f"{label} {_cm(tr, length)} ({position_text(position, tr)})")
@@ -131,8 +128,7 @@ def confirmation_card(tr: Translator, child: Child, draft: Draft, warnings: Sequ
     return "\n".join(lines)
 
 
-def _z_line(tr: Translator, saved: Saved, indicator: Indicator) -> str | None:
-    growth = saved.growth
+def _z_line(tr: Translator, growth: GrowthResult, indicator: Indicator) -> str | None:
     name = indicator_name(indicator, growth.age_days, tr)
     z = growth.z.get(indicator)
     if z is None:
@@ -150,6 +146,22 @@ def _z_line(tr: Translator, saved: Saved, indicator: Indicator) -> str | None:
     return f"{name}  {tr.z(z)}  {MARK[cat.severity]}{category_text(cat, tr)}"
 
 
+def indicator_lines(tr: Translator, growth: GrowthResult, muac_cm: float | None) -> list[str]:
+    """BB/U, PB/U-TB/U, BB/PB-BB/TB (IMT/U only when BB/PB-BB/TB is missing: the nutrition status is decided on
+    weight-for-length/height, WHO/UNICEF 2009), LK/U, LiLA."""
+    indicators = [Indicator.WFA, Indicator.LHFA, Indicator.WFLH]
+    if growth.z.get(Indicator.WFLH) is None:
+        indicators.append(Indicator.BMIFA)
+    lines = [line for ind in indicators if (line := _z_line(tr, growth, ind))]
+    if growth.z.get(Indicator.HCFA) is not None:
+        lines.append(_z_line(tr, growth, Indicator.HCFA) or "")
+    if growth.muac_category is not None and muac_cm is not None:
+        cat = growth.muac_category
+        lines.append(f"{tr.gettext('MUAC {value}').format(value=_cm(tr, muac_cm))}  "
+                     f"{MARK[cat.severity]}{category_text(cat, tr)}")
+    return lines
+
+
 def weight_amount(tr: Translator, grams: int) -> str:
     """`300 g` under 1 kg, `2,7 kg` from 1 kg (sign dropped: the words say up or down)."""
     grams = abs(grams)
@@ -158,37 +170,66 @@ def weight_amount(tr: Translator, grams: int) -> str:
     return tr.gettext("{grams} g").format(grams=grams)
 
 
-def weighing_text(tr: Translator, faltering: FalteringResult | None, previous: Measurement | None) -> str | None:
-    """`Berat: T — naik 100 g, minimal 200 g untuk umurnya` and friends."""
+def change_text(tr: Translator, gain_g: int) -> str:
+    """`naik 300 g`, `turun 200 g`, `tidak berubah` (never "naik 0 g")."""
+    if gain_g > 0:
+        return tr.gettext("up {amount}").format(amount=weight_amount(tr, gain_g))
+    if gain_g < 0:
+        return tr.gettext("down {amount}").format(amount=weight_amount(tr, gain_g))
+    return tr.gettext("no change")
+
+
+def _since(tr: Translator, faltering: FalteringResult) -> str:
+    if faltering.from_birth:
+        return tr.gettext("since birth")
+    days = faltering.interval_days or 0
+    return tr.ngettext("in {n} day", "in {n} days", days).format(n=days)
+
+
+def weighing_text(tr: Translator, faltering: FalteringResult | None) -> str | None:
+    """`Berat: T — naik 100 g dalam 30 hari, kurang dari minimal 200 g untuk umurnya` and friends."""
     if faltering is None:
         return None
+    gain = faltering.gain_g or 0
     if faltering.status is WeighStatus.B:
         text = tr.gettext("Weight: B — first weighing")
     elif faltering.status is WeighStatus.O:
-        text = tr.gettext("Weight: O — not weighed last month")
+        text = tr.gettext("Weight: O — no weighing about a month before (last one {days} days ago, {change})").format(
+            days=faltering.interval_days or 0, change=change_text(tr, gain))
+    elif faltering.status is WeighStatus.TOO_SOON:
+        text = tr.gettext("Weight: not judged yet — weighed {days} days after the last weighing ({change}); N or T "
+                          "is judged over 21–45 days").format(days=faltering.interval_days or 0,
+                                                               change=change_text(tr, gain))
+    elif faltering.status is WeighStatus.N:
+        text = tr.gettext("Weight: N — {change} {since} (minimum {kbm} g for the age)").format(
+            change=change_text(tr, gain), since=_since(tr, faltering), kbm=faltering.kbm_g)
     else:
-        gain = faltering.gain_g or 0
-        if gain >= 0:
-            change = tr.gettext("up {amount}").format(amount=weight_amount(tr, gain))
+        label = "2T" if faltering.two_t else "T"
+        if gain > 0:
+            text = tr.gettext("Weight: {label} — {change} {since}, less than the minimum {kbm} g for the age").format(
+                label=label, change=change_text(tr, gain), since=_since(tr, faltering), kbm=faltering.kbm_g)
         else:
-            change = tr.gettext("down {amount}").format(amount=weight_amount(tr, gain))
-        if faltering.status is WeighStatus.N:
-            text = tr.gettext("Weight: N — {change} (minimum {kbm} g for the age)").format(
-                change=change, kbm=faltering.kbm_g)
-        elif faltering.two_t:
-            text = tr.gettext("Weight: 2T — {change}, minimum {kbm} g for the age (second T in a row)").format(
-                change=change, kbm=faltering.kbm_g)
-        else:
-            text = tr.gettext("Weight: T — {change}, minimum {kbm} g for the age (first T)").format(
-                change=change, kbm=faltering.kbm_g)
+            text = tr.gettext("Weight: {label} — {change} {since} (minimum {kbm} g for the age)").format(
+                label=label, change=change_text(tr, gain), since=_since(tr, faltering), kbm=faltering.kbm_g)
+        if faltering.two_t:
+            text += " " + tr.gettext("(second T in a row)")
     if faltering.bgm:
         text += "\n🔴 " + tr.gettext("Below the red line (BGM)")
+    if faltering.above_orange:
+        text += "\n⚠️ " + tr.gettext("Above the orange line")
     return text
 
 
+REMEASURE_NOTE = N_("⚠️ Saved as <b>needs re-measuring</b>: a value is not possible for this child, so this entry "
+                    "is left out of recaps, lists, parent messages and exports until it is corrected. Measure the "
+                    "child again and press ✏️ Correct.")
+
+
 def result_card(tr: Translator, child: Child, saved: Saved) -> str:
-    """The card right after saving (ux.md): categories with z-scores, weighing status, checks, next action."""
+    """The card right after saving (ux.md): categories with z-scores, weighing status, checks, next action.
+    What it says is the status function's assessment of this visit (bot.growth.status), as every list says."""
     m = saved.measurement
+    a = saved.assessment
     head = tr.gettext("✅ Corrected:") if saved.corrected is not None else tr.gettext("✅ Saved:")
     lines = [
         f"{head} {child_line(child, tr, m.measured_on)}",
@@ -201,25 +242,24 @@ def result_card(tr: Translator, child: Child, saved: Saved) -> str:
     growth = saved.growth
     if Note.OVER_FIVE in growth.notes:
         lines.append(tr.gettext("Over 5 years: the WHO under-five standard (Permenkes 2/2020) no longer applies."))
-    for indicator in CARD_INDICATORS:
-        line = _z_line(tr, saved, indicator)
-        if line:
-            lines.append(line)
-    if growth.z.get(Indicator.HCFA) is not None:
-        lines.append(_z_line(tr, saved, Indicator.HCFA) or "")
-    if growth.muac_category is not None:
-        cat = growth.muac_category
-        lines.append(f"{tr.gettext('MUAC')}  {_cm(tr, m.muac_cm or 0)}  {MARK[cat.severity]}{category_text(cat, tr)}")
-    weighing = weighing_text(tr, saved.faltering, saved.previous)
+    if not a.valid:
+        lines += [tr.gettext(REMEASURE_NOTE), ""]
+    lines += indicator_lines(tr, growth, m.muac_cm)
+    weighing = weighing_text(tr, a.weighing)
     if weighing:
         lines.append(weighing)
+    if a.valid and not saved.counted:
+        month = saved.status.month_of(m.id)
+        if month is not None and month.counted is not None:
+            lines.append("ℹ️ " + tr.gettext("This month the weighing of {date} counts (the latest one).").format(
+                date=tr.short_date(month.counted.visit.measured_on)))
     checks: list[str] = []
     if "change_weight_kg" in m.flags:
-        checks.append(tr.gettext("⚠️ Weight dropped by more than 1 kg since the last weighing: weigh again."))
+        checks.append(tr.gettext("⚠️ Weight dropped by more than 1 kg since the last weighing (confirmed)."))
     if _GAIN_FLAG in m.flags:
-        checks.append(tr.gettext("⚠️ Weight went up far more than expected since the last weighing: weigh again."))
+        checks.append(tr.gettext("⚠️ Weight went up far more than expected since the last weighing (confirmed)."))
     if "change_length_cm" in m.flags:
-        checks.append(tr.gettext("⚠️ Shorter than last time: measure the length/height again."))
+        checks.append(tr.gettext("⚠️ Shorter than last time (confirmed): check the earlier length/height too."))
     if Note.STANDING_UNDER_9_MONTHS in growth.notes:
         checks.append(tr.gettext("⚠️ A baby under 9 months is measured lying down: please check."))
     if checks:
@@ -229,62 +269,87 @@ def result_card(tr: Translator, child: Child, saved: Saved) -> str:
     if advice:
         lines.append("")
         lines.append(tr.gettext("<b>Next:</b>"))
-        if saved.refer:
+        if a.urgent:
+            lines.append("🔴 " + tr.gettext("Refer to the puskesmas today."))
+        elif a.refer:
             lines.append("🔴 " + tr.gettext("Refer to the puskesmas."))
-        lines += [f"• {html.escape(a)}" for a in advice[:MAX_ADVICE_LINES]]
-    if saved.faltering is not None and saved.faltering.status is WeighStatus.T and not saved.faltering.two_t:
-        lines.append(tr.gettext("If the weight is T again next month (2T): refer to the puskesmas."))
+        lines += [f"• {html.escape(line)}" for line in advice[:MAX_ADVICE_LINES]]
     return "\n".join(lines)
 
 
 def cadre_advice(tr: Translator, saved: Saved) -> list[str]:
-    """The cadre's follow-up lines; "check weight-for-length first" only when it was not computed."""
-    growth = saved.growth
-    checked = growth.z.get(Indicator.WFLH) is not None or growth.z.get(Indicator.BMIFA) is not None
-    out: list[str] = []
-    for key in saved.advice:
-        if key is AdviceKey.UNDERWEIGHT and checked:
-            line = tr.gettext(UNDERWEIGHT_CHECKED)
-            if line not in out:
-                out.append(line)
-            continue
-        out += [a for a in render_advice([key], tr, Audience.CADRE) if a not in out]
-    return out
+    """The cadre's follow-up lines, most urgent first."""
+    return render_advice(saved.advice, tr, Audience.CADRE)
 
 
-def history_text(tr: Translator, child: Child, measurements: Sequence[Measurement], today: dt.date) -> str:
-    """A child's measurements, newest first (one short line each)."""
+def visit_status_words(tr: Translator, a: Assessment, counted: bool) -> list[str]:
+    """Short words for one visit in a list: `T`, `pendek`, `gizi buruk`, `rujuk`, or `perlu ukur ulang`."""
+    if not a.valid:
+        return ["⚠️ " + tr.gettext("needs re-measuring")]
+    words: list[str] = []
+    w = a.weighing
+    if w is not None:
+        words.append("2T" if w.two_t else (tr.gettext("not judged") if w.status is WeighStatus.TOO_SOON
+                                           else w.status.value))
+    words += [tr.gettext(REASON_LABELS[r]) for r in a.reasons if r not in WEIGHING_REASONS]
+    if a.urgent:
+        words.append("🔴 " + tr.gettext("refer today"))
+    elif a.refer:
+        words.append(tr.gettext("refer"))
+    if not counted:
+        words.append(tr.gettext("re-measurement, not counted"))
+    return words
+
+
+def history_text(tr: Translator, child: Child, status: ChildStatus, today: dt.date, limit: int = 12) -> str:
+    """A child's visits, newest first (one short line each), with what the status function says of each."""
     lines = [child_line(child, tr, today)]
-    if not measurements:
+    visits = status.assessments[-limit:]
+    if not visits:
         lines.append(tr.gettext("No measurements yet. Type /ukur to enter one."))
         return "\n".join(lines)
-    lines.append(tr.ngettext("{n} measurement:", "{n} measurements:", len(measurements)).format(n=len(measurements)))
-    for m in reversed(measurements):
-        parts = [tr.short_date(m.measured_on)]
-        values = measured_values(tr, age_days=m.age_days, weight=m.weight_kg, length=m.length_cm,
-                                 position=m.position, muac=m.muac_cm, oedema=m.oedema)
-        parts.append(values)
-        status = []
-        if m.faltering is not None:
-            status.append(m.faltering.value)
-        if m.haz is not None and m.haz < -2 and not m.implausible:
-            status.append(tr.gettext("stunted"))
-        if m.whz is not None and m.whz < -2 and not m.implausible:
-            status.append(tr.gettext("wasted"))
-        if m.implausible:
-            status.append("⚠️ " + tr.gettext("re-check"))
-        if m.supersedes_id is not None:
-            status.append(tr.gettext("corrected"))
-        if status:
-            parts.append(", ".join(status))
+    lines.append(tr.ngettext("{n} measurement:", "{n} measurements:", len(status.assessments)).format(
+        n=len(status.assessments)))
+    for a in reversed(visits):
+        v = a.visit
+        parts = [tr.short_date(v.measured_on),
+                 measured_values(tr, age_days=a.growth.age_days, weight=v.weight_kg, length=v.length_cm,
+                                 position=Position(v.position.value) if v.position in (
+                                     GrowthPosition.LYING, GrowthPosition.STANDING) else None,
+                                 muac=v.muac_cm, oedema=v.oedema)]
+        words = visit_status_words(tr, a, status.is_counted(v.id))
+        if status.row(v.id).supersedes_id is not None:
+            words.append(tr.gettext("corrected"))
+        if words:
+            parts.append(", ".join(words))
         lines.append("• " + " — ".join(parts))
     return "\n".join(lines)
+
+
+def parent_weighing_line(tr: Translator, faltering: FalteringResult | None) -> str | None:
+    """The weighing in plain words for a parent (never "did not go up" after a gain: it says how much)."""
+    if faltering is None or faltering.gain_g is None:
+        return None
+    gain = faltering.gain_g
+    if faltering.status is WeighStatus.N:
+        return tr.gettext("Weight went up {amount} since the last weighing. Well done!").format(
+            amount=weight_amount(tr, gain))
+    if faltering.status is WeighStatus.T and gain > 0:
+        return tr.gettext("Weight went up {amount}, less than the {kbm} g a child of this age should gain in a "
+                          "month.").format(amount=weight_amount(tr, gain), kbm=faltering.kbm_g)
+    if gain < 0 and faltering.status is not WeighStatus.TOO_SOON:
+        return tr.gettext("Weight went down {amount} since the last weighing.").format(
+            amount=weight_amount(tr, gain))
+    if gain == 0 and faltering.status is WeighStatus.T:
+        return tr.gettext("Weight stayed the same since last month.")
+    return None
 
 
 def parent_visit_message(tr: Translator, *, parent_name: str, child: Child, saved: Saved, posyandu_name: str,
                          today: dt.date, next_session: str | None) -> str:
     """The short, kind note a linked parent gets after a posyandu visit (ux.md), in the parent's language."""
     m = saved.measurement
+    a = saved.assessment
     first_name = html.escape(child.name.split()[0] if child.name.split() else child.name)
     when = tr.gettext("today") if m.measured_on == today else tr.date(m.measured_on)
     lines = [tr.gettext("Hello {parent}, {child} was weighed and measured {when} at {posyandu}.").format(
@@ -292,22 +357,21 @@ def parent_visit_message(tr: Translator, *, parent_name: str, child: Child, save
     if saved.corrected is not None:
         # The parent may have had a message about the entry this one replaces: say this one supersedes it.
         lines[0] = tr.gettext("Correction: {text}").format(text=lines[0])
-    lines += [f"• {html.escape(s)}" for s in parent_summary(saved.growth, tr)]
-    faltering = saved.faltering
-    if faltering is not None and faltering.gain_g is not None:
-        if faltering.status is WeighStatus.N:
-            lines.append(tr.gettext("Weight went up {amount} since last month. Well done!").format(
-                amount=weight_amount(tr, faltering.gain_g)))
-        elif faltering.gain_g < 0:
-            lines.append(tr.gettext("Weight went down {amount} since last month.").format(
-                amount=weight_amount(tr, faltering.gain_g)))
-        else:
-            lines.append(tr.gettext("Weight did not go up enough since last month."))
+    lines += [f"• {html.escape(s)}" for s in parent_summary(a.growth, tr)]
+    weighing = parent_weighing_line(tr, a.weighing)
+    if weighing:
+        lines.append(weighing)
+    if a.urgent:
+        lines.append("")
+        lines.append("🔴 " + tr.gettext("Please take your child to the puskesmas today."))
+    elif a.refer:
+        lines.append("")
+        lines.append(tr.gettext("Please take your child to the puskesmas this week, and bring the Buku KIA."))
     advice = render_advice(saved.advice, tr, Audience.PARENT)
     if advice:
         lines.append("")
         lines.append(tr.gettext("What you can do:"))
-        lines += [f"• {html.escape(a)}" for a in advice[:2]]
+        lines += [f"• {html.escape(line)}" for line in advice[:2]]
     if next_session:
         lines.append("")
         lines.append(tr.gettext("Next posyandu: {when}.").format(when=html.escape(next_session)))

@@ -149,8 +149,8 @@ def rolled_back_date(tr: Translator, typed: dt.date, meant: dt.date) -> str:
 
 
 def shown_value(tr: Translator, value: float | Decimal) -> str:
-    """A value as typed: `105`, `10,5` (the same text in the warning and on its buttons)."""
-    return tr.decimal(value, 0) if float(value).is_integer() else tr.decimal(value, 1)
+    """A value as typed: `105`, `10,5`, `8,05` (the same text in the warning and on its buttons)."""
+    return tr.decimal(value, 0) if float(value).is_integer() else tr.measure(value)
 
 
 _VALUE_FIELDS = ("weight_kg", "length_cm", "muac_cm", "head_cm")

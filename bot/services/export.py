@@ -1,7 +1,8 @@
 """Monthly export of individual measurements (close to e-PPGBM's columns) as CSV or Excel.
 
-One row per child measured in the month (the child's latest current measurement of the month), with
-z-scores, categories and weight-gain status. Excel: one sheet per posyandu plus a summary sheet (SKDN and
+One row per child measured in the month: the visit that counts (the status function's answer, stored by
+bot.services.status; a visit kept as "perlu ukur ulang" is left out until corrected), with z-scores, categories
+and weight-gain status. Excel: one sheet per posyandu plus a summary sheet (SKDN and
 prevalences). Used by `python -m bot export` and by the coordinator's /ekspor (via `export_bytes`).
 The NIK is masked unless `full_nik=True` (an admin on the server preparing an e-PPGBM upload).
 """
@@ -17,8 +18,11 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
+from bot.growth.status import REASON_LABELS
 from bot.i18n import N_, get_translator
-from storage import AreaLevel, Child, Measurement, Posyandu, PosyanduRecap, Repositories
+from bot.services import status as status_svc
+from storage import AreaLevel, Child, Measurement, Posyandu, Repositories
+from storage.status_queries import PosyanduCounts, StatusRow
 from storage.values import mask_nik
 
 Format = Literal["csv", "xlsx"]
@@ -37,15 +41,24 @@ def permenkes_label(_indicator: str, key: str) -> str:
     """The exact Indonesian category label for a stored category code (unknown codes pass through)."""
     return _permenkes_labels().get(key, key)
 
+
+@cache
+def _reason_words_id() -> dict[str, str]:
+    """The refer reasons in the Indonesian words of the cards (the file is for e-PPGBM: always Indonesian)."""
+    tr = get_translator("id")
+    return {r.value: tr.gettext(label) for r, label in REASON_LABELS.items()}
+
+
 COLUMNS: tuple[str, ...] = (
     "Kode", "NIK", "Nama", "JK", "Tgl Lahir", "BB Lahir", "TB Lahir", "Nama Ortu", "Kab/Kota", "Kec", "Desa/Kel",
     "Posyandu", "RT", "RW", "Alamat", "Usia Saat Ukur", "Usia (hari)", "Tanggal Pengukuran", "Berat", "Tinggi",
     "Cara Ukur", "LiLA", "Lingkar Kepala", "Edema", "BB/U", "ZS BB/U", "TB/U", "ZS TB/U", "BB/TB", "ZS BB/TB",
-    "IMT/U", "ZS IMT/U", "Naik Berat Badan", "BGM", "Perlu Cek Ulang",
+    "IMT/U", "ZS IMT/U", "Naik Berat Badan", "BGM", "Rujuk", "Alasan Rujuk",
 )
 SUMMARY_COLUMNS: tuple[str, ...] = (
-    "Posyandu", "Desa/Kel", "Kec", "Kab/Kota", "S", "D", "N", "T", "2T", "O", "B", "BGM", "D/S %", "N/D %",
-    "Stunting %", "Wasting %", "Underweight %", "Overweight %",
+    "Posyandu", "Desa/Kel", "Kec", "Kab/Kota", "S", "D", "N", "T", "2T", "O", "B", "Belum Dinilai", "BGM",
+    "Perlu Ukur Ulang", "Dirujuk", "D/S %", "N/D %", "Stunting %", "Gizi Kurang dan Buruk (BB/TB) %",
+    "BB Kurang (BB/U) %", "Gizi Lebih (BB/TB) %",
 )
 MSG_SUMMARY_SHEET = N_("Summary")
 MSG_NO_DATA = N_("No measurements in {month}.")
@@ -63,8 +76,8 @@ class ExportData:
     month: dt.date
     posyandu: list[Posyandu]
     places: dict[int, PlaceNames]  # by posyandu id
-    rows: dict[int, list[tuple[Child, Measurement]]] = field(default_factory=dict)  # by posyandu id
-    recaps: list[PosyanduRecap] = field(default_factory=list)
+    rows: dict[int, list[tuple[Child, Measurement, StatusRow]]] = field(default_factory=dict)  # by posyandu id
+    counts: dict[int, PosyanduCounts] = field(default_factory=dict)  # by posyandu id
 
     @property
     def row_count(self) -> int:
@@ -85,15 +98,15 @@ async def collect_export(repos: Repositories, month: dt.date, posyandu_ids: Sequ
             area_cache[p.area_id] = PlaceNames(chain.get(AreaLevel.KELURAHAN, ""), chain.get(AreaLevel.KECAMATAN, ""),
                                                chain.get(AreaLevel.CITY, ""))
         places[p.id] = area_cache[p.area_id]
-    measurements = await repos.measurements.latest_in_month(ids, month)
-    children = {c.id: c for c in await repos.children.get_many([m.child_id for m in measurements])}
+    counted = await status_svc.counted_in_month(repos, ids, month)
+    children = {c.id: c for c in await repos.children.get_many([m.child_id for m, _ in counted])}
     data = ExportData(month=month.replace(day=1), posyandu=posyandu, places=places)
-    for m in measurements:
+    for m, status in counted:
         child = children[m.child_id]
-        data.rows.setdefault(child.posyandu_id, []).append((child, m))
+        data.rows.setdefault(child.posyandu_id, []).append((child, m, status))
     for rows in data.rows.values():
-        rows.sort(key=lambda cm: (cm[0].name.casefold(), cm[0].id))
-    data.recaps = await repos.measurements.monthly_recap(month, ids)
+        rows.sort(key=lambda cms: (cms[0].name.casefold(), cms[0].id))
+    data.counts = await status_svc.month_counts(repos, ids, month)
     return data
 
 
@@ -117,7 +130,7 @@ def _num(value: float | None, digits: int = 2) -> float | str:
     return round(value, digits) if value is not None else ""
 
 
-def _row(child: Child, m: Measurement, place: PlaceNames, posyandu: str, full_nik: bool,
+def _row(child: Child, m: Measurement, status: StatusRow, place: PlaceNames, posyandu: str, full_nik: bool,
          label: CategoryLabel) -> list[object]:
     def cat(ind: str) -> str:
         key = m.categories.get(ind)  # type: ignore[call-overload]
@@ -132,17 +145,23 @@ def _row(child: Child, m: Measurement, place: PlaceNames, posyandu: str, full_ni
         m.age_days, m.measured_on.isoformat(), _num(m.weight_kg), _num(m.length_cm, 1), position,
         _num(m.muac_cm, 1), _num(m.head_cm, 1), "Ya" if m.oedema else "Tidak",
         cat("waz"), _num(m.waz), cat("haz"), _num(m.haz), cat("whz"), _num(m.whz), cat("bmiz"), _num(m.bmiz),
-        m.faltering.value if m.faltering else "", "Ya" if m.bgm else "", "Ya" if m.implausible else "",
+        _weighing(status.weighing), "Ya" if status.bgm else "", "Ya" if status.refer else "Tidak",
+        ", ".join(_reason_words_id().get(r, r) for r in status.reasons),
     ]
 
 
-def _summary_row(r: PosyanduRecap, place: PlaceNames) -> list[object]:
-    def pct(v: float | None) -> float | str:
-        return v if v is not None else ""
+def _weighing(code: str | None) -> str:
+    """N, T, 2T, O, B as on the KMS; a re-weighing fewer than 21 days after the last: "Belum dinilai"."""
+    return "Belum dinilai" if code == "-" else (code or "")
 
-    return [r.posyandu_name, place.kelurahan, place.kecamatan, place.city, r.s, r.d, r.n, r.t, r.t2, r.o, r.b,
-            r.bgm, pct(r.d_over_s), pct(r.n_over_d), pct(r.stunting_pct), pct(r.wasting_pct),
-            pct(r.underweight_pct), pct(r.overweight_pct)]
+
+def _summary_row(name: str, r: PosyanduCounts, place: PlaceNames) -> list[object]:
+    def pct(part: int, whole: int) -> float | str:
+        return round(100.0 * part / whole, 1) if whole else ""
+
+    return [name, place.kelurahan, place.kecamatan, place.city, r.s, r.d, r.n, r.t, r.t2, r.o, r.b, r.too_soon,
+            r.bgm, r.remeasure, r.refer, pct(r.d, r.s), pct(r.n, r.d), pct(r.stunted, r.with_haz),
+            pct(r.wasted, r.with_whz), pct(r.underweight, r.with_waz), pct(r.overweight, r.with_whz)]
 
 
 def table_rows(data: ExportData, *, full_nik: bool = False, label: CategoryLabel | None = None
@@ -151,8 +170,8 @@ def table_rows(data: ExportData, *, full_nik: bool = False, label: CategoryLabel
     lab = label or permenkes_label
     out: list[list[object]] = []
     for p in data.posyandu:
-        for child, m in data.rows.get(p.id, []):
-            out.append(_row(child, m, data.places[p.id], p.name, full_nik, lab))
+        for child, m, status in data.rows.get(p.id, []):
+            out.append(_row(child, m, status, data.places[p.id], p.name, full_nik, lab))
     return out
 
 
@@ -183,8 +202,9 @@ def write_xlsx(data: ExportData, target: io.BufferedIOBase | io.BytesIO | Path, 
     summary = wb.create_sheet(_sheet_title(tr.gettext(MSG_SUMMARY_SHEET), set()))
     summary.append([f"{data.month:%Y-%m}"])
     summary.append(list(SUMMARY_COLUMNS))
-    for r in data.recaps:
-        summary.append(_summary_row(r, data.places[r.posyandu_id]))
+    for p in sorted(data.posyandu, key=lambda p: (p.name.casefold(), p.id)):
+        counts = data.counts.get(p.id, PosyanduCounts(posyandu_id=p.id))
+        summary.append(_summary_row(p.name, counts, data.places[p.id]))
     used: set[str] = {summary.title}
     for p in data.posyandu:
         rows = data.rows.get(p.id)
@@ -193,8 +213,8 @@ def write_xlsx(data: ExportData, target: io.BufferedIOBase | io.BytesIO | Path, 
         ws = wb.create_sheet(_sheet_title(p.name, used))
         used.add(ws.title)
         ws.append(list(COLUMNS))
-        for child, m in rows:
-            ws.append(_row(child, m, data.places[p.id], p.name, full_nik, lab))
+        for child, m, status in rows:
+            ws.append(_row(child, m, status, data.places[p.id], p.name, full_nik, lab))
     wb.save(target)
 
 

@@ -15,19 +15,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from bot.growth import zscores
-from bot.growth.advice import AdviceKey, advice_keys, needs_referral
-from bot.growth.faltering import FalteringInputError, FalteringResult, weigh_status
+from bot.growth import velocity, zscores
+from bot.growth.advice import AdviceKey
+from bot.growth.faltering import FalteringResult
 from bot.growth.models import HEIGHT_FROM_DAYS, MAX_AGE_DAYS, GrowthResult, Indicator, MeasurementInput
 from bot.growth.models import Position as GrowthPosition
 from bot.growth.models import Sex as GrowthSex
+from bot.growth.status import Assessment
 from bot.growth.zscores import GrowthInputError, Problem
 from bot.i18n import ParseError, parse_decimal
+from bot.services import status as status_svc
+from bot.services.status import ChildStatus
 from storage import Repositories
-from storage.cadre_queries import same_day_measurement
+from storage import status_queries as status_q
 from storage.errors import Conflict
-from storage.models import Child, Faltering, Measurement, MeasurementCreate, Position
-from storage.repositories.measurements import EntryContext
+from storage.models import Child, Measurement, MeasurementCreate, Position
 from storage.values import month_bounds
 
 log = logging.getLogger(__name__)
@@ -47,17 +49,17 @@ HARD_LIMITS: dict[NumberField, tuple[Decimal, Decimal]] = {
 OLD_DATE_DAYS = 92
 MAX_INPUT_CHARS = 40  # a number longer than this is a paste by mistake
 
-# An implausibly large weight gain since the last weighing: almost always a mis-read scale, a child weighed
-# with clothes/sarong or a typo, so it is questioned (re-weigh) like the "dropped more than 1 kg" check.
-# (from age in completed months, most grams per month). The limits sit well above the 99th centile of the WHO
-# weight-velocity standards (WHO Child Growth Standards: Growth velocity based on weight, 2009: 1-month
-# increments reach ~1.5-1.8 kg only in the first 2 months, ~1 kg at 3-5 months and stay under ~0.9 kg from
-# 6 months) and several times the Buku KIA minimum gain (KBM, 200-900 g), so real catch-up growth is rarely
-# questioned. Over a longer gap the limit grows with the months elapsed (at least one month is assumed).
-MAX_MONTHLY_GAIN_G: tuple[tuple[int, int], ...] = ((0, 2500), (3, 2000), (6, 1500))
-DAYS_PER_MONTH = 30.4375
+# An implausibly large weight gain since the last weighing (a mis-read scale, a child weighed in a sarong, a typo)
+# is questioned like the "dropped more than 1 kg" check: above the WHO 2009 weight-velocity +3 SD for the
+# child's sex, age and interval (bot.growth.velocity; docs/clinical-rules.md).
 WEIGHT_GAIN_CODE = "weight_gain_implausible"
-GAIN_FLAG = "change_weight_gain"  # stored flag; "change_*" flags mean "re-measure" (see notify)
+GAIN_FLAG = "change_weight_gain"  # stored flag: the cadre confirmed this gain after weighing again
+# Problems a cadre may confirm after measuring again (the earlier value may be the wrong one). Values WHO calls
+# biologically implausible (the other codes of bot.growth.zscores.check_plausible) can only be measured again,
+# or kept as "perlu ukur ulang": never confirmed as correct.
+CONFIRMABLE_CODES = frozenset({"weight_dropped", "length_decreased", WEIGHT_GAIN_CODE})
+# Decimals a scale or a length board gives (a baby scale reads 5-10 g; a length board 1 mm).
+MAX_DECIMALS: dict[str, int] = {"weight_kg": 3, "length_cm": 2, "muac_cm": 2, "head_cm": 2}
 
 _GROWTH_FIELD: dict[Indicator, str] = {
     Indicator.WFA: "waz", Indicator.LHFA: "haz", Indicator.WFLH: "whz",
@@ -82,6 +84,9 @@ class InputIssue(ValueError):
 # ------------------------------------------------------------------ drafts (what the cadre typed so far)
 
 
+SameMonthAnswer = Literal["replace", "keep"]
+
+
 @dataclass
 class Draft:
     """A measurement being entered. Kept in `user_data` as plain JSON (see `to_dict`) so it survives restarts."""
@@ -94,8 +99,10 @@ class Draft:
     muac_cm: Decimal | None = None
     head_cm: Decimal | None = None
     oedema: bool = False
-    corrects_id: int | None = None  # set by /koreksi: saving supersedes this measurement
-    confirmed: list[str] = field(default_factory=list)  # fields the cadre confirmed despite a warning
+    corrects_id: int | None = None  # set by /koreksi or "replace": saving supersedes this measurement
+    confirmed: list[str] = field(default_factory=list)  # change warnings confirmed after measuring again
+    remeasure: list[str] = field(default_factory=list)  # fields kept though WHO calls them implausible
+    same_month: SameMonthAnswer | None = None  # the answer to "already measured this month"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -106,6 +113,8 @@ class Draft:
             "oedema": self.oedema,
             "corrects_id": self.corrects_id,
             "confirmed": list(self.confirmed),
+            "remeasure": list(self.remeasure),
+            "same_month": self.same_month,
         }
 
     @classmethod
@@ -114,6 +123,7 @@ class Draft:
             value = data.get(key)
             return Decimal(value) if value is not None else None
 
+        same_month = data.get("same_month")
         return cls(
             child_id=data.get("child_id"),
             measured_on=dt.date.fromisoformat(data["measured_on"]) if data.get("measured_on") else None,
@@ -125,16 +135,28 @@ class Draft:
             oedema=bool(data.get("oedema")),
             corrects_id=data.get("corrects_id"),
             confirmed=list(data.get("confirmed") or []),
+            remeasure=list(data.get("remeasure") or []),
+            same_month=same_month if same_month in ("replace", "keep") else None,
         )
 
     @classmethod
     def from_measurement(cls, m: Measurement) -> Draft:
         def dec(v: float | None) -> Decimal | None:
-            return Decimal(str(v)) if v is not None else None
+            return Decimal(repr(v)) if v is not None else None
 
         return cls(child_id=m.child_id, measured_on=m.measured_on, weight_kg=dec(m.weight_kg),
                    length_cm=dec(m.length_cm), position=m.position, muac_cm=dec(m.muac_cm), head_cm=dec(m.head_cm),
                    oedema=m.oedema, corrects_id=m.id)
+
+    def keep_as_remeasure(self, field_name: str) -> None:
+        """The cadre keeps a value WHO calls implausible: it is saved as "perlu ukur ulang" (never counted)."""
+        if field_name not in self.remeasure:
+            self.remeasure.append(field_name)
+
+    def clear_answers(self, field_name: str) -> None:
+        """A value typed again: earlier answers about it no longer apply."""
+        self.confirmed = [f for f in self.confirmed if f != field_name and f != f"change:{field_name}"]
+        self.remeasure = [f for f in self.remeasure if f != field_name]
 
 
 # ------------------------------------------------------------------ reading typed values
@@ -172,6 +194,10 @@ def read_number(text: str, field_name: NumberField, *, child: Child | None = Non
         suggestion = next((value * f for f in (Decimal("0.1"), Decimal("0.01"))
                            if low <= value * f <= high and _plausible(value * f, field_name, child, draft)), None)
         raise InputIssue("out_of_range", value=value, low=low, high=high, suggestion=suggestion)
+    value = value.normalize()
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > MAX_DECIMALS[field_name]:
+        raise InputIssue("too_precise", text=raw, digits=MAX_DECIMALS[field_name])
     return value
 
 
@@ -181,7 +207,7 @@ def _plausible(value: Decimal, field_name: NumberField, child: Child | None, dra
         return True
     trial = Draft.from_dict(draft.to_dict())
     setattr(trial, field_name, value)
-    trial.confirmed = [f for f in trial.confirmed if f != field_name]
+    trial.clear_answers(field_name)
     return check_value(child, trial, field_name) is None
 
 
@@ -220,131 +246,199 @@ def _growth_input(child: Child, draft: Draft, *, only: NumberField | None = None
     )
 
 
+def confirmable(problem: Problem) -> bool:
+    """May the cadre confirm this value as right (after measuring again)? Never for what WHO calls implausible."""
+    return problem.code in CONFIRMABLE_CODES
+
+
 def check_value(child: Child, draft: Draft, field_name: NumberField) -> Problem | None:
-    """Is the value of `field_name` in `draft` plausible for the child's age? (None: yes.)"""
-    if getattr(draft, field_name) is None or draft.measured_on is None or field_name in draft.confirmed:
+    """Is the value of `field_name` in `draft` plausible for the child's age? (None: yes, or kept as
+    "perlu ukur ulang" already.)"""
+    if getattr(draft, field_name) is None or draft.measured_on is None or field_name in draft.remeasure:
         return None
     problems = zscores.check_plausible(_growth_input(child, draft, only=field_name))
     return next((p for p in problems if p.field == field_name), None)
 
 
-def max_gain_g(age_days: int, days_since: int) -> int:
-    """The largest weight gain (grams) we accept without asking, for a child of `age_days` after `days_since`."""
-    months = age_days / DAYS_PER_MONTH
-    per_month = next(g for start, g in reversed(MAX_MONTHLY_GAIN_G) if months >= start)
-    return round(per_month * max(1.0, days_since / DAYS_PER_MONTH))
-
-
 def weight_gain_problem(child: Child, previous: Measurement | None, measured_on: dt.date,
                         weight_kg: float | Decimal | None) -> Problem | None:
-    """A Problem when the weight went up more than `max_gain_g` since `previous` (an earlier weighing)."""
+    """A Problem when the weight went up more than WHO's +3 SD increment since `previous` (bot.growth.velocity)."""
     if previous is None or previous.weight_kg is None or weight_kg is None or previous.measured_on >= measured_on:
         return None
     gain_g = round((float(weight_kg) - previous.weight_kg) * 1000)
-    limit = max_gain_g((measured_on - child.birth_date).days, (measured_on - previous.measured_on).days)
+    limit = velocity.max_gain_g(GrowthSex(child.sex.value), (previous.measured_on - child.birth_date).days,
+                                (measured_on - previous.measured_on).days)
     if gain_g <= limit:
         return None
     return Problem(field="weight_kg", code=WEIGHT_GAIN_CODE, value=float(weight_kg))
 
 
-def check_all(child: Child, draft: Draft, previous: Measurement | None = None) -> list[Problem]:
-    """Everything worth a second look before saving: each value, weight for length, change since last visit."""
+# ------------------------------------------------------------------ the visits around an entry
+
+
+@dataclass(frozen=True)
+class Around:
+    """The child's current visits (and dirty-list version) read before an entry: one database hop."""
+
+    history: tuple[Measurement, ...]
+    dirty_version: int | None
+    dirty_facts: bool = False  # the child's sex or birth date changed: every z-score is computed again
+
+    def previous_valid(self, on: dt.date, *, exclude: int | None = None) -> Measurement | None:
+        """The latest plausible visit with a weight before `on` (what changes are checked against)."""
+        return next((m for m in reversed(self.history) if m.measured_on < on and m.id != exclude
+                     and m.weight_kg is not None and not m.implausible), None)
+
+    def same_month(self, on: dt.date, *, exclude: int | None = None) -> list[Measurement]:
+        """Current visits of the same calendar month as `on` (a second one asks: replace or re-measurement)."""
+        first, end = month_bounds(on)
+        return [m for m in self.history if first <= m.measured_on < end and m.id != exclude]
+
+    def later_than(self, on: dt.date, *, exclude: int | None = None) -> bool:
+        return any(m.measured_on > on and m.id != exclude for m in self.history)
+
+
+async def around(repos: Repositories, child_id: int) -> Around:
+    found = await status_q.refresh_input(repos.db, child_id)
+    dirty = found.dirty
+    return Around(history=tuple(found.history), dirty_version=dirty.version if dirty else None,
+                  dirty_facts=bool(dirty and dirty.facts))
+
+
+def check_all(child: Child, draft: Draft, near: Around | None = None) -> list[Problem]:
+    """Everything worth a second look before saving: each value and weight for length (WHO flags, unless kept
+    as "perlu ukur ulang"), and the change since the last plausible weighing (unless confirmed)."""
     if draft.measured_on is None:
         return []
+    kept = set(draft.remeasure)
     problems = [p for p in zscores.check_plausible(_growth_input(child, draft))
-                if p.field not in draft.confirmed or p.code == "implausible_weight_for_length"]
-    if previous is not None:
+                if p.field not in kept and not (p.code == "implausible_weight_for_length" and kept)]
+    if not problems:
+        # BMI-for-age can be implausible where no single value or weight-for-length is (length outside the
+        # weight-for-length table): the same question, on the weight.
         try:
-            current = zscores.compute(_growth_input(child, draft))
-            prev = zscores.compute(MeasurementInput(
-                sex=GrowthSex(child.sex.value), birth_date=child.birth_date, measured_on=previous.measured_on,
-                weight_kg=previous.weight_kg, length_cm=previous.length_cm,
-                position=GrowthPosition(previous.position.value) if previous.position else GrowthPosition.UNKNOWN))
+            flagged = unanswered(zscores.compute(_growth_input(child, draft)), draft)
         except GrowthInputError:
-            return problems
-        changes = zscores.check_change(prev, current)
-        gain = weight_gain_problem(child, previous, draft.measured_on, draft.weight_kg)
-        if gain is not None:
-            changes.append(gain)
-        problems += [p for p in changes if f"change:{p.field}" not in draft.confirmed]
+            flagged = []
+        problems = [Problem(field=f, code="implausible_weight_for_length", value=float(getattr(draft, f)))
+                    for f in flagged[:1]]
+    previous = near.previous_valid(draft.measured_on, exclude=draft.corrects_id) if near else None
+    if previous is not None and not problems and not kept:
+        problems += [p for p in _changes(child, draft, previous) if f"change:{p.field}" not in draft.confirmed]
     return problems
+
+
+def _changes(child: Child, draft: Draft, previous: Measurement) -> list[Problem]:
+    """Weight dropped > 1 kg, went up beyond WHO's +3 SD increment, or length shrank since `previous`."""
+    assert draft.measured_on is not None
+    try:
+        current = zscores.compute(_growth_input(child, draft))
+        prev = result_of(child, previous)
+    except GrowthInputError:
+        return []
+    changes = zscores.check_change(prev, current)
+    gain = weight_gain_problem(child, previous, draft.measured_on, draft.weight_kg)
+    if gain is not None:
+        changes = [p for p in changes if p.field != "weight_kg"] + [gain]
+    return changes
+
+
+def _change_flag(problem: Problem) -> str:
+    return GAIN_FLAG if problem.code == WEIGHT_GAIN_CODE else f"change_{problem.field}"
 
 
 # ------------------------------------------------------------------ computing and saving
 
 
+# Which entered value an implausible z-score points at (weight-for-length/BMI: the weight or the length).
+_FLAG_FIELDS: dict[Indicator, tuple[str, ...]] = {
+    Indicator.WFA: ("weight_kg",), Indicator.LHFA: ("length_cm",), Indicator.HCFA: ("head_cm",),
+    Indicator.ACFA: ("muac_cm",), Indicator.WFLH: ("weight_kg", "length_cm"),
+    Indicator.BMIFA: ("weight_kg", "length_cm"),
+}
+
+
+class Unanswered(Exception):
+    """A value WHO calls implausible that the cadre has not chosen to keep as "perlu ukur ulang": ask first."""
+
+    def __init__(self, fields: list[str]) -> None:
+        super().__init__("unanswered")
+        self.fields = fields
+
+
+def unanswered(growth: GrowthResult, draft: Draft) -> list[str]:
+    """Fields behind implausible z-scores that the draft does not keep as "perlu ukur ulang"."""
+    out: list[str] = []
+    for ind, bad in growth.flags.items():
+        fields = _FLAG_FIELDS[ind]
+        if bad and not any(f in draft.remeasure for f in fields):
+            out += [f for f in fields if f not in out]
+    return out
+
+
+class SameMonth(Exception):
+    """The child already has a visit this month: the cadre must say replace or keep as re-measurement first."""
+
+    def __init__(self, existing: Measurement) -> None:
+        super().__init__("same_month")
+        self.existing = existing
+
+
 @dataclass(frozen=True)
 class Saved:
-    """What was saved and what it means: everything the result card and the parent message need."""
+    """What was saved and what it means: everything the result card and the parent message need.
+
+    Its meaning comes from the status function (`status`), the same answer the lists and recaps store.
+    """
 
     measurement: Measurement
-    growth: GrowthResult
-    faltering: FalteringResult | None
-    previous: Measurement | None  # the weighing faltering was computed against
-    advice: list[AdviceKey]
+    growth: GrowthResult  # of this entry, fresh from the growth engine (why an indicator is missing, notes)
+    status: ChildStatus
     corrected: Measurement | None = None  # the row this one supersedes
-    newest: bool | None = None  # no later measurement of the child (None: not looked up)
+    newest: bool = True  # no later visit of the child
+
+    @property
+    def assessment(self) -> Assessment:
+        found = self.status.assessment(self.measurement.id)
+        assert found is not None
+        return found
+
+    @property
+    def faltering(self) -> FalteringResult | None:
+        return self.assessment.weighing
+
+    @property
+    def advice(self) -> list[AdviceKey]:
+        return list(self.assessment.advice)
 
     @property
     def needs_remeasure(self) -> bool:
-        """An implausible value, or a change since the last weighing that asks for weighing/measuring again."""
-        m = self.measurement
-        return m.implausible or self.growth.any_flagged or any(
-            f.startswith(("implausible_", "change_")) for f in m.flags)
+        """A value WHO calls implausible was kept: "perlu ukur ulang", not counted anywhere until corrected."""
+        return not self.assessment.valid
+
+    @property
+    def counted(self) -> bool:
+        """This visit is the one that counts for its month."""
+        return self.status.is_counted(self.measurement.id)
 
     @property
     def refer(self) -> bool:
-        return needs_referral(self.advice) or bool(self.faltering and self.faltering.refer)
+        return self.assessment.refer
 
     @property
-    def red_flag(self) -> bool:
-        """Needs follow-up: referral, or any category of warning/danger, or implausible values."""
-        from bot.growth.zscores import severity_of
-
-        return self.refer or self.growth.any_flagged or severity_of(self.growth).value != "normal"
+    def urgent(self) -> bool:
+        return self.assessment.urgent
 
 
-def evaluate(child: Child, draft: Draft, previous: Measurement | None) -> tuple[GrowthResult, FalteringResult | None]:
-    """Z-scores and categories of the draft, and the weighing status against `previous` (same rules as saving)."""
-    if draft.measured_on is None:
-        raise InputIssue("no_date")
-    try:
-        growth = zscores.compute(_growth_input(child, draft))
-    except GrowthInputError as exc:
-        raise InputIssue(exc.code) from exc
-    faltering: FalteringResult | None = None
-    if draft.weight_kg is not None:
-        prev_was_t = previous is not None and previous.faltering in (Faltering.T, Faltering.T2)
-        try:
-            faltering = weigh_status(
-                current_date=draft.measured_on,
-                current_weight_kg=float(draft.weight_kg),
-                age_days=growth.age_days,
-                previous_date=previous.measured_on if previous else None,
-                previous_weight_kg=previous.weight_kg if previous else None,
-                previous_was_t=prev_was_t,
-                waz=growth.z.get(Indicator.WFA),
-            )
-        except FalteringInputError:
-            log.warning("faltering not computed for child %s (%s)", child.id, draft.measured_on)
-    return growth, faltering
-
-
-def to_create(child: Child, draft: Draft, growth: GrowthResult, faltering: FalteringResult | None,
-              entered_by: int | None, extra_flags: list[str] | None = None) -> MeasurementCreate:
+def to_create(child: Child, draft: Draft, growth: GrowthResult, entered_by: int | None,
+              extra_flags: list[str] | None = None) -> MeasurementCreate:
+    """The row to store: values as typed and the growth engine's z-scores. The judged columns (categories,
+    N/T, BGM) are written by the status service right after, from the status function."""
     assert draft.measured_on is not None
     z = {_GROWTH_FIELD[ind]: v for ind, v in growth.z.items()}
-    categories: dict[str, str] = {
-        _GROWTH_FIELD[ind]: cat.code for ind, cat in growth.categories.items() if cat is not None
-    }
-    if growth.muac_category is not None:
-        categories["muacz"] = growth.muac_category.code
     flags = [f"implausible_{_GROWTH_FIELD[ind]}" for ind, bad in growth.flags.items() if bad]
     flags += [n.value for n in growth.notes if n.value != "implausible"]
     flags += extra_flags or []
-    status: Faltering | None = None
-    if faltering is not None:
-        status = Faltering.T2 if faltering.two_t else Faltering(faltering.status.value)
     return MeasurementCreate(
         child_id=child.id,
         measured_on=draft.measured_on,
@@ -357,101 +451,55 @@ def to_create(child: Child, draft: Draft, growth: GrowthResult, faltering: Falte
         muac_cm=float(draft.muac_cm) if draft.muac_cm is not None else None,
         entered_by=entered_by,
         flags=tuple(dict.fromkeys(flags)),
-        categories=categories,  # keys are the storage indicator names (waz, haz, ...)
-        faltering=status,
-        bgm=bool(faltering and faltering.bgm),
         **{k: (None if v is None or math.isnan(v) else v) for k, v in z.items()},
     )
 
 
-def _changes(child: Child, current: GrowthResult, previous: Measurement | None,
-             measured_on: dt.date) -> list[Problem]:
-    """Weight dropped > 1 kg, went up implausibly, or length shrank since `previous` (one extra z-score
-    computation, not five)."""
-    if previous is None:
-        return []
-    gain = weight_gain_problem(child, previous, measured_on, current.weight_kg)
+def compute_draft(child: Child, draft: Draft) -> GrowthResult:
+    if draft.measured_on is None:
+        raise InputIssue("no_date")
     try:
-        prev = result_of(child, previous)
-    except GrowthInputError:
-        return [gain] if gain else []
-    return zscores.check_change(prev, current) + ([gain] if gain else [])
-
-
-def _change_flag(problem: Problem) -> str:
-    return GAIN_FLAG if problem.code == WEIGHT_GAIN_CODE else f"change_{problem.field}"
-
-
-# A weight-for-length/height category and a BMI-for-age category can differ (gizi kurang vs gizi buruk); the
-# card shows both, so the follow-up follows the more severe one (a tie keeps weight-for-length/height).
-_SEVERITY_RANK = {"normal": 0, "warning": 1, "danger": 2}
-# Weight-for-length/height and BMI-for-age category codes -> their advice (same rule as bot.growth.advice).
-_NUTRITION_ADVICE: dict[str, AdviceKey] = {
-    code: AdviceKey(code) for code in ("severely_wasted", "wasted", "possible_risk_overweight", "overweight", "obese")
-}
-
-
-def advice_for(growth: GrowthResult, faltering: FalteringResult | None) -> list[AdviceKey]:
-    """`advice_keys`, with the nutrition-status advice matching the most severe category shown on the card."""
-    keys = advice_keys(growth, faltering)
-    wflh = growth.categories.get(Indicator.WFLH)
-    bmi = growth.categories.get(Indicator.BMIFA)
-    if wflh is None or bmi is None or growth.flags.get(Indicator.BMIFA):
-        return keys
-    wflh_key, bmi_key = _NUTRITION_ADVICE.get(wflh.code), _NUTRITION_ADVICE.get(bmi.code)
-    if bmi_key is None or bmi_key in keys:
-        return keys
-    if _SEVERITY_RANK[bmi.severity.value] <= _SEVERITY_RANK[wflh.severity.value]:
-        return keys
-    keys = [k for k in keys if k != wflh_key and k != AdviceKey.GROWING_WELL] + [bmi_key]
-    order = list(AdviceKey)
-    return sorted(dict.fromkeys(keys), key=order.index)
-
-
-async def previous_for(repos: Repositories, child_id: int, measured_on: dt.date) -> Measurement | None:
-    """The weighing N/T/O/B is computed against: the latest plausible one of an earlier calendar month."""
-    first_of_month, _ = month_bounds(measured_on)
-    return await repos.measurements.previous_weighing(child_id, first_of_month)
-
-
-async def entry_context(repos: Repositories, child_id: int, measured_on: dt.date) -> EntryContext:
-    """`previous_for`, `same_day` and the child's newest row in one query (one database hop)."""
-    first_of_month, _ = month_bounds(measured_on)
-    return await repos.measurements.entry_context(child_id, measured_on, first_of_month)
-
-
-async def same_day(repos: Repositories, child_id: int, measured_on: dt.date) -> Measurement | None:
-    """A current measurement of the child on that date (saving again corrects it instead of doubling it)."""
-    return await same_day_measurement(repos.db, child_id, measured_on)
+        return zscores.compute(_growth_input(child, draft))
+    except GrowthInputError as exc:
+        raise InputIssue(exc.code) from exc
 
 
 async def save(repos: Repositories, child: Child, draft: Draft, *, entered_by: int | None,
-               context: EntryContext | None = None) -> Saved:
-    """Compute and store the draft. A draft with `corrects_id`, or a second entry for the same child and date,
-    supersedes the earlier row (history kept, z-scores and faltering recomputed).
+               near: Around | None = None) -> Saved:
+    """Compute and store the draft, then decide the child's status (bot.services.status) and return both.
 
-    `context`: the `entry_context` of the draft's date when the caller has just read it in this update (read
-    here otherwise): one query on the busiest path of a posyandu morning instead of three.
+    A draft with `corrects_id` supersedes that row (history kept). A second visit in the same calendar month
+    needs the cadre's answer first (`draft.same_month`): without it SameMonth is raised and nothing is saved,
+    so no path doubles a month silently. `near`: the `around` of this child when the caller has just read it.
     """
     if draft.measured_on is None:
         raise InputIssue("no_date")
-    if context is None:
-        context = await entry_context(repos, child.id, draft.measured_on)
-    previous = context.previous
-    growth, faltering = evaluate(child, draft, previous)
-    extra = [_change_flag(p) for p in _changes(child, growth, previous, draft.measured_on)]
-    create = to_create(child, draft, growth, faltering, entered_by, extra)
+    if near is None:
+        near = await around(repos, child.id)
+    others = near.same_month(draft.measured_on, exclude=draft.corrects_id)
+    if draft.corrects_id is None and others and draft.same_month is None:
+        raise SameMonth(others[-1])
+    if draft.same_month == "replace" and draft.corrects_id is None and others:
+        draft.corrects_id = others[-1].id
+    growth = compute_draft(child, draft)
+    if missing := unanswered(growth, draft):
+        raise Unanswered(missing)  # never stored as if it were right: the cadre says "keep as perlu ukur ulang"
+    previous = near.previous_valid(draft.measured_on, exclude=draft.corrects_id)
+    changes = _changes(child, draft, previous) if previous is not None and not growth.any_flagged else []
+    create = to_create(child, draft, growth, entered_by, [_change_flag(p) for p in changes])
     old: Measurement | None = None
     if draft.corrects_id is not None:
-        old = await repos.measurements.find_by_id(draft.corrects_id)
-    if old is None:
-        old = context.same_day
+        old = next((m for m in near.history if m.id == draft.corrects_id), None)
+        if old is None:
+            old = await repos.measurements.find_by_id(draft.corrects_id)
     if old is not None and old.superseded_by is None and old.child_id == child.id:
         try:
             saved = await repos.measurements.correct(old.id, create)
         except Conflict:
-            # Someone corrected it first (a double tap or a colleague): correct the newest row instead.
-            latest = await same_day(repos, child.id, draft.measured_on)
+            # Someone corrected it first (a double tap or a colleague): read again and correct the newest
+            # visit of that date instead.
+            near = await around(repos, child.id)
+            latest = next((m for m in reversed(near.history) if m.measured_on == old.measured_on), None)
             if latest is None:
                 saved, old = await repos.measurements.add(create), None
             else:
@@ -460,67 +508,25 @@ async def save(repos: Repositories, child: Child, draft: Draft, *, entered_by: i
         saved, old = await repos.measurements.add(create), None
     log.info("measurement %s saved for child %s by %s (corrects %s)", saved.id, child.id, entered_by,
              old.id if old else None)
-    # Later weighings exist only for a back-dated entry: the newest row read before saving tells (and tells
-    # the parent notice whether this entry is the child's current status). A row of the same date is the one
-    # this entry superseded.
-    latest = context.latest
-    if latest is not None and old is not None and latest.id == old.id:
-        # The newest row was the one just corrected (its date may have moved): ask again.
-        latest = await repos.measurements.latest_for_child(child.id)
-    later = latest is not None and latest.id != saved.id and latest.measured_on > saved.measured_on
-    if later:
-        await recompute_later_faltering(repos, child, saved.measured_on)
-    return Saved(measurement=saved, growth=growth, faltering=faltering, previous=previous,
-                 advice=advice_for(growth, faltering), corrected=old, newest=not later)
-
-
-async def recompute_later_faltering(repos: Repositories, child: Child, after: dt.date) -> list[int]:
-    """Re-derive N/T/O/B/2T and BGM of the child's current measurements dated after `after` (oldest first,
-    so a recomputed T feeds the next 2T). Returns the ids whose status changed.
-
-    Needed when an entry is back-dated or an older one corrected: the later weighings were compared with
-    whatever was there before. Only the derived faltering/bgm columns are updated in place; the measurement
-    values themselves are never rewritten (a correction of values still supersedes the row).
-    """
-    from storage.cadre_queries import set_faltering
-
-    later = [m for m in await repos.measurements.history_for_child(child.id) if m.measured_on > after]
-    changed: list[int] = []
-    for m in later:
-        if m.weight_kg is None:
-            continue
-        previous = await previous_for(repos, child.id, m.measured_on)
-        try:
-            _, faltering = evaluate(child, Draft.from_measurement(m), previous)
-        except InputIssue:  # e.g. an old row past the fifth birthday: leave it as it is
-            continue
-        status: Faltering | None = None
-        if faltering is not None:
-            status = Faltering.T2 if faltering.two_t else Faltering(faltering.status.value)
-        bgm = bool(faltering and faltering.bgm)
-        if await set_faltering(repos.db, m.id, status.value if status else None, bgm):
-            changed.append(m.id)
-    if changed:
-        log.info("faltering recomputed for child %s: measurements %s", child.id, changed)
-    return changed
+    history = [m for m in near.history if old is None or m.id != old.id] + [saved]
+    # Our write raised the child's dirty-list version by one: deciding now takes it off the list, unless
+    # someone else changed the child meanwhile (then the next reader decides again).
+    expected = (near.dirty_version or 0) + 1
+    status = await status_svc.decide(repos, child, history, version=expected, recompute=near.dirty_facts)
+    return Saved(measurement=saved, growth=growth, status=status, corrected=old,
+                 newest=not near.later_than(saved.measured_on, exclude=old.id if old else None))
 
 
 def result_of(child: Child, m: Measurement) -> GrowthResult:
-    """Recompute the growth result of a stored measurement (for charts and history)."""
-    return zscores.compute(MeasurementInput(
-        sex=GrowthSex(child.sex.value), birth_date=child.birth_date, measured_on=m.measured_on,
-        weight_kg=m.weight_kg, length_cm=m.length_cm,
-        position=GrowthPosition(m.position.value) if m.position else GrowthPosition.UNKNOWN,
-        oedema=m.oedema, head_cm=m.head_cm, muac_cm=m.muac_cm), allow_over_five=True)
+    """Recompute the growth result of a stored measurement (for charts and change checks)."""
+    return zscores.compute(status_svc.growth_input(child, m), allow_over_five=True)
 
 
 async def saved_view(repos: Repositories, child: Child, m: Measurement) -> Saved:
-    """Rebuild the `Saved` of a stored measurement (e.g. to show its card again)."""
-    previous = await previous_for(repos, child.id, m.measured_on)
-    draft = Draft.from_measurement(m)
-    growth, faltering = evaluate(child, draft, previous)
-    return Saved(measurement=m, growth=growth, faltering=faltering, previous=previous,
-                 advice=advice_for(growth, faltering))
+    """The `Saved` of a stored measurement (e.g. to show its card again), from the child's current status."""
+    status = await status_svc.child_status(repos, child)
+    return Saved(measurement=m, growth=result_of(child, m), status=status,
+                 newest=not any(a.visit.measured_on > m.measured_on for a in status.assessments))
 
 
 # ------------------------------------------------------------------ who may enter measurements, and where

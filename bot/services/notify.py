@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bot.growth.status import Assessment
 from bot.i18n import get_translator
 from bot.render.cards import parent_visit_message
 from bot.services.measurement import Saved
@@ -55,22 +56,44 @@ class NotifyReport:
 async def withhold_reason(repos: Repositories, child: Child, saved: Saved, today: dt.date) -> str | None:
     """Why this entry must not be pushed to the parents (None: push it).
 
-    - "remeasure": an implausible value or a change warning (weight dropped > 1 kg, implausible gain, shorter):
-      the cadre is asked to measure again, so the result is not yet something to tell a parent;
+    - "remeasure": a value WHO calls implausible was kept as "perlu ukur ulang": nothing to tell until corrected;
+    - "not_counted": another visit of the month counts (a re-measurement entered before a later one);
     - "old": measured more than MAX_PUSH_AGE_DAYS ago;
-    - "not_newest": back-dated, the child has a later measurement (the parent would get an outdated status).
+    - "not_newest": back-dated, the child has a later measurement (the parent would get an outdated status);
+    - "unchanged": a re-measurement in the same month that says what the parent was already told.
     """
     m = saved.measurement
     if saved.needs_remeasure:
         return "remeasure"
+    if not saved.counted:
+        return "not_counted"
     if (today - m.measured_on).days > MAX_PUSH_AGE_DAYS:
         return "old"
-    if saved.newest is None:
-        latest = await repos.measurements.latest_for_child(child.id)
-        newest = latest is None or latest.id == m.id
-    else:
-        newest = saved.newest  # looked up when it was saved
-    return None if newest else "not_newest"
+    if not saved.newest:
+        return "not_newest"
+    if saved.corrected is None and _same_story_this_month(saved):
+        return "unchanged"
+    return None
+
+
+def _same_story_this_month(saved: Saved) -> bool:
+    """An earlier valid visit this month already told the parent the same categories, weighing and referral."""
+    month = saved.status.month_of(saved.measurement.id)
+    if month is None:
+        return False
+    now = saved.assessment
+    earlier = [a for a in month.visits if a.valid and a.visit.id != now.visit.id
+               and (a.visit.measured_on, a.visit.id) < (now.visit.measured_on, now.visit.id)]
+    if not earlier:
+        return False
+    before = earlier[-1]
+
+    def story(a: Assessment) -> tuple[object, ...]:
+        cats = tuple(sorted((ind.value, c.code) for ind, c in a.growth.categories.items() if c is not None))
+        weighing = a.weighing.status if a.weighing else None
+        return cats, a.reasons, weighing
+
+    return story(before) == story(now)
 
 
 async def _next_session_text(repos: Repositories, posyandu_id: int, after: dt.date, lang: str) -> str | None:

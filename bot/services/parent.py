@@ -19,6 +19,7 @@ from bot.growth.chart import render_growth_chart
 from bot.growth.models import GrowthResult, Indicator
 from bot.growth.models import Sex as GrowthSex
 from bot.services import measurement as measurement_svc
+from bot.services import status as status_svc
 from bot.services.phone import normalise_phone
 from storage import parent_queries as q
 from storage.errors import MSG_INVITE_EXPIRED, MSG_INVITE_USED, Conflict, InviteInvalid, NotFound
@@ -247,13 +248,19 @@ async def next_posyandu(repos: Any, posyandu_id: int, after: dt.date, tr: Any | 
 
 
 async def child_report(repos: Any, child: Child, today: dt.date, tr: Any | None = None) -> ChildReport:
-    history = [m for m in await repos.measurements.history_for_child(child.id) if not m.implausible]
+    """What /anakku shows: the visit that counts in the child's latest measured month (the status function's
+    answer, as the cadre's lists have it), and the visit before it for the trend."""
+    status = await status_svc.child_status(repos, child)
     latest: measurement_svc.Saved | None = None
     previous: Measurement | None = None
-    if history:
-        latest = await measurement_svc.saved_view(repos, child, history[-1])
-        earlier = [m for m in history[:-1] if m.measured_on < history[-1].measured_on]
-        previous = earlier[-1] if earlier else None
+    month = status.latest_counted
+    if month is not None and month.counted is not None:
+        counted = month.counted
+        m = status.row(counted.visit.id)
+        latest = measurement_svc.Saved(measurement=m, growth=counted.growth, status=status,
+                                       newest=not any(a.visit.measured_on > m.measured_on for a in status.assessments))
+        earlier = [a for a in status.assessments if a.valid and a.visit.measured_on < m.measured_on]
+        previous = status.row(earlier[-1].visit.id) if earlier else None
     posyandu = await repos.posyandu.find_by_id(child.posyandu_id)
     return ChildReport(
         child=child,
@@ -261,7 +268,7 @@ async def child_report(repos: Any, child: Child, today: dt.date, tr: Any | None 
         posyandu_name=posyandu.name if posyandu else "",
         latest=latest,
         previous=previous,
-        measurement_count=len(history),
+        measurement_count=sum(1 for a in status.assessments if a.valid),
         next_session=await next_posyandu(repos, child.posyandu_id, today, tr),
     )
 

@@ -1,8 +1,9 @@
 """Monthly recap of a coordinator's area: SKDN, prevalence, cases to follow up, by the level below, with a chart.
 
-Counting happens in SQL (storage.coordinator_queries.month_counts, one pass per month over the month's rows);
-this module picks the scope's posyandu, groups them by the level below the coordinator's own (city ->
-kecamatan -> kelurahan -> posyandu), compares with the previous month, and renders text and a bar chart.
+Counting happens in SQL over the children's stored monthly status (bot.services.status.month_counts: what the
+status function decided, the same answer the card and the follow-up list give); this module picks the scope's
+posyandu, groups them by the level below the coordinator's own (city -> kecamatan -> kelurahan -> posyandu),
+compares with the previous month, and renders text and a bar chart.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from functools import cache
 from babel.dates import get_month_names
 
 from bot.i18n import Translator, fmt_month
+from bot.services import status as status_svc
 from bot.services.team import StaffScope, area_label
-from storage import coordinator_queries as q
-from storage.db import Database
+from storage import Repositories
+from storage import status_queries as q
 
 MAX_BREAKDOWN_LINES = 30  # keeps the message far below 4096 characters; the Excel file has everything
 MAX_CHART_BARS = 40
@@ -108,7 +110,9 @@ class Totals:
     t2: int = 0
     o: int = 0
     b: int = 0
+    too_soon: int = 0
     bgm: int = 0
+    remeasure: int = 0
     with_waz: int = 0
     with_haz: int = 0
     with_whz: int = 0
@@ -118,6 +122,8 @@ class Totals:
     wasted: int = 0
     severe_wasted: int = 0
     overweight: int = 0
+    refer: int = 0
+    urgent: int = 0
 
     def add(self, c: q.PosyanduCounts) -> None:
         for f in fields(self):
@@ -170,12 +176,12 @@ class Recap:
     breakdown_is_posyandu: bool
 
 
-async def build_recap(db: Database, scope: StaffScope, month: dt.date, tr: Translator) -> Recap:
+async def build_recap(repos: Repositories, scope: StaffScope, month: dt.date, tr: Translator) -> Recap:
     """Counts for the scope's posyandu in `month` and the month before, grouped one level below the scope."""
     tree = scope.tree
     pids = scope.posyandu_ids
-    counts = await q.month_counts(db, pids, month)
-    before = await q.month_counts(db, pids, previous_month(month))
+    counts = await status_svc.month_counts(repos, pids, month)
+    before = await status_svc.month_counts(repos, pids, previous_month(month))
     total, previous = Totals(), Totals()
     for c in counts.values():
         total.add(c)
@@ -219,13 +225,20 @@ def format_recap(recap: Recap, tr: Translator) -> str:
             area=recap.title, month=fmt_month(recap.month, tr.lang))) + "</b>",
         tr.gettext("Under-fives registered (S) {s} · weighed (D) {d} · gained (N) {n}").format(s=t.s, d=t.d, n=t.n),
         tr.gettext("D/S {ds} · N/D {nd}").format(ds=_pct(t.d_s, tr), nd=_pct(t.n_d, tr)),
+        tr.gettext("N {n} · T {t} (2T {t2}) · O {o} · B {b} · not judged yet {soon}").format(
+            n=t.n, t=t.t, t2=t.t2, o=t.o, b=t.b, soon=t.too_soon),
         tr.gettext("Stunting {st} ({stn}) · wasting {wa} ({wan}) · underweight {uw} ({uwn}) · "
                    "overweight {ow} ({own})").format(
             st=_pct(t.stunting, tr), stn=t.stunted, wa=_pct(t.wasting, tr), wan=t.wasted,
             uw=_pct(t.underweight_pct, tr), uwn=t.underweight, ow=_pct(t.overweight_pct, tr), own=t.overweight),
-        tr.gettext("Needs follow-up: 2T {t2} · BGM {bgm} · severely wasted {sw} · severely stunted {ss}").format(
-            t2=t.t2, bgm=t.bgm, sw=t.severe_wasted, ss=t.severe_stunted),
+        tr.gettext("Refer to the puskesmas: {refer} children ({urgent} today) · BGM {bgm} · severely wasted {sw} · "
+                   "severely stunted {ss}").format(refer=t.refer, urgent=t.urgent, bgm=t.bgm, sw=t.severe_wasted,
+                                                   ss=t.severe_stunted),
     ]
+    if t.remeasure:
+        lines.append(tr.ngettext("⚠️ {n} child measured with impossible values: needs re-measuring, not counted",
+                                 "⚠️ {n} children measured with impossible values: need re-measuring, not counted",
+                                 t.remeasure).format(n=t.remeasure))
     if t.s == 0:
         lines.append(tr.gettext("No children are registered in this area yet."))
     elif t.d == 0:

@@ -32,8 +32,10 @@ from zoneinfo import ZoneInfo
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.clock import Clock
+from bot.growth import immunisation
 from bot.growth.age import age_text
-from bot.i18n import N_, Translator, fmt_date, fmt_month, get_translator
+from bot.growth.immunisation import add_months
+from bot.i18n import Translator, fmt_date, fmt_month, get_translator
 from bot.services.schedule import PosyanduInfo, Session, sessions_between
 from storage import reminders_queries as q
 from storage.db import Database
@@ -49,7 +51,6 @@ CADRE_H1_AT = dt.time(16, 0)
 FOLLOWUP_AT = dt.time(16, 0)  # end of the session week (its Saturday)
 IMMUNISATION_AT = dt.time(16, 0)
 IMMUNISATION_WINDOW_DAYS = 14  # a child registered late does not get reminders for long-past vaccines
-VITAMIN_A_MONTHS = (2, 8)
 VITAMIN_A_AT = dt.time(16, 0)
 VITAMIN_A_DAYS_BEFORE = 3  # before the month's posyandu, so it does not coincide with the H-1 reminder
 TIP_WEEKDAY = 6  # Sunday (Python: Monday = 0)
@@ -70,21 +71,10 @@ IMMUNISATION = "immunisation"
 VITAMIN_A = "vitamin_a"
 TIP = "tip"
 
-# Kemenkes national immunisation schedule by age in months (domain.md). Data, so it is easy to correct.
-# `regional`: only in some districts (JE) — not reminded nationally.
-IMMUNISATION_SCHEDULE: tuple[tuple[int, tuple[str, ...], bool], ...] = (
-    (0, ("HB0",), False),
-    (1, ("BCG", N_("OPV 1 (polio drops)")), False),
-    (2, ("DPT-HB-Hib 1", N_("OPV 2 (polio drops)"), "PCV 1"), False),
-    (3, ("DPT-HB-Hib 2", N_("OPV 3 (polio drops)"), "PCV 2"), False),
-    (4, ("DPT-HB-Hib 3", N_("OPV 4 (polio drops)"), N_("IPV (polio injection)")), False),
-    (9, (N_("MR (measles-rubella)"),), False),
-    (10, ("JE",), True),
-    (12, ("PCV 3",), False),
-    (18, (N_("DPT-HB-Hib 4 (booster)"), N_("MR 2 (booster)")), False),
-)
-# HB0 is given at birth in the health facility: no reminder for month 0.
-FIRST_REMINDED_MONTH = 1
+IMMUNISATION_DEADLINE = "immunisation_deadline"
+# The immunisation schedule, its catch-up limits and the vitamin A rounds are data with their sources in
+# bot.growth.immunisation (docs/clinical-rules.md §7). HB0 is given at birth in the health facility and JE only in
+# some districts: neither is reminded.
 
 
 # ------------------------------------------------------------------ pure helpers
@@ -100,18 +90,9 @@ def in_quiet_hours(moment: dt.datetime, tz: ZoneInfo) -> bool:
     return t >= QUIET_FROM or t < QUIET_UNTIL
 
 
-def add_months(day: dt.date, months: int) -> dt.date:
-    """Same day of the month `months` later (the month's last day when it is shorter)."""
-    total = day.year * 12 + day.month - 1 + months
-    year, month = divmod(total, 12)
-    month += 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def age_months(birth: dt.date, on: dt.date) -> int:
     """Completed calendar months (as parents count them)."""
-    months = (on.year - birth.year) * 12 + on.month - birth.month
-    return months - 1 if on.day < birth.day else months
+    return immunisation.completed_months(birth, on)
 
 
 def followup_date(session_day: dt.date) -> dt.date:
@@ -207,12 +188,12 @@ def render_cadre_followup(session: Session, missing: Sequence[q.ChildRow], tr: T
     return "\n".join(lines)
 
 
-def render_immunisation(child: ParentChild, months: int, vaccines: Sequence[str], nxt: Session | None,
+def render_immunisation(child: ParentChild, months: int, doses: Sequence[immunisation.Dose], nxt: Session | None,
                         tr: Translator) -> str:
     age = tr.ngettext("{n} month", "{n} months", months).format(n=months)
     lines = [tr.gettext("💉 {child} is now {age} old: time for immunisation {vaccines}.").format(
         child=f"<b>{html.escape(child.child_name)}</b>", age=age,
-        vaccines=", ".join(tr.gettext(v) for v in vaccines))]
+        vaccines=", ".join(tr.gettext(d.label) for d in doses))]
     if nxt is not None:
         lines.append(tr.gettext("Ask at the posyandu on {when} or at the puskesmas. Bring the Buku KIA.").format(
             when=nxt.when(tr)))
@@ -222,13 +203,29 @@ def render_immunisation(child: ParentChild, months: int, vaccines: Sequence[str]
     return "\n".join(lines)
 
 
-def render_vitamin_a(month: dt.date, children: Sequence[tuple[ParentChild, int]], nxt: Session | None,
-                     tr: Translator) -> str:
+def render_immunisation_deadline(child: ParentChild, doses: Sequence[immunisation.Dose], last: dt.date,
+                                 nxt: Session | None, tr: Translator) -> str:
+    """A dose whose catch-up window closes soon (rotavirus by 6 months 29 days, BCG before 1 year, PCV before 2
+    years): if it was missed, now is the last chance."""
+    lines = [tr.gettext("⏳ {vaccines} for {child} can only be given until {date}.").format(
+        vaccines=", ".join(tr.gettext(d.label) for d in doses), child=f"<b>{html.escape(child.child_name)}</b>",
+        date=fmt_date(last, tr.lang))]
+    if nxt is not None and nxt.date <= last:
+        lines.append(tr.gettext("If it has not been given yet, ask at the posyandu on {when} or at the puskesmas, "
+                                "with the Buku KIA.").format(when=nxt.when(tr)))
+    else:
+        lines.append(tr.gettext("If it has not been given yet, go to the puskesmas before then, with the Buku KIA."))
+    lines.append(tr.gettext("Already done? Then you can ignore this message."))
+    return "\n".join(lines)
+
+
+def render_vitamin_a(month: dt.date, children: Sequence[tuple[ParentChild, immunisation.Capsule]],
+                     nxt: Session | None, tr: Translator) -> str:
     lines = [tr.gettext("💊 {month} is vitamin A month.").format(month=fmt_month(month, tr.lang))]
-    for child, months in children:
-        capsule = (tr.gettext("blue capsule (100,000 IU)") if months < 12
-                   else tr.gettext("red capsule (200,000 IU)"))
-        lines.append(f"• <b>{html.escape(child.child_name)}</b>: {capsule}")
+    for child, capsule in children:
+        text = (tr.gettext("blue capsule (100,000 IU)") if capsule is immunisation.Capsule.BLUE
+                else tr.gettext("red capsule (200,000 IU)"))
+        lines.append(f"• <b>{html.escape(child.child_name)}</b>: {text}")
     if nxt is not None:
         lines.append(tr.gettext("Free at the posyandu on {when}.").format(when=nxt.when(tr)))
     else:
@@ -289,6 +286,7 @@ async def collect_due(db: Database, repos: Any, now: dt.datetime) -> list[_Candi
     if not infos:
         return []
     ids = [i.id for i in infos]
+    vitamin_a_months = await q.vitamin_a_rounds(db)
     span_from = now.date() - dt.timedelta(days=40)
     span_to = now.date() + dt.timedelta(days=40)
     overrides = await q.session_overrides(db, ids, span_from, span_to)
@@ -318,7 +316,8 @@ async def collect_due(db: Database, repos: Any, now: dt.datetime) -> list[_Candi
         for s in sessions:
             out += _session_candidates(db, info, s, tz, now, families, cadres_by_pos[info.id])
         out += _immunisation_candidates(info, tz, today, now, families, nxt)
-        if today.month in VITAMIN_A_MONTHS:
+        out += _deadline_candidates(info, tz, today, now, families, nxt)
+        if today.month in vitamin_a_months.get(today.year, immunisation.VITAMIN_A_MONTHS):
             in_month = [s for s in sessions if s.date.year == today.year and s.date.month == today.month]
             out += _vitamin_a_candidates(info, tz, today, now, families, in_month)
         out += _tip_candidates(repos, info, tz, today, now, families, tips_seen)
@@ -382,9 +381,7 @@ def _immunisation_candidates(info: PosyanduInfo, tz: ZoneInfo, today: dt.date, n
     out: list[_Candidate] = []
     for uid, links in families.items():
         for child in links:
-            for months, vaccines, regional in IMMUNISATION_SCHEDULE:
-                if regional or months < FIRST_REMINDED_MONTH:
-                    continue
+            for months in immunisation.reminder_months():
                 day = add_months(child.birth_date, months)
                 if not day <= today <= day + dt.timedelta(days=IMMUNISATION_WINDOW_DAYS):
                     continue
@@ -392,12 +389,40 @@ def _immunisation_candidates(info: PosyanduInfo, tz: ZoneInfo, today: dt.date, n
                 expires = local(day + dt.timedelta(days=IMMUNISATION_WINDOW_DAYS), QUIET_FROM, tz)
                 if not _window(due, expires, now):
                     continue
+                doses = immunisation.doses_due_at(months)
 
                 async def render(child: ParentChild = child, months: int = months,
-                                 vaccines: tuple[str, ...] = vaccines) -> tuple[str, dict[str, Any]]:
-                    return render_immunisation(child, months, vaccines, nxt, get_translator(child.language)), {}
+                                 doses: list[immunisation.Dose] = doses) -> tuple[str, dict[str, Any]]:
+                    return render_immunisation(child, months, doses, nxt, get_translator(child.language)), {}
                 out.append(_Candidate(key(IMMUNISATION, uid, child.child_id, months), uid, IMMUNISATION,
                                       info.timezone, due, expires, render))
+    return out
+
+
+def _deadline_candidates(info: PosyanduInfo, tz: ZoneInfo, today: dt.date, now: dt.datetime,
+                         families: dict[int, list[ParentChild]], nxt: Session | None) -> list[_Candidate]:
+    """A month before a catch-up window closes (bot.growth.immunisation.DEADLINE_DOSES), once per child and date."""
+    out: list[_Candidate] = []
+    for uid, links in families.items():
+        for child in links:
+            by_last: dict[dt.date, list[immunisation.Dose]] = defaultdict(list)
+            for dose in immunisation.DEADLINE_DOSES:
+                by_last[immunisation.last_date(dose, child.birth_date)].append(dose)
+            for last, doses in by_last.items():
+                day = last - dt.timedelta(days=immunisation.DEADLINE_NOTICE_DAYS)
+                if not day <= today <= day + dt.timedelta(days=IMMUNISATION_WINDOW_DAYS):
+                    continue
+                due = local(day, IMMUNISATION_AT, tz)
+                expires = local(day + dt.timedelta(days=IMMUNISATION_WINDOW_DAYS), QUIET_FROM, tz)
+                if not _window(due, expires, now):
+                    continue
+
+                async def render(child: ParentChild = child, doses: list[immunisation.Dose] = doses,
+                                 last: dt.date = last) -> tuple[str, dict[str, Any]]:
+                    tr = get_translator(child.language)
+                    return render_immunisation_deadline(child, doses, last, nxt, tr), {}
+                out.append(_Candidate(key(IMMUNISATION_DEADLINE, uid, child.child_id, last.isoformat()), uid,
+                                      IMMUNISATION_DEADLINE, info.timezone, due, expires, render))
     return out
 
 
@@ -411,14 +436,18 @@ def _vitamin_a_candidates(info: PosyanduInfo, tz: ZoneInfo, today: dt.date, now:
     expires = local(last_day, QUIET_FROM, tz)
     if not _window(due, expires, now):
         return []
+    # The child's age on the session day decides the capsule (a baby who turns 6 months by then gets the blue
+    # one); without a session this month, the last day of the month stands in.
+    session_day = first.date if first else last_day
     out: list[_Candidate] = []
     for uid, links in families.items():
-        eligible = [(c, age_months(c.birth_date, day)) for c in links]
-        eligible = [(c, m) for c, m in eligible if 6 <= m < UNDER_FIVE_MONTHS]
+        eligible = [(c, cap) for c in links
+                    if (cap := immunisation.vitamin_a_capsule(c.birth_date, session_day)) is not None]
         if not eligible:
             continue
 
-        async def render(eligible: list[tuple[ParentChild, int]] = eligible) -> tuple[str, dict[str, Any]]:
+        async def render(eligible: list[tuple[ParentChild, immunisation.Capsule]] = eligible
+                         ) -> tuple[str, dict[str, Any]]:
             tr = get_translator(eligible[0][0].language)
             return render_vitamin_a(month_start, eligible, first, tr), {}
         out.append(_Candidate(key(VITAMIN_A, uid, info.id, month_start.strftime("%Y-%m")), uid, VITAMIN_A,
@@ -595,3 +624,44 @@ async def run_due(runtime: Any, bot: Sender) -> DispatchReport:
                  report.claimed, report.sent, report.postponed_quiet, report.expired, report.blocked,
                  report.failed, report.retry_later)
     return report
+
+
+# ------------------------------------------------------------------ vitamin A rounds (an admin may move a round)
+
+
+class VitaminAMonthsError(ValueError):
+    pass
+
+
+def parse_vitamin_a_months(text: str) -> tuple[int, ...]:
+    """`2,8` or `feb,okt` or `Februari Oktober` -> (2, 8) / (2, 10); VitaminAMonthsError when unreadable."""
+    from bot.i18n import parse_date
+
+    months: list[int] = []
+    for part in text.replace(",", " ").split():
+        if part.isdigit():
+            month = int(part)
+        else:
+            try:
+                month = parse_date(f"1 {part}", dt.date(2000, 12, 31)).month
+            except ValueError:
+                raise VitaminAMonthsError(part) from None
+        if not 1 <= month <= 12:
+            raise VitaminAMonthsError(part)
+        if month not in months:
+            months.append(month)
+    if not months:
+        raise VitaminAMonthsError(text)
+    return tuple(sorted(months))
+
+
+async def vitamin_a_months(db: Database, year: int) -> tuple[int, ...]:
+    """The year's vitamin A months: as an admin set them, else February and August."""
+    return (await q.vitamin_a_rounds(db)).get(year, immunisation.VITAMIN_A_MONTHS)
+
+
+async def set_vitamin_a_months(db: Database, year: int, months: tuple[int, ...] | None, *,
+                               actor_id: int | None = None) -> tuple[int, ...]:
+    """Move a year's rounds (None: back to February and August); returns the months now in force."""
+    await q.set_vitamin_a_rounds(db, year, months, actor_id=actor_id)
+    return await vitamin_a_months(db, year)

@@ -29,6 +29,11 @@ class Repository:
                 json.dumps(details or {}, sort_keys=True, default=str), self._now())
 
 
+# A child's status must be decided again (migration 0060): in the same transaction as the change itself.
+MARK_DIRTY_SQL = ("INSERT INTO status_dirty (child_id, version, facts) VALUES (?, 1, ?)"
+                  " ON CONFLICT (child_id) DO UPDATE SET version = status_dirty.version + 1,"
+                  " facts = MAX(status_dirty.facts, excluded.facts)")
+
 AUDIT_SQL = ("INSERT INTO audit_log (actor_id, action, entity, entity_id, details, created_at)"
              " VALUES (?, ?, ?, ?, ?, ?)")
 

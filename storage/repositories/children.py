@@ -17,7 +17,7 @@ from storage.errors import (
     NotFound,
 )
 from storage.models import Child, ChildCreate, ChildStatus, ChildUpdate
-from storage.repositories.base import Repository, ids, in_list
+from storage.repositories.base import MARK_DIRTY_SQL, Repository, ids, in_list
 from storage.values import encode_child_code, like_escape, normalise_child_code, normalise_phone, search_key
 
 CHILD_COLS = ("id, code, name, sex, birth_date, nik, guardian_name, guardian_phone, posyandu_id, address, rt, rw,"
@@ -115,6 +115,10 @@ class ChildRepository(Repository):
                 raise _conflict(exc) from exc
             if not changed:
                 raise NotFound(MSG_CHILD_NOT_FOUND)
+            if {"sex", "birth_date", "birth_weight_kg"} & values.keys():
+                # Sex and birth date change every z-score; the birth weight is the first KMS point.
+                facts = int(bool({"sex", "birth_date"} & values.keys()))
+                await self.db.execute(MARK_DIRTY_SQL, (child_id, facts))
             await self._audit(actor_id, "update", "child", child_id, {"fields": sorted(values)})
         return await self.get(child_id)
 

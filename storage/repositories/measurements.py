@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 from storage.db import Row, execute_sync, fetchone_sync
@@ -20,9 +19,8 @@ from storage.errors import (
     InvalidInput,
     NotFound,
 )
-from storage.models import INDICATORS, Measurement, MeasurementCreate, PosyanduRecap
-from storage.repositories.base import AUDIT_SQL, Repository, in_list
-from storage.values import month_bounds
+from storage.models import INDICATORS, Measurement, MeasurementCreate
+from storage.repositories.base import AUDIT_SQL, MARK_DIRTY_SQL, Repository
 
 _MEASUREMENT_COLS = (
     "id, child_id, measured_on, age_days, weight_kg, length_cm, position, oedema, head_cm, muac_cm, entered_by,"
@@ -36,15 +34,6 @@ _INSERT_COLS = (
 )
 _INSERT_SQL = f"INSERT INTO measurements ({_INSERT_COLS}) VALUES ({', '.join('?' * 30)})"
 _CURRENT = "superseded_by IS NULL"
-
-
-@dataclass(frozen=True)
-class EntryContext:
-    """The rows around a new measurement (see `MeasurementRepository.entry_context`)."""
-
-    previous: Measurement | None  # the weighing N/T/O/B is computed against
-    same_day: Measurement | None  # the current row of the same date (saving supersedes it)
-    latest: Measurement | None  # the child's newest current row (later than the new one: back-dated entry)
 
 
 def _read_back_sync(conn: sqlite3.Connection, measurement_id: int) -> Row:
@@ -104,6 +93,7 @@ class MeasurementRepository(Repository):
 
         def work(conn: sqlite3.Connection) -> Row:
             mid = self._insert_sync(conn, m, None, now)
+            execute_sync(conn, MARK_DIRTY_SQL, (m.child_id, 0))
             execute_sync(conn, AUDIT_SQL, self._audit_params(m.entered_by, "create", "measurement", mid,
                                                              {"child_id": m.child_id}))
             return _read_back_sync(conn, mid)
@@ -118,7 +108,9 @@ class MeasurementRepository(Repository):
             if m.age_days is None:
                 raise ValueError("add_many needs age_days")
             rows.append(self._row(m, m.age_days, None, now))
-        await self.db.executemany(_INSERT_SQL, rows)
+        async with self.db.transaction():
+            await self.db.executemany(_INSERT_SQL, rows)
+            await self.db.executemany(MARK_DIRTY_SQL, [(child_id, 0) for child_id in {m.child_id for m in items}])
         return len(rows)
 
     async def correct(self, old_id: int, new: MeasurementCreate) -> Measurement:
@@ -139,6 +131,7 @@ class MeasurementRepository(Repository):
                                          "IS NULL", (mid, old_id))
             if changed != 1:
                 raise Conflict(MSG_ALREADY_CORRECTED)
+            execute_sync(conn, MARK_DIRTY_SQL, (new.child_id, 0))
             execute_sync(conn, AUDIT_SQL, self._audit_params(new.entered_by, "correct", "measurement", mid,
                                                              {"child_id": new.child_id, "supersedes_id": old_id}))
             return _read_back_sync(conn, mid)
@@ -175,34 +168,6 @@ class MeasurementRepository(Repository):
         )
         return [_to_model(r) for r in rows]
 
-    async def previous_weighing(self, child_id: int, before_date: dt.date, *,
-                                include_implausible: bool = False) -> Measurement | None:
-        """The latest current measurement with a weight strictly before `before_date` (for N/T/O/B)."""
-        cond = "" if include_implausible else " AND implausible = 0"
-        row = await self.db.fetchone(
-            f"SELECT {_MEASUREMENT_COLS} FROM measurements WHERE child_id = ? AND {_CURRENT}"
-            f" AND weight_kg IS NOT NULL AND measured_on < ?{cond} ORDER BY measured_on DESC, id DESC LIMIT 1",
-            (child_id, before_date.isoformat()),
-        )
-        return _to_model(row) if row else None
-
-    async def entry_context(self, child_id: int, measured_on: dt.date, weighed_before: dt.date) -> EntryContext:
-        """What saving a measurement of `measured_on` needs to know, in one query: the weighing before
-        `weighed_before` (as `previous_weighing`), the current row of that date, and the child's newest row."""
-        where = f"FROM measurements WHERE child_id = ? AND {_CURRENT}"
-        rows = await self.db.fetchall(
-            f"SELECT * FROM (SELECT 'previous' AS kind, {_MEASUREMENT_COLS} {where} AND weight_kg IS NOT NULL"
-            " AND measured_on < ? AND implausible = 0 ORDER BY measured_on DESC, id DESC LIMIT 1)"
-            f" UNION ALL SELECT * FROM (SELECT 'same_day', {_MEASUREMENT_COLS} {where} AND measured_on = ?"
-            " ORDER BY id DESC LIMIT 1)"
-            f" UNION ALL SELECT * FROM (SELECT 'latest', {_MEASUREMENT_COLS} {where}"
-            " ORDER BY measured_on DESC, id DESC LIMIT 1)",
-            (child_id, weighed_before.isoformat(), child_id, measured_on.isoformat(), child_id),
-        )
-        found = {row.pop("kind"): _to_model(row) for row in rows}
-        return EntryContext(previous=found.get("previous"), same_day=found.get("same_day"),
-                            latest=found.get("latest"))
-
     async def recent_by_user(self, user_id: int, limit: int = 10) -> list[Measurement]:
         """What a cadre entered most recently (current rows, newest first): for "undo/correct my last"."""
         rows = await self.db.fetchall(
@@ -211,100 +176,3 @@ class MeasurementRepository(Repository):
             (user_id, limit),
         )
         return [_to_model(r) for r in rows]
-
-    async def measured_child_ids(self, posyandu_id: int, month: dt.date) -> set[int]:
-        """Ids of the posyandu's children with a current measurement in the month of `month`."""
-        start, end = month_bounds(month)
-        rows = await self.db.fetchall(
-            f"SELECT DISTINCT m.child_id FROM measurements m JOIN children c ON c.id = m.child_id"
-            f" WHERE c.posyandu_id = ? AND m.{_CURRENT} AND m.measured_on >= ? AND m.measured_on < ?",
-            (posyandu_id, start.isoformat(), end.isoformat()),
-        )
-        return {int(r["child_id"]) for r in rows}
-
-    async def latest_in_month(self, posyandu_ids: Collection[int], month: dt.date) -> list[Measurement]:
-        """Each child's latest current measurement in the month, for the given posyandu (exports, lists)."""
-        start, end = month_bounds(month)
-        marks, vals = in_list(posyandu_ids)
-        cols = ", ".join("m." + c.strip() for c in _MEASUREMENT_COLS.split(","))
-        rows = await self.db.fetchall(
-            f"""SELECT {cols} FROM (
-                    SELECT m.id, ROW_NUMBER() OVER (PARTITION BY m.child_id
-                                                    ORDER BY m.measured_on DESC, m.id DESC) AS rn
-                    FROM measurements m JOIN children c ON c.id = m.child_id
-                    WHERE c.posyandu_id IN ({marks}) AND m.{_CURRENT}
-                      AND m.measured_on >= ? AND m.measured_on < ?) x
-                JOIN measurements m ON m.id = x.id WHERE x.rn = 1 ORDER BY m.child_id""",
-            [*vals, start.isoformat(), end.isoformat()],
-        )
-        return [_to_model(r) for r in rows]
-
-    # ------------------------------------------------------------ recap
-
-    async def monthly_recap(self, month: dt.date, posyandu_ids: Collection[int] | None = None) -> list[PosyanduRecap]:
-        """SKDN counts and prevalences per posyandu for one month, in one aggregate query.
-
-        S counts active children under five at the end of the month. D counts children with a current
-        weighing in the month. Everything else comes from each child's latest plausible measurement in the
-        month (an implausible one only counts towards D). Posyandu without children give a row of zeros.
-        """
-        start, end = month_bounds(month)
-        last_day = end - dt.timedelta(days=1)
-        try:
-            five_years_before = last_day.replace(year=last_day.year - 5)
-        except ValueError:  # 29 February
-            five_years_before = last_day.replace(year=last_day.year - 5, day=28)
-        p_filter = c_filter = m_filter = m_join = ""
-        p_params: list[object] = []
-        if posyandu_ids is not None:
-            marks, p_params = in_list(posyandu_ids)
-            p_filter = f" AND p.id IN ({marks})"
-            c_filter = f" WHERE c.posyandu_id IN ({marks})"
-            m_join = " JOIN children c ON c.id = m.child_id"
-            m_filter = f" AND c.posyandu_id IN ({marks})"
-        sql = f"""
-        WITH month_rows AS (
-            SELECT m.child_id, m.implausible, m.faltering, m.bgm, m.waz, m.haz, m.whz, m.oedema,
-                   MAX(CASE WHEN m.weight_kg IS NOT NULL THEN 1 ELSE 0 END)
-                       OVER (PARTITION BY m.child_id) AS weighed,
-                   ROW_NUMBER() OVER (PARTITION BY m.child_id
-                                      ORDER BY m.implausible, m.measured_on DESC, m.id DESC) AS rn
-            FROM measurements m{m_join}
-            WHERE m.superseded_by IS NULL AND m.measured_on >= ? AND m.measured_on < ?{m_filter}
-        ),
-        latest AS (SELECT * FROM month_rows WHERE rn = 1),
-        per_child AS (
-            SELECT c.posyandu_id,
-                   CASE WHEN c.status = 'active' AND c.birth_date > ? AND c.birth_date <= ? THEN 1 ELSE 0 END AS s,
-                   COALESCE(l.weighed, 0) AS d,
-                   CASE WHEN l.implausible = 0 THEN 1 ELSE 0 END AS ok,
-                   l.faltering, l.bgm, l.waz, l.haz, l.whz, l.oedema
-            FROM children c LEFT JOIN latest l ON l.child_id = c.id{c_filter}
-        )
-        SELECT p.id AS posyandu_id, p.name AS posyandu_name, p.area_id,
-               COALESCE(SUM(pc.s), 0) AS s,
-               COALESCE(SUM(pc.d), 0) AS d,
-               COALESCE(SUM(CASE WHEN pc.ok = 1 AND pc.faltering = 'N' THEN 1 ELSE 0 END), 0) AS n,
-               COALESCE(SUM(CASE WHEN pc.ok = 1 AND pc.faltering IN ('T', '2T') THEN 1 ELSE 0 END), 0) AS t,
-               COALESCE(SUM(CASE WHEN pc.ok = 1 AND pc.faltering = '2T' THEN 1 ELSE 0 END), 0) AS t2,
-               COALESCE(SUM(CASE WHEN pc.ok = 1 AND pc.faltering = 'O' THEN 1 ELSE 0 END), 0) AS o,
-               COALESCE(SUM(CASE WHEN pc.ok = 1 AND pc.faltering = 'B' THEN 1 ELSE 0 END), 0) AS b,
-               COALESCE(SUM(CASE WHEN pc.ok = 1 AND pc.bgm = 1 THEN 1 ELSE 0 END), 0) AS bgm,
-               COALESCE(SUM(CASE WHEN pc.ok = 1 AND pc.waz IS NOT NULL THEN 1 ELSE 0 END), 0) AS with_waz,
-               COALESCE(SUM(CASE WHEN pc.ok = 1 AND pc.haz IS NOT NULL THEN 1 ELSE 0 END), 0) AS with_haz,
-               COALESCE(SUM(CASE WHEN pc.ok = 1 AND (pc.whz IS NOT NULL OR pc.oedema = 1) THEN 1 ELSE 0 END), 0)
-                   AS with_whz,
-               COALESCE(SUM(CASE WHEN pc.ok = 1 AND pc.waz < -2 THEN 1 ELSE 0 END), 0) AS underweight,
-               COALESCE(SUM(CASE WHEN pc.ok = 1 AND pc.haz < -2 THEN 1 ELSE 0 END), 0) AS stunted,
-               COALESCE(SUM(CASE WHEN pc.ok = 1 AND (pc.whz < -2 OR pc.oedema = 1) THEN 1 ELSE 0 END), 0) AS wasted,
-               COALESCE(SUM(CASE WHEN pc.ok = 1 AND pc.whz > 2 AND pc.oedema = 0 THEN 1 ELSE 0 END), 0)
-                   AS overweight
-        FROM posyandu p LEFT JOIN per_child pc ON pc.posyandu_id = p.id
-        WHERE 1 = 1{p_filter}
-        GROUP BY p.id, p.name, p.area_id
-        ORDER BY p.name, p.id
-        """
-        params = [start.isoformat(), end.isoformat(), *p_params, five_years_before.isoformat(),
-                  last_day.isoformat(), *p_params, *p_params]
-        rows = await self.db.fetchall(sql, params)
-        return [PosyanduRecap.model_validate({**r, "month": start}) for r in rows]

@@ -38,7 +38,9 @@ async def test_suspect_backdated_drop_sends_the_parent_nothing(bot: BotHarness, 
     day = bot.runtime.today() - dt.timedelta(days=60)
     replies = await bot.say(CADRE, f"/catat A1 7 79 {_tgl(day)}")
     assert "turun lebih dari 1 kg" in texts(replies)
-    replies = await bot.press(CADRE, "Simpan apa adanya")
+    replies = await bot.press(CADRE, "Sudah diukur ulang, benar")
+    assert "sudah diukur bulan ini" in texts(replies)  # the month already has a weighing: asked, never doubled
+    replies = await bot.press(CADRE, "Simpan keduanya")
     assert "Tersimpan" in texts(replies)
     assert api.messages(PARENT_ID) == []
 
@@ -56,7 +58,9 @@ async def test_entry_that_is_not_the_newest_is_not_pushed(bot: BotHarness, api: 
     sent = len(api.messages(PARENT_ID))
     assert sent == 1
     replies = await bot.say(CADRE, f"/catat A1 10,5 81 {_tgl(bot.runtime.today() - dt.timedelta(days=1))}")
-    assert "Tersimpan" in texts(replies)
+    assert "sudah diukur bulan ini" in texts(replies)
+    replies = await bot.press(CADRE, "Simpan keduanya")
+    assert "Tersimpan" in texts(replies) and "ukur ulang, tidak dihitung" not in texts(replies)
     assert len(api.messages(PARENT_ID)) == sent
 
 
@@ -69,27 +73,32 @@ async def test_weight_down_is_called_down_for_cadre_and_parent(bot: BotHarness, 
 
 
 async def test_gain_from_one_kg_is_shown_in_kg(bot: BotHarness, api: FakeBotAPI, demo: DemoPersonas) -> None:
-    replies = await bot.say(CADRE, "/catat A1 11,5 81")  # +1,2 kg: large but plausible
+    replies = await bot.say(CADRE, "/catat A1 11,5 81")  # +1,2 kg at 20 months: above WHO's +3 SD, asked
+    assert "Mohon timbang ulang" in texts(replies)
+    replies = await bot.press(CADRE, "Sudah diukur ulang, benar")
     assert "naik 1,2 kg" in texts(replies) and "1200 g" not in texts(replies)
     assert "naik 1,2 kg" in texts(api.messages(PARENT_ID))
 
 
-async def test_implausible_gain_is_questioned_and_not_pushed(bot: BotHarness, api: FakeBotAPI,
-                                                              demo: DemoPersonas) -> None:
-    replies = await bot.say(CADRE, "/catat A1 12,5 81")  # +2,2 kg in a month at 20 months
+async def test_implausible_gain_is_questioned_then_kept_when_weighed_again(bot: BotHarness, api: FakeBotAPI,
+                                                                           demo: DemoPersonas) -> None:
+    """WHO velocity 2009 (+3 SD): +2,2 kg in a month at 20 months is asked about; confirmed after weighing
+    again, it is data (marked on the card) and the parent is told."""
+    replies = await bot.say(CADRE, "/catat A1 12,5 81")
     assert "Mohon timbang ulang" in texts(replies)
-    replies = await bot.press(CADRE, "Simpan apa adanya")
-    assert "Tersimpan" in texts(replies) and "timbang ulang" in texts(replies)
+    assert "Simpan sebagai perlu ukur ulang" not in texts(replies)
+    replies = await bot.press(CADRE, "Sudah diukur ulang, benar")
+    assert "Tersimpan" in texts(replies) and "sudah dipastikan" in texts(replies)
     latest = (await _budi_history(bot))[-1]
-    assert svc.GAIN_FLAG in latest.flags
-    assert api.messages(PARENT_ID) == []
+    assert svc.GAIN_FLAG in latest.flags and not latest.implausible
+    assert len(api.messages(PARENT_ID)) == 1
 
 
 async def test_same_day_entry_asks_before_replacing(bot: BotHarness, api: FakeBotAPI, demo: DemoPersonas) -> None:
     await bot.say(CADRE, "/catat A1 10,5 81")
     replies = await bot.say(CADRE, "/catat A1 10,1 81")
-    assert "Budi sudah diukur hari ini (10,5 kg). Ganti dengan 10,1 kg?" in texts(replies)
-    assert buttons(replies[-1]) == ["Ganti", "❌ Batal"]
+    assert "Budi sudah diukur bulan ini (30 Nov 2026: 10,5 kg). Ganti catatan itu dengan 10,1 kg" in texts(replies)
+    assert buttons(replies[-1]) == ["Ganti", "Simpan keduanya", "❌ Batal"]
     assert [m.weight_kg for m in await _budi_history(bot)][-1] == 10.5
     parent_before = len(api.messages(PARENT_ID))
     replies = await bot.press(CADRE, "Ganti")
@@ -125,10 +134,11 @@ async def test_backdated_entry_recomputes_later_faltering(bot: BotHarness, api: 
     assert api.messages(PARENT_ID) == []  # old and not the newest
 
 
-async def test_card_follow_up_matches_the_most_severe_category(bot: BotHarness, demo: DemoPersonas) -> None:
-    replies = await bot.say(CADRE, "/catat A3 8,2 79,5")  # Dimas
+async def test_bmi_alone_never_makes_the_card_say_severe_wasting(bot: BotHarness, demo: DemoPersonas) -> None:
+    """WHO/UNICEF 2009: Dimas, WHZ -2,93 and BMIZ -3,14, is wasted (refer this week), not severely wasted."""
+    replies = await bot.say(CADRE, "/catat A3 8,2 79,5")
     card = texts(replies)
-    assert "Gizi buruk" in card
-    assert "Gizi buruk. Rujuk ke puskesmas hari ini." in card
-    assert "Gizi kurang. Rujuk" not in card
+    assert "BB/PB  −2,93  ⚠️ Gizi kurang" in card and "IMT/U" not in card
+    assert "Gizi buruk" not in card and "hari ini" not in card
+    assert "🔴 Rujuk ke puskesmas." in card and "Gizi kurang. Rujuk ke puskesmas" in card
     assert "sebelum memutuskan" not in card and "Periksa BB/PB" not in card

@@ -119,15 +119,18 @@ async def test_suggestion_text_and_button_match_and_the_value_is_plausible(bot: 
     assert "Lingkar kepala" in texts(replies) and "⚠️" not in texts(replies)
 
 
-async def test_confirmable_warnings_are_not_called_impossible(bot: BotHarness, demo: DemoPersonas) -> None:
+async def test_a_value_who_calls_implausible_can_only_be_kept_as_remeasure(bot: BotHarness,
+                                                                          demo: DemoPersonas) -> None:
+    """WHO anthro flags (WAZ > +5): 25 kg at 1 y 8 m cannot be confirmed as right (issue 13)."""
     await _at_weight(bot)
     replies = await bot.say(CADRE, "25")
-    assert "tidak biasa untuk anak 1 th 8 bln — mohon periksa lagi" in texts(replies)
-    assert "tidak mungkin" not in texts(replies)
-    await bot.press(CADRE, "benar")
+    assert "tidak mungkin untuk anak 1 th 8 bln" in texts(replies) and "Mohon ukur ulang anak" in texts(replies)
+    assert not any("benar" in b for b in buttons(replies[-1]))
+    await bot.press(CADRE, "perlu ukur ulang")
     await bot.say(CADRE, "81,5")
     replies = await bot.press(CADRE, "Tidak ada ukuran lain")
-    assert "tidak mungkin" not in texts(replies)  # the confirmation card can be saved anyway
+    assert "perlu ukur ulang" in texts(replies)
+    assert "⚠️ Simpan sebagai perlu ukur ulang" in buttons(replies[-1])
 
 
 async def test_hard_refusal_keeps_not_possible_and_offers_no_confirmation(bot: BotHarness,

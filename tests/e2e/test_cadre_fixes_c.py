@@ -116,11 +116,22 @@ async def test_catat_future_date_example_is_a_past_date(bot: BotHarness, demo: D
 # ------------------------------------------------------------------ 3./4. wording and suggestions
 
 
-async def test_catat_confirmable_warning_is_unusual_not_impossible(bot: BotHarness, demo: DemoPersonas) -> None:
+async def test_catat_implausible_value_is_impossible_and_only_kept_as_remeasure(bot: BotHarness,
+                                                                              demo: DemoPersonas) -> None:
+    """WHO anthro flags: never "save as typed" for 25 kg at 1 y 8 m; kept, it is "perlu ukur ulang"."""
     replies = await bot.say(CADRE, "/catat A1 25 81")
     text = texts(replies)
-    assert "tidak biasa untuk anak 1 th 8 bln — mohon periksa lagi" in text and "tidak mungkin" not in text
-    assert "Simpan apa adanya" in buttons(replies[-1])
+    assert "tidak mungkin untuk anak 1 th 8 bln" in text and "tidak biasa" not in text
+    assert "⚠️ Simpan sebagai perlu ukur ulang" in buttons(replies[-1])
+    assert "Sudah diukur ulang, benar" not in buttons(replies[-1])
+
+
+async def test_catat_change_warning_is_unusual_and_confirmable(bot: BotHarness, demo: DemoPersonas) -> None:
+    """A drop of more than 1 kg may be right (the earlier weighing may be wrong): confirmable after re-weighing."""
+    replies = await bot.say(CADRE, "/catat A1 9,0 81")  # 10,3 kg last month
+    text = texts(replies)
+    assert "turun lebih dari 1 kg" in text and "tidak mungkin" not in text
+    assert "Sudah diukur ulang, benar" in buttons(replies[-1])
 
 
 async def test_catat_hard_refusal_stays_not_possible(bot: BotHarness, demo: DemoPersonas) -> None:

@@ -123,15 +123,23 @@ async def test_implausible_weight_is_questioned_with_a_suggestion(bot: BotHarnes
     assert "10,5 kg" in texts(replies)
 
 
-async def test_implausible_value_can_be_confirmed_as_typed(bot: BotHarness, demo: DemoPersonas) -> None:
-    await bot.say(CADRE, "/ukur A1")
+async def test_implausible_value_kept_is_saved_as_remeasure_and_counted_nowhere(bot: BotHarness,
+                                                                               demo: DemoPersonas) -> None:
+    """Issue 13: 30 cm at 3 y 4 m (HAZ -17) is never "right": kept, it is "perlu ukur ulang" on the card, in
+    /riwayat and /daftar, and the recap does not count it."""
+    await bot.say(CADRE, "/ukur A5")
     await bot.press(CADRE, "Hari ini")
-    replies = await bot.say(CADRE, "25")
-    # It may be kept ("Ya, … sudah benar"), so it is questioned as unusual, never called impossible.
-    assert "tidak biasa untuk anak" in texts(replies) and "mohon periksa lagi" in texts(replies)
-    assert "tidak mungkin" not in texts(replies)
-    replies = await bot.press(CADRE, "benar")
-    assert "Panjang" in texts(replies)
+    await bot.say(CADRE, "14,4")
+    replies = await bot.say(CADRE, "30")
+    assert "tidak mungkin" in texts(replies) and not any("benar" in b for b in buttons(replies[-1]))
+    await bot.press(CADRE, "perlu ukur ulang")
+    await bot.press(CADRE, "Tidak ada ukuran lain")
+    replies = await bot.press(CADRE, "Simpan sebagai perlu ukur ulang")
+    card = texts(replies)
+    assert "perlu ukur ulang" in card and "Pendek" not in card and "Rujuk" not in card
+    assert "perlu ukur ulang" in texts(await bot.say(CADRE, "/riwayat A5"))
+    daftar = texts(await bot.say(CADRE, "/daftar"))
+    assert "⚠️ Ahmad Fauzi (A5)" in daftar and "1 anak perlu ukur ulang" in daftar
 
 
 @pytest.mark.parametrize(

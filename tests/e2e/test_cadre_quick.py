@@ -64,11 +64,11 @@ async def test_implausible_value_is_questioned_then_suggestion_used(bot: BotHarn
     assert [x.weight_kg for x in today] == [10.5]
     assert bot.api.unanswered_callback_queries() == []
 
-async def test_implausible_value_can_be_saved_as_typed(bot: BotHarness, demo: DemoPersonas) -> None:
+async def test_implausible_value_kept_is_stored_as_remeasure(bot: BotHarness, demo: DemoPersonas) -> None:
     replies = await bot.say(CADRE, "/catat A1 25 81")
-    assert "tidak biasa" in texts(replies) and "tidak mungkin" not in texts(replies)  # [Save as typed] is offered
-    replies = await bot.press(CADRE, "Simpan apa adanya")
-    assert "Tersimpan" in texts(replies)
+    assert "tidak mungkin" in texts(replies)
+    replies = await bot.press(CADRE, "Simpan sebagai perlu ukur ulang")
+    assert "Tersimpan" in texts(replies) and "perlu ukur ulang" in texts(replies)
     m = await _latest(bot, "A1")
     assert m.weight_kg == 25.0 and m.implausible
 
@@ -119,7 +119,7 @@ async def test_coordinator_may_enter_in_their_area(bot: BotHarness, api: FakeBot
 async def test_second_entry_same_day_replaces_the_first(bot: BotHarness, demo: DemoPersonas) -> None:
     await bot.say(CADRE, "/catat A1 10,9 81,5")
     replies = await bot.say(CADRE, "/catat A1 11,0 81,5")
-    assert "Ganti dengan 11,0 kg?" in texts(replies)  # asked first, never replaced silently
+    assert "Ganti catatan itu dengan 11,0 kg" in texts(replies)  # asked first, never replaced silently
     replies = await bot.press(CADRE, "Ganti")
     assert "Dikoreksi" in texts(replies)
     child = await bot.runtime.repos.children.get_by_code("A1")

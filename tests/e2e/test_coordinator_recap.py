@@ -35,14 +35,18 @@ async def test_kelurahan_recap_numbers_and_comparison(bot: BotHarness, api: Fake
     out = texts(replies)
     this, last = fmt_month(month_start(world.today), "id"), fmt_month(month_start(world.today, 1), "id")
     assert f"Rekap Kelurahan Kampung Bali — {this}" in out
-    assert "Balita terdaftar (S) 6 · ditimbang (D) 5 · naik (N) 2" in out
-    assert "D/S 83,3% · N/D 40,0%" in out
-    # The implausible HAZ (−7,5) is not counted: 2 stunted of 4 plausible HAZ; oedema counts as wasted.
-    assert "Stunting 50,0% (2) · wasting 20,0% (1) · underweight 25,0% (1) · overweight 0,0% (0)" in out
-    assert "Perlu tindak lanjut: 2T 1 · BGM 1 · gizi buruk 1 · sangat pendek 1" in out
-    assert f"Dibanding {last}: D/S 50,0% → 83,3% · stunting 0,0% → 50,0%" in out
+    # The visit with an implausible HAZ (−7,5) is "perlu ukur ulang": not in D, not in any prevalence.
+    assert "Balita terdaftar (S) 6 · ditimbang (D) 4 · naik (N) 1" in out
+    assert "D/S 66,7% · N/D 25,0%" in out
+    assert "N 1 · T 2 (2T 1) · O 0 · B 1 · belum dinilai 0" in out
+    # 2 stunted of 4 valid HAZ; oedema counts as wasted and underweight (WHO anthro prevalence).
+    assert ("Stunting 50,0% (2) · gizi kurang dan buruk 25,0% (1) · berat badan kurang 50,0% (2) · "
+            "gizi lebih 0,0% (0)") in out
+    assert "Dirujuk ke puskesmas: 4 anak (1 hari ini) · BGM 1 · gizi buruk 1 · sangat pendek 1" in out
+    assert "1 anak diukur dengan nilai yang tidak mungkin: perlu ukur ulang, tidak dihitung" in out
+    assert f"Dibanding {last}: D/S 50,0% → 66,7% · stunting 0,0% → 50,0%" in out
     assert "• Posyandu Melati 1: S 3 · D 3 (100,0%) · stunting 66,7%" in out
-    assert "• Posyandu Mawar: S 3 · D 2 (66,7%) · stunting 0,0%" in out
+    assert "• Posyandu Mawar: S 3 · D 1 (33,3%) · stunting 0,0%" in out
     assert "Anggrek" not in out and "Kenanga" not in out
     assert buttons(replies[-1]) == ["📊 Grafik per posyandu", "📋 Daftar tindak lanjut", "⬇️ Excel"]
 
@@ -50,7 +54,7 @@ async def test_kelurahan_recap_numbers_and_comparison(bot: BotHarness, api: Fake
 async def test_city_recap_breaks_down_by_kecamatan(bot: BotHarness, api: FakeBotAPI, world: World) -> None:
     out = texts(await bot.say(COORD_CITY, "/rekap"))
     assert "Rekap Kota Cirebon" in out and "Per wilayah:" in out
-    assert "• Kejaksan: S 9 · D 6" in out and "• Lemahwungkuk: S 3 · D 0" in out
+    assert "• Kejaksan: S 9 · D 5" in out and "• Lemahwungkuk: S 3 · D 0" in out
 
 
 @pytest.mark.parametrize("arg", ["{iso}", "{mm}/{yyyy}", "{name} {yyyy}", "{short}"])
@@ -60,7 +64,7 @@ async def test_month_argument_forms(bot: BotHarness, api: FakeBotAPI, world: Wor
     text = arg.format(iso=f"{last:%Y-%m}", mm=last.month, yyyy=last.year, name=name, short=name[:3].lower())
     out = texts(await bot.say(COORD_A, f"/rekap {text}"))
     assert f"Rekap Kelurahan Kampung Bali — {fmt_month(last, 'id')}" in out
-    assert "Balita terdaftar (S) 6 · ditimbang (D) 3 · naik (N) 3" in out
+    assert "Balita terdaftar (S) 6 · ditimbang (D) 3 · naik (N) 2" in out
 
 
 async def test_bad_month_is_explained(bot: BotHarness, api: FakeBotAPI, world: World) -> None:
@@ -83,12 +87,15 @@ async def test_chart_button_sends_a_picture(bot: BotHarness, api: FakeBotAPI, wo
 async def test_follow_up_list_with_reasons_and_pages(bot: BotHarness, api: FakeBotAPI, world: World) -> None:
     # Kelurahan B has a BGM child too: it must not show for Kelurahan A's coordinator.
     b_child = await add_child(world, "Anak Luar", world.p_b1)
-    await weigh(world, b_child, world.today, waz=-3.5, faltering=None)
+    await weigh(world, b_child, world.today, waz=-3.5)
     out = texts(await bot.say(COORD_A, "/tindak_lanjut"))
-    assert "2 anak perlu ditindaklanjuti" in out
-    first, second = out.index("Anak 2004"), out.index("Anak 2002")
-    assert first < second  # oedema before BGM/2T
+    # Every child the card told to refer (Buku KIA 2023: T; PMK 2/2020: stunted), most urgent first.
+    assert "4 anak perlu ditindaklanjuti" in out
+    order = [out.index(name) for name in ("Anak 2004", "Anak 2002", "Anak 2003", "Anak 2001")]
+    assert order == sorted(order)  # oedema, then BGM/2T, then T, then stunted
     assert "🔴 Anak 2004 (A4) — edema" in out and "⚠️ Anak 2002 (A2) — BGM, 2T, sangat pendek" in out
+    assert "⚠️ Anak 2003 (A3) — T (berat tidak naik)" in out and "⚠️ Anak 2001 (A1) — pendek" in out
+    assert "Anak 2005" not in out  # its only visit needs re-measuring: nothing to act on yet
     assert "kader: Kak Sari" in out and "Posyandu Mawar" in out
     assert "Anak Luar" not in out
     # More cases: a child never weighed since registering 3 months ago, and ten more BGM children -> pages.
@@ -97,9 +104,9 @@ async def test_follow_up_list_with_reasons_and_pages(bot: BotHarness, api: FakeB
                                  " WHERE id = ?", (old,))
     for i in range(10):
         kid = await add_child(world, f"Anak BGM {i:02d}", world.p_a1)
-        await weigh(world, kid, world.today, waz=-3.3, faltering=None)
+        await weigh(world, kid, world.today, waz=-3.3)
     replies = await bot.say(COORD_A, "/tindak_lanjut")
-    assert "13 anak" in texts(replies) and "Halaman 1 dari 2" in texts(replies)
+    assert "15 anak" in texts(replies) and "Halaman 1 dari 2" in texts(replies)
     assert buttons(replies[-1]) == ["Berikutnya ›"]
     await bot.press(COORD_A, "Berikutnya")
     page2 = bot.last_text(COORD_A)

@@ -12,7 +12,6 @@ from storage import Repositories
 from storage.models import (
     AreaLevel,
     ChildCreate,
-    Faltering,
     MeasurementCreate,
     Position,
     PosyanduCreate,
@@ -72,14 +71,15 @@ async def add_child(world: World, name: str, posyandu_id: int, *, months_old: in
     return child.id
 
 
-async def weigh(world: World, child_id: int, on: dt.date, *, waz: float = 0.0, haz: float = 0.0, whz: float = 0.0,
-                faltering: Faltering | None = Faltering.N, oedema: bool = False, muac: float | None = None,
-                implausible: bool = False, entered_by: int | None = None, bgm: bool | None = None) -> None:
+async def weigh(world: World, child_id: int, on: dt.date, *, weight: float = 10.0, waz: float = 0.0,
+                haz: float = 0.0, whz: float = 0.0, oedema: bool = False, muac: float | None = None,
+                entered_by: int | None = None) -> None:
+    """A row stored straight through the repository with the z-scores given: N/T, categories and referral are
+    what the status function decides from the weights and z-scores (bot.services.status), as for real entries."""
     await world.repos.measurements.add(MeasurementCreate(
-        child_id=child_id, measured_on=on, weight_kg=10.0, length_cm=80.0, position=Position.LYING,
+        child_id=child_id, measured_on=on, weight_kg=weight, length_cm=80.0, position=Position.LYING,
         waz=None if oedema else waz, haz=haz, whz=None if oedema else whz, oedema=oedema, muac_cm=muac,
-        faltering=faltering, bgm=(waz < -3) if bgm is None else bgm, implausible=implausible,
-        flags=("implausible_haz",) if implausible else (), entered_by=entered_by))
+        entered_by=entered_by))
 
 
 async def seed_world(repos: Repositories, api: FakeBotAPI, today: dt.date, *, parents_per_posyandu: int = 3,
@@ -112,27 +112,27 @@ async def seed_world(repos: Repositories, api: FakeBotAPI, today: dt.date, *, pa
             w.parents.setdefault(pid, []).append(uid)
             uid += 1
     if measurements:
-        this, last = month_start(today), month_start(today, 1)
-        day = min(today.day, 5)
+        this, last, before = month_start(today), month_start(today, 1), month_start(today, 2)
+        day = min(today.day, 5)  # every weighing on the same day of its month: about a month apart (N/T judged)
         a1 = w.parents[w.p_a1]
         kids = [w.children[f"Anak {p}"] for p in a1]
-        # Posyandu Melati 1: one stunted (haz -2.5), one severely stunted 2T, one normal; last month all normal.
-        for k in kids:
-            await weigh(w, k, last.replace(day=10), faltering=Faltering.N, entered_by=CADRE_A1)
-        await weigh(w, kids[0], this.replace(day=day), haz=-2.5, faltering=Faltering.N, entered_by=CADRE_A1)
-        await weigh(w, kids[1], this.replace(day=day), haz=-3.4, waz=-3.2, faltering=Faltering.T2,
-                    entered_by=CADRE_A1)
-        await weigh(w, kids[2], this.replace(day=day), haz=-0.5, faltering=Faltering.T, entered_by=CADRE_A1)
-        # Posyandu Mawar: one weighed (wasted with oedema), the others not this month.
+        # Posyandu Melati 1, two months ago and last month: kids 0 and 2 gained (N last month); kid 1 did not (T).
+        for k, first in zip(kids, (9.7, 10.0, 9.7), strict=True):
+            await weigh(w, k, before.replace(day=day), weight=first, entered_by=CADRE_A1)
+            await weigh(w, k, last.replace(day=day), entered_by=CADRE_A1)
+        # This month: one stunted who gained (N), one severely stunted below the red line, again not up (2T), one
+        # normal who did not gain (T).
+        await weigh(w, kids[0], this.replace(day=day), weight=10.3, haz=-2.5, entered_by=CADRE_A1)
+        await weigh(w, kids[1], this.replace(day=day), haz=-3.4, waz=-3.2, entered_by=CADRE_A1)
+        await weigh(w, kids[2], this.replace(day=day), haz=-0.5, entered_by=CADRE_A1)
+        # Posyandu Mawar: one weighed (oedema, first weighing), the others not this month.
         a2 = [w.children[f"Anak {p}"] for p in w.parents[w.p_a2]]
-        await weigh(w, a2[0], this.replace(day=day), oedema=True, haz=-1.0, faltering=Faltering.B,
-                    entered_by=CADRE_A2)
-        # An implausible row must not count as stunted.
-        await weigh(w, a2[1], this.replace(day=day), haz=-7.5, implausible=True, faltering=Faltering.N,
-                    entered_by=CADRE_A2)
+        await weigh(w, a2[0], this.replace(day=day), oedema=True, haz=-1.0, entered_by=CADRE_A2)
+        # A value WHO calls implausible ("perlu ukur ulang") is not counted at all: not weighed, not stunted.
+        await weigh(w, a2[1], this.replace(day=day), haz=-7.5, entered_by=CADRE_A2)
         # Kelurahan B: a stunted child (outside Kelurahan A's scope).
         b1 = [w.children[f"Anak {p}"] for p in w.parents[w.p_b1]]
-        await weigh(w, b1[0], this.replace(day=day), haz=-2.8, faltering=Faltering.N, entered_by=CADRE_B1)
+        await weigh(w, b1[0], this.replace(day=day), haz=-2.8, entered_by=CADRE_B1)
     return w
 
 

@@ -18,8 +18,8 @@ from bot.growth.advice import (
 )
 from bot.growth.age import age_text
 from bot.growth.classify import all_categories
-from bot.growth.faltering import weigh_status
-from bot.growth.models import Indicator, MeasurementInput
+from bot.growth.faltering import Weighing, judge_weighing
+from bot.growth.models import MeasurementInput
 from bot.growth.zscores import compute
 from tests.growth.conftest import ROOT
 
@@ -81,9 +81,7 @@ def _result(**kw: object):  # type: ignore[no-untyped-def]
 
 def test_healthy_child_growing_well() -> None:
     r = _result(weight_kg=10.3, length_cm=79.0)
-    f = weigh_status(
-        current_date=_d(3), current_weight_kg=10.3, age_days=500, previous_date=_d(2), previous_weight_kg=10.0
-    )
+    f = judge_weighing(on=_d(3), weight_kg=10.3, age_days=500, earlier=[Weighing(on=_d(2), weight_kg=10.0)])
     keys = advice_keys_of(r, f)
     assert AdviceKey.GROWING_WELL in keys and not needs_referral(keys)
     assert AdviceKey.FEED_6_TO_23_MONTHS in keys
@@ -101,30 +99,40 @@ def advice_keys_of(*args: object) -> list[AdviceKey]:
     return advice_keys(*args)  # type: ignore[arg-type]
 
 
-def test_oedema_refers_first() -> None:
+def test_advice_never_adds_a_refer_key_of_its_own() -> None:
+    """Refer keys come only from the status function's reasons (bot.growth.status), so words and lists agree."""
     keys = advice_keys_of(_result(weight_kg=9.0, length_cm=78.0, oedema=True))
-    assert keys[0] is AdviceKey.OEDEMA and needs_referral(keys) and AdviceKey.GROWING_WELL not in keys
+    assert not needs_referral(keys) and AdviceKey.GROWING_WELL in keys
+    keys = advice_keys_of(_result(weight_kg=9.0, length_cm=78.0, oedema=True), None)
+    assert AdviceKey.OEDEMA not in keys
 
 
-def test_severe_muac_refers() -> None:
-    keys = advice_keys_of(_result(muac_cm=11.2))
-    assert AdviceKey.MUAC_SEVERE in keys and needs_referral(keys)
+def test_refer_keys_passed_in_are_kept_most_urgent_first() -> None:
+    from bot.growth.advice import advice_keys
+
+    keys = advice_keys(_result(weight_kg=9.0, length_cm=78.0), None,
+                       refer={AdviceKey.STUNTED, AdviceKey.OEDEMA})
+    assert keys[:2] == [AdviceKey.OEDEMA, AdviceKey.STUNTED] and needs_referral(keys)
+    assert AdviceKey.GROWING_WELL not in keys
 
 
-def test_stunted_and_2t() -> None:
+def test_a_value_who_calls_implausible_gets_only_measure_again() -> None:
+    from bot.growth.advice import advice_keys
+
+    r = _result(weight_kg=0.9, length_cm=78.0)
+    assert advice_keys(r, None, refer={AdviceKey.SEVERELY_WASTED}) == [AdviceKey.RECHECK]
+
+
+def test_2t_advice_through_the_status_function() -> None:
+    from bot.growth.status import ChildFacts, Visit, assess
+
     r = _result(weight_kg=8.0, length_cm=72.0)
-    f = weigh_status(
-        current_date=_d(3),
-        current_weight_kg=8.0,
-        age_days=500,
-        previous_date=_d(2),
-        previous_weight_kg=8.0,
-        previous_was_t=True,
-        waz=r.z[Indicator.WFA],
-    )
-    keys = advice_keys_of(r, f)
-    assert AdviceKey.STUNTED in keys and AdviceKey.WEIGHT_NOT_UP_TWICE in keys and needs_referral(keys)
-    assert AdviceKey.WEIGHT_NOT_UP not in keys
+    born = _d(1) - __import__("datetime").timedelta(days=500)
+    facts = ChildFacts(sex=r.sex, birth_date=born)
+    visits = [Visit(id=i, measured_on=day, weight_kg=8.0, z=r.z) for i, day in enumerate((_d(1), _d(2), _d(3)))]
+    keys = assess(facts, visits)[-1].advice
+    assert AdviceKey.WEIGHT_NOT_UP_TWICE in keys and AdviceKey.STUNTED in keys
+    assert AdviceKey.WEIGHT_NOT_UP not in keys and needs_referral(keys)
 
 
 def test_standing_baby_asks_to_confirm_position() -> None:

@@ -11,11 +11,12 @@ import pytest
 from bot.i18n import get_translator
 from bot.services import followup as fsvc
 from bot.services import recap as rsvc
+from bot.services import status as status_svc
 from bot.services import team as tsvc
 from storage import Repositories
-from storage import coordinator_queries as q
 from storage.db import open_database
-from storage.models import AreaLevel, ChildCreate, Faltering, MeasurementCreate, PosyanduCreate, Role, Sex
+from storage.models import AreaLevel, Child, ChildCreate, MeasurementCreate, PosyanduCreate, Role, Sex
+from storage.status_queries import FollowUpRow, StatusRow
 
 TODAY = dt.date(2024, 12, 10)
 
@@ -45,39 +46,36 @@ def test_parse_month_arg_rejects(text: str) -> None:
         rsvc.parse_month_arg(text, TODAY)
 
 
-def _row(**kw: object) -> q.FollowUpRow:
-    base: dict[str, object] = dict(
-        child_id=1, code="A1", name="Budi", sex="M", birth_date=dt.date(2023, 1, 1), posyandu_id=1,
-        measured_on=TODAY, age_days=700, waz=-1.0, haz=-1.0, whz=-1.0, oedema=False, muac_cm=None, faltering="N",
-        bgm=False, entered_by=None, created_at=dt.datetime(2023, 2, 1, tzinfo=dt.UTC))
-    base.update(kw)
-    return q.FollowUpRow.model_validate(base)
+def _row(*, status: dict[str, object] | None = None, created: dt.datetime | None = None) -> FollowUpRow:
+    child = Child.model_validate(dict(
+        id=1, code="A1", name="Budi", sex="M", birth_date=dt.date(2023, 1, 1), nik=None, guardian_name=None,
+        guardian_phone=None, posyandu_id=1, address=None, rt=None, rw=None, birth_weight_kg=None,
+        birth_length_cm=None, status="active", created_by=None,
+        created_at=created or dt.datetime(2023, 2, 1, tzinfo=dt.UTC),
+        updated_at=dt.datetime(2023, 2, 1, tzinfo=dt.UTC)))
+    row = None
+    if status is not None:
+        base: dict[str, object] = dict(child_id=1, month=TODAY.replace(day=1), measurement_id=5, measured_on=TODAY)
+        base.update(status)
+        row = StatusRow.model_validate(base)
+    return FollowUpRow(child=child, status=row, entered_by=None)
 
 
 @pytest.mark.parametrize(("kw", "reasons"), [
-    ({}, []),
-    ({"faltering": "2T"}, [fsvc.Reason.TWO_T]),
-    ({"faltering": "T"}, []),
-    ({"waz": -3.2, "bgm": True}, [fsvc.Reason.BGM]),
-    ({"waz": -3.2}, [fsvc.Reason.BGM]),  # BGM from the z-score even if the flag was not stored
-    ({"waz": -6.5}, []),  # implausible: not a case, a typo to re-check
-    ({"whz": -3.1}, [fsvc.Reason.SEVERE_WASTING]),
-    ({"haz": -3.5}, [fsvc.Reason.SEVERE_STUNTING]),
-    ({"haz": -2.5}, []),  # stunted but not severe: in the recap, not on the action list
-    ({"oedema": True, "whz": None, "waz": None}, [fsvc.Reason.OEDEMA]),
-    ({"muac_cm": 11.4}, [fsvc.Reason.MUAC]),
-    ({"muac_cm": 11.4, "age_days": 120}, []),  # MUAC cut-offs start at 6 months
-    ({"muac_cm": 11.5}, []),
-    ({"measured_on": TODAY - dt.timedelta(days=61)}, [fsvc.Reason.NOT_WEIGHED]),
-    ({"measured_on": TODAY - dt.timedelta(days=60)}, []),
-    ({"measured_on": None, "age_days": None, "waz": None, "haz": None, "whz": None, "faltering": None},
-     [fsvc.Reason.NOT_WEIGHED]),
-    ({"measured_on": None, "age_days": None, "created_at": dt.datetime(2024, 12, 1, tzinfo=dt.UTC)}, []),
-    ({"whz": -3.1, "waz": -3.3, "faltering": "2T"},
-     [fsvc.Reason.SEVERE_WASTING, fsvc.Reason.BGM, fsvc.Reason.TWO_T]),
+    ({"status": {}}, []),
+    ({"status": {"refer": True, "reasons": ("2t",)}}, ["2t"]),
+    ({"status": {"refer": True, "reasons": ("severe_wasting", "bgm", "2t")}}, ["severe_wasting", "bgm", "2t"]),
+    ({"status": {"refer": True, "reasons": ("stunted",)}}, ["stunted"]),
+    ({"status": {"measured_on": TODAY - dt.timedelta(days=61)}}, [fsvc.NOT_WEIGHED]),
+    ({"status": {"measured_on": TODAY - dt.timedelta(days=60)}}, []),
+    ({"status": {"refer": True, "reasons": ("t",), "measured_on": TODAY - dt.timedelta(days=61)}},
+     ["t", fsvc.NOT_WEIGHED]),
+    ({}, [fsvc.NOT_WEIGHED]),  # never weighed, registered long ago
+    ({"created": dt.datetime(2024, 12, 1, tzinfo=dt.UTC)}, []),  # never weighed, registered this month
 ])
-def test_follow_up_reasons(kw: dict[str, object], reasons: list[fsvc.Reason]) -> None:
-    assert fsvc.reasons_for(_row(**kw), TODAY) == reasons
+def test_follow_up_reasons_are_the_stored_refer_reasons(kw: dict[str, object], reasons: list[str]) -> None:
+    """The list shows every refer reason the status function stored (stunted included), and "not weighed"."""
+    assert fsvc.reasons_for(_row(**kw), TODAY) == reasons  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -103,46 +101,60 @@ async def _child(repos: Repositories, pid: int, birth: dt.date, name: str = "Ana
 
 
 async def _weigh(repos: Repositories, child: int, on: dt.date, **kw: object) -> int:
-    m = await repos.measurements.add(MeasurementCreate(child_id=child, measured_on=on, weight_kg=9.0,
-                                                       length_cm=75.0, **kw))  # type: ignore[arg-type]
+    """A row seeded straight into storage (z-scores given, as a script or import could): the status service still
+    decides it before any list reads it."""
+    values: dict[str, object] = {"weight_kg": 9.0, "length_cm": 75.0, **kw}
+    m = await repos.measurements.add(MeasurementCreate(child_id=child, measured_on=on, **values))  # type: ignore[arg-type]
     return m.id
 
 
-async def test_month_counts_rules(repos: Repositories) -> None:
+async def test_month_counts_count_children_by_their_counted_visit(repos: Repositories) -> None:
     _, _, pid = await _seed(repos)
     nov = dt.date(2024, 11, 1)
     a = await _child(repos, pid, dt.date(2023, 1, 5), "A")
     b = await _child(repos, pid, dt.date(2023, 6, 5), "B")
     c = await _child(repos, pid, dt.date(2019, 1, 1), "C")  # over five: not in S, so not in D
     await _child(repos, pid, dt.date(2024, 12, 2), "D")  # born after the month: not in S
-    # A: an early stunted weighing, then a later normal one: only the latest counts.
-    await _weigh(repos, a, dt.date(2024, 11, 3), haz=-2.5, faltering=Faltering.T)
-    await _weigh(repos, a, dt.date(2024, 11, 20), haz=-1.0, faltering=Faltering.N)
-    # B: a later implausible row loses to the earlier plausible one.
-    await _weigh(repos, b, dt.date(2024, 11, 4), haz=-2.2, whz=-3.5, waz=-3.1, faltering=Faltering.T2, bgm=True)
-    await _weigh(repos, b, dt.date(2024, 11, 25), haz=-8.0, flags=("implausible_haz",), faltering=Faltering.N)
+    # A: a stunted weighing early in the month, then a normal one: only the latest counts (D counts A once).
+    await _weigh(repos, a, dt.date(2024, 10, 20), haz=-1.2)
+    await _weigh(repos, a, dt.date(2024, 11, 3), haz=-2.5)
+    await _weigh(repos, a, dt.date(2024, 11, 20), haz=-1.0, weight_kg=9.3)
+    # B: an earlier plausible visit counts; the later one has an implausible value ("perlu ukur ulang").
+    await _weigh(repos, b, dt.date(2024, 10, 5), haz=-2.1)
+    await _weigh(repos, b, dt.date(2024, 11, 4), haz=-2.2, whz=-3.5, waz=-3.1)
+    await _weigh(repos, b, dt.date(2024, 11, 25), haz=-8.0)
     await _weigh(repos, c, dt.date(2024, 11, 5), haz=-3.0)
     # A corrected (superseded) row does not count.
-    old = await _weigh(repos, a, dt.date(2024, 10, 2), haz=-4.0)
-    await repos.measurements.correct(old, MeasurementCreate(child_id=a, measured_on=dt.date(2024, 10, 2),
+    old = await _weigh(repos, a, dt.date(2024, 9, 2), haz=-4.0)
+    await repos.measurements.correct(old, MeasurementCreate(child_id=a, measured_on=dt.date(2024, 9, 2),
                                                             weight_kg=9.0, haz=-1.5))
-    counts = (await q.month_counts(repos.db, [pid], nov))[pid]
-    assert (counts.s, counts.d, counts.n, counts.t, counts.t2) == (2, 2, 1, 1, 1)
+    counts = (await status_svc.month_counts(repos, [pid], nov))[pid]
+    assert (counts.s, counts.d, counts.n, counts.t, counts.t2) == (2, 2, 1, 1, 0)
     assert (counts.with_haz, counts.stunted, counts.severe_stunted) == (2, 1, 0)
     assert (counts.wasted, counts.severe_wasted, counts.bgm, counts.underweight) == (1, 1, 1, 1)
-    october = (await q.month_counts(repos.db, [pid], dt.date(2024, 10, 1)))[pid]
-    assert (october.d, october.stunted) == (1, 0)
+    assert counts.remeasure == 0  # B's month counts its valid visit: it is not "re-measure only"
+    assert counts.refer == 1 and counts.urgent == 1  # B: WHZ < -3 (today), BGM, stunted, T
+    october = (await status_svc.month_counts(repos, [pid], dt.date(2024, 10, 1)))[pid]
+    assert (october.d, october.stunted) == (2, 1)
+
+
+async def test_a_month_with_only_impossible_values_is_counted_as_remeasure_only(repos: Repositories) -> None:
+    _, _, pid = await _seed(repos)
+    kid = await _child(repos, pid, dt.date(2023, 1, 5))
+    await _weigh(repos, kid, dt.date(2024, 11, 3), haz=-17.7)
+    counts = (await status_svc.month_counts(repos, [pid], dt.date(2024, 11, 1)))[pid]
+    assert (counts.s, counts.d, counts.remeasure, counts.with_haz, counts.stunted) == (1, 0, 1, 0, 0)
 
 
 async def test_build_and_format_recap(repos: Repositories) -> None:
     city, kel, pid = await _seed(repos)
     kid = await _child(repos, pid, dt.date(2023, 1, 5))
-    await _weigh(repos, kid, dt.date(2024, 11, 3), haz=-2.5, faltering=Faltering.B)
+    await _weigh(repos, kid, dt.date(2024, 11, 3), haz=-2.5)
     await repos.users.set_role(77, Role.COORDINATOR, area_id=kel)
     scope = await tsvc.staff_scope(repos, 77, [])
     assert scope is not None
     tr = get_translator("id")
-    recap = await rsvc.build_recap(repos.db, scope, dt.date(2024, 11, 1), tr)
+    recap = await rsvc.build_recap(repos, scope, dt.date(2024, 11, 1), tr)
     text = rsvc.format_recap(recap, tr)
     assert "Rekap Kelurahan Kampung Uji — November 2024" in text
     assert "D/S 100,0%" in text and "Stunting 100,0% (1)" in text
@@ -153,7 +165,7 @@ async def test_build_and_format_recap(repos: Repositories) -> None:
     assert await tsvc.staff_scope(repos, 78, []) is None
     admin = await tsvc.staff_scope(repos, 79, [79])
     assert admin is not None and admin.posyandu_ids == [pid]
-    admin_recap = await rsvc.build_recap(repos.db, admin, dt.date(2024, 11, 1), tr)
+    admin_recap = await rsvc.build_recap(repos, admin, dt.date(2024, 11, 1), tr)
     assert [g.key for g in admin_recap.groups] == [city]
 
 
@@ -190,12 +202,11 @@ async def test_follow_up_prefilter_keeps_every_child_needing_action(repos: Repos
             continue  # never weighed
         on = today - dt.timedelta(days=rng.randint(0, 120))
         await _weigh(repos, kid, on, waz=rng.gauss(-1, 1.5), haz=rng.gauss(-1.5, 1.5), whz=rng.gauss(-0.5, 1.5),
-                     muac_cm=round(rng.uniform(10.5, 15), 1), oedema=rng.random() < 0.03,
-                     faltering=rng.choice(list(Faltering)), bgm=rng.random() < 0.05)
+                     muac_cm=round(rng.uniform(10.5, 15), 1), oedema=rng.random() < 0.03)
     # Half registered long ago, so "never weighed" applies to them.
     await repos.db.execute("UPDATE children SET created_at = '2020-01-01T00:00:00.000000+00:00' WHERE id % 2 = 0")
-    full = await q.follow_up_candidates(repos.db, [pid], today)
-    pre = await q.follow_up_candidates(repos.db, [pid], today, stale_after_days=fsvc.NOT_WEIGHED_DAYS)
-    need_full = {r.child_id: fsvc.reasons_for(r, today) for r in full if fsvc.reasons_for(r, today)}
-    need_pre = {r.child_id: fsvc.reasons_for(r, today) for r in pre if fsvc.reasons_for(r, today)}
+    full = await status_svc.follow_up_rows(repos, [pid], today)
+    pre = await status_svc.follow_up_rows(repos, [pid], today, stale_after_days=fsvc.NOT_WEIGHED_DAYS)
+    need_full = {r.child.id: fsvc.reasons_for(r, today) for r in full if fsvc.reasons_for(r, today)}
+    need_pre = {r.child.id: fsvc.reasons_for(r, today) for r in pre if fsvc.reasons_for(r, today)}
     assert need_full == need_pre and len(need_full) > 10 and len(pre) < len(full)

@@ -317,81 +317,12 @@ async def test_measurement_for_unknown_child(repos: Repositories) -> None:
         await repos.measurements.add(measurement(999, dt.date(2024, 12, 1)))
 
 
-async def test_previous_weighing_skips_implausible_and_same_day(repos: Repositories, places: Places) -> None:
-    child = await repos.children.create(child_data(places.posyandu))
-    good = await repos.measurements.add(measurement(child.id, dt.date(2024, 10, 1), 9.8))
-    await repos.measurements.add(measurement(child.id, dt.date(2024, 11, 1), 99.0, implausible=True))
-    await repos.measurements.add(measurement(child.id, dt.date(2024, 12, 1), 10.0))
-    prev = await repos.measurements.previous_weighing(child.id, dt.date(2024, 12, 1))
-    assert prev is not None and prev.id == good.id
-
-
-async def test_entry_context_is_the_three_single_queries_in_one(repos: Repositories, places: Places) -> None:
-    child = await repos.children.create(child_data(places.posyandu))
-    other = await repos.children.create(child_data(places.posyandu, "Lain"))
-    await repos.measurements.add(measurement(other.id, dt.date(2024, 12, 4), 12.0))  # another child's rows
-    empty = await repos.measurements.entry_context(child.id, dt.date(2024, 12, 3), dt.date(2024, 12, 1))
-    assert (empty.previous, empty.same_day, empty.latest) == (None, None, None)
-    await repos.measurements.add(measurement(child.id, dt.date(2024, 10, 1), 9.8))
-    await repos.measurements.add(measurement(child.id, dt.date(2024, 11, 1), 99.0, implausible=True))
-    first = await repos.measurements.add(measurement(child.id, dt.date(2024, 12, 2), 10.0))
-    fixed = await repos.measurements.correct(first.id, measurement(child.id, dt.date(2024, 12, 2), 10.1))
-    later = await repos.measurements.add(measurement(child.id, dt.date(2024, 12, 4), 10.3))
-    for day, month_start in ((dt.date(2024, 12, 2), dt.date(2024, 12, 1)), (dt.date(2024, 11, 20),
-                                                                            dt.date(2024, 11, 1))):
-        ctx = await repos.measurements.entry_context(child.id, day, month_start)
-        assert ctx.previous == await repos.measurements.previous_weighing(child.id, month_start)
-        assert ctx.latest == await repos.measurements.latest_for_child(child.id) == later
-    ctx = await repos.measurements.entry_context(child.id, dt.date(2024, 12, 2), dt.date(2024, 12, 1))
-    assert ctx.same_day == fixed  # the current row, not the superseded one
-    assert (await repos.measurements.entry_context(child.id, dt.date(2024, 12, 3), dt.date(2024, 12, 1))
-            ).same_day is None
-
-
-async def test_recent_by_user_and_measured_child_ids(repos: Repositories, places: Places) -> None:
+async def test_recent_by_user_newest_first(repos: Repositories, places: Places) -> None:
     a = await repos.children.create(child_data(places.posyandu, "A"))
     b = await repos.children.create(child_data(places.posyandu, "B"))
     await repos.measurements.add(measurement(a.id, dt.date(2024, 11, 30)))
     m2 = await repos.measurements.add(measurement(b.id, dt.date(2024, 12, 2)))
     assert [m.id for m in await repos.measurements.recent_by_user(5, limit=1)] == [m2.id]
-    assert await repos.measurements.measured_child_ids(places.posyandu, dt.date(2024, 12, 1)) == {b.id}
-
-
-async def test_monthly_recap_counts(repos: Repositories, places: Places) -> None:
-    month = dt.date(2024, 11, 1)
-    kids = [await repos.children.create(child_data(places.posyandu, f"Anak {i}")) for i in range(6)]
-    old = await repos.children.create(child_data(places.posyandu, "Sudah Besar", birth_date=dt.date(2018, 1, 1)))
-    await repos.children.create(child_data(places.posyandu, "Pindah"))
-    await repos.children.set_status((await repos.children.search_by_name(places.posyandu, "pindah"))[0].id,
-                                    ChildStatus.MOVED)
-    rows = [
-        (kids[0], dict(faltering=Faltering.N, haz=-2.5, waz=-1.0, whz=0.5)),
-        (kids[1], dict(faltering=Faltering.T2, haz=-1.0, waz=-3.2, whz=-2.4, bgm=True)),
-        (kids[2], dict(faltering=Faltering.B, haz=0.0, waz=0.0, whz=2.5)),
-        (kids[3], dict(faltering=Faltering.O, oedema=True, haz=-0.5)),
-    ]
-    for child, extra in rows:
-        await repos.measurements.add(measurement(child.id, dt.date(2024, 11, 5), **extra))
-    # an implausible later row does not hide the plausible one; it still counts as weighed
-    await repos.measurements.add(measurement(kids[0].id, dt.date(2024, 11, 20), haz=-7.0, implausible=True))
-    # only implausible: weighed, not classified
-    await repos.measurements.add(measurement(kids[4].id, dt.date(2024, 11, 5), waz=-7, implausible=True))
-    # a superseded row does not count
-    wrong = await repos.measurements.add(measurement(kids[5].id, dt.date(2024, 11, 5), haz=-3.5))
-    await repos.measurements.correct(wrong.id, measurement(kids[5].id, dt.date(2024, 11, 5), haz=-1.0,
-                                                           faltering=Faltering.N))
-    await repos.measurements.add(measurement(old.id, dt.date(2024, 10, 5), haz=-3))  # other month
-    recap = {r.posyandu_id: r for r in await repos.measurements.monthly_recap(month)}
-    r = recap[places.posyandu]
-    assert (r.s, r.d, r.n, r.t, r.t2, r.o, r.b, r.bgm) == (6, 6, 2, 1, 1, 1, 1, 1)
-    assert (r.stunted, r.underweight, r.wasted, r.overweight) == (1, 1, 2, 1)
-    assert r.with_haz == 5 and r.stunting_pct == 20.0
-    assert recap[places.other_posyandu].s == 0 and recap[places.other_posyandu].d_over_s is None
-
-
-async def test_monthly_recap_filters_posyandu(repos: Repositories, places: Places) -> None:
-    rows = await repos.measurements.monthly_recap(dt.date(2024, 11, 1), [places.other_posyandu])
-    assert [r.posyandu_id for r in rows] == [places.other_posyandu]
 
 
 # ------------------------------------------------------------------ sessions, reminders, tips, broadcasts
