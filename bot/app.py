@@ -58,8 +58,10 @@ class PosyanduApplication(Application[ExtBot[None], BotContext, dict[Any, Any], 
         # (bot/runner.py, the simulator, the tests), so start-up and clean-up live here.
         await super().initialize()
         await set_command_menus(self)
-        # Rows decided by older rules (or never decided) are decided again before anyone reads a list.
-        await ensure_current_rules(self.runtime.repos)
+        # Rows decided by older rules (or never decided) are decided again, in the background: a reader decides
+        # its own area first if it comes before that is done.
+        await ensure_current_rules(self.runtime.repos,
+                                   background=lambda work: self.create_task(work, name="decide_status"))
 
     async def shutdown(self) -> None:
         try:

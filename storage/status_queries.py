@@ -107,8 +107,17 @@ class DirtyChild(_Model):
     facts: bool
 
 
-async def dirty_children(db: Database, limit: int = 500) -> list[DirtyChild]:
-    rows = await db.fetchall("SELECT child_id, version, facts FROM status_dirty ORDER BY child_id LIMIT ?", (limit,))
+async def dirty_children(db: Database, limit: int = 500, *, posyandu_ids: Collection[int] | None = None
+                         ) -> list[DirtyChild]:
+    """Children waiting to be decided (of these posyandu only, when given)."""
+    if posyandu_ids is None:
+        rows = await db.fetchall("SELECT child_id, version, facts FROM status_dirty ORDER BY child_id LIMIT ?",
+                                 (limit,))
+    else:
+        marks, ids = in_list(posyandu_ids)
+        rows = await db.fetchall(
+            f"SELECT d.child_id, d.version, d.facts FROM status_dirty d JOIN children c ON c.id = d.child_id"
+            f" WHERE c.posyandu_id IN ({marks}) ORDER BY d.child_id LIMIT ?", [*ids, limit])
     return [DirtyChild.model_validate(r) for r in rows]
 
 
@@ -195,25 +204,45 @@ def _update_scores_sync(conn: sqlite3.Connection, u: ScoresUpdate) -> None:
     execute_sync(conn, f"UPDATE measurements SET {', '.join(sets)} WHERE id = ?", [*params, u.measurement_id])
 
 
-async def write_child_status(db: Database, child_id: int, rows: Sequence[StatusRow], *, version: int | None,
-                             updates: Sequence[ScoresUpdate] = ()) -> bool:
-    """Replace the child's month rows (and the derived values of changed measurements) in one transaction, and
-    take the child off the dirty list unless it changed again meanwhile (`version`: the version read before
-    deciding; None: it was not on the list). Returns False when a newer change keeps it dirty."""
+class ChildDecision(_Model):
+    """What deciding one child produced: its month rows, changed derived values, and the dirty-list version the
+    history was read at (None: the child was not on the list)."""
 
-    def work(conn: sqlite3.Connection) -> bool:
-        execute_sync(conn, "DELETE FROM child_month_status WHERE child_id = ?", (child_id,))
-        for s in rows:
-            execute_sync(conn, _INSERT_STATUS, _params(s))
-        for u in updates:
-            _update_scores_sync(conn, u)
-        if version is None:
-            current = fetchone_sync(conn, "SELECT version FROM status_dirty WHERE child_id = ?", (child_id,))
-            return current is None
-        return execute_sync(conn, "DELETE FROM status_dirty WHERE child_id = ? AND version = ?",
-                            (child_id, version)) == 1
+    child_id: int
+    rows: tuple[StatusRow, ...]
+    version: int | None
+    updates: tuple[ScoresUpdate, ...] = ()
+
+
+def _write_sync(conn: sqlite3.Connection, d: ChildDecision) -> bool:
+    execute_sync(conn, "DELETE FROM child_month_status WHERE child_id = ?", (d.child_id,))
+    for s in d.rows:
+        execute_sync(conn, _INSERT_STATUS, _params(s))
+    for u in d.updates:
+        _update_scores_sync(conn, u)
+    if d.version is None:
+        return fetchone_sync(conn, "SELECT version FROM status_dirty WHERE child_id = ?", (d.child_id,)) is None
+    return execute_sync(conn, "DELETE FROM status_dirty WHERE child_id = ? AND version = ?",
+                        (d.child_id, d.version)) == 1
+
+
+async def write_decisions(db: Database, decisions: Sequence[ChildDecision]) -> list[bool]:
+    """Replace each child's month rows (and the derived values of changed measurements) in one transaction, and
+    take it off the dirty list unless it changed again meanwhile. Per child: False when a newer change keeps it
+    dirty (the next reader decides it again)."""
+
+    def work(conn: sqlite3.Connection) -> list[bool]:
+        return [_write_sync(conn, d) for d in decisions]
 
     return await db.atomic(work)
+
+
+async def write_child_status(db: Database, child_id: int, rows: Sequence[StatusRow], *, version: int | None,
+                             updates: Sequence[ScoresUpdate] = ()) -> bool:
+    """`write_decisions` for one child."""
+    done = await write_decisions(db, [ChildDecision.model_construct(child_id=child_id, rows=tuple(rows),
+                                                                    version=version, updates=tuple(updates))])
+    return done[0]
 
 
 async def child_status_rows(db: Database, child_id: int) -> list[StatusRow]:
@@ -436,10 +465,8 @@ async def counted_in_month(db: Database, posyandu_ids: Collection[int], month: d
 
 
 __all__ = [
-    "ChildMonth", "DirtyChild", "FollowUpRow", "PageCounts", "PosyanduCounts", "RefreshInput", "ScoresUpdate",
-    "StatusRow",
-    "child_status_rows", "counted_in_month", "dirty_children", "dirty_version", "follow_up_rows", "histories",
-    "mark_all_dirty", "month_counts", "month_page", "page_counts", "refresh_input", "rules_version",
-    "set_rules_version",
-    "write_child_status",
+    "ChildDecision", "ChildMonth", "DirtyChild", "FollowUpRow", "PageCounts", "PosyanduCounts", "RefreshInput",
+    "ScoresUpdate", "StatusRow", "child_status_rows", "counted_in_month", "dirty_children", "dirty_version",
+    "follow_up_rows", "histories", "mark_all_dirty", "month_counts", "month_page", "page_counts", "refresh_input",
+    "rules_version", "set_rules_version", "write_child_status", "write_decisions",
 ]

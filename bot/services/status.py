@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -112,12 +112,12 @@ def row_of(child_id: int, s: MonthStatus) -> q.StatusRow:
     """The stored form of one month (storage.status_queries.StatusRow)."""
     c = s.counted
     if c is None:
-        return q.StatusRow(child_id=child_id, month=s.month, visits=len(s.visits), remeasure=s.remeasure,
-                           rules=RULES_VERSION)
+        return q.StatusRow.model_construct(child_id=child_id, month=s.month, visits=len(s.visits),
+                                           remeasure=s.remeasure, rules=RULES_VERSION)
     w = c.weighing
     weighing = None if w is None else ("2T" if w.two_t else w.status.value)
     z = c.growth.z
-    return q.StatusRow(
+    return q.StatusRow.model_construct(  # typed values from the status function: nothing to validate
         child_id=child_id, month=s.month, measurement_id=c.visit.id, measured_on=c.visit.measured_on,
         age_days=c.growth.age_days, visits=len(s.visits), remeasure=s.remeasure, weighed=c.weighed,
         weighing=weighing, gain_g=w.gain_g if w else None, bgm=bool(w and w.bgm),
@@ -150,8 +150,8 @@ def _derived(m: Measurement, a: Assessment) -> q.ScoresUpdate | None:
             and (m.faltering.value if m.faltering else None) == faltering and m.bgm == bgm)
     if same:
         return None
-    return q.ScoresUpdate(measurement_id=m.id, age_days=a.growth.age_days, z=z, categories=cats, flags=flags,
-                          implausible=not a.valid, faltering=faltering, bgm=bgm)
+    return q.ScoresUpdate.model_construct(measurement_id=m.id, age_days=a.growth.age_days, z=z, categories=cats,
+                                          flags=flags, implausible=not a.valid, faltering=faltering, bgm=bgm)
 
 
 def _unscored(child: Child, m: Measurement) -> bool:
@@ -181,53 +181,75 @@ def _recomputed(child: Child, history: Sequence[Measurement], *, everything: boo
     return out
 
 
-async def decide(repos: Repositories, child: Child, history: Sequence[Measurement], *,
-                 version: int | None, recompute: bool = False) -> ChildStatus:
-    """Decide the child's status from `history` and store it (month rows and derived measurement columns);
-    `version`: the child's dirty-list version this history was read at (None: not on the list); `recompute`:
-    compute the z-scores again first (the child's sex or birth date changed)."""
+async def _decision(child: Child, history: Sequence[Measurement], *, version: int | None,
+                    recompute: bool) -> tuple[ChildStatus, q.ChildDecision]:
+    """The status function's answer for one child and what storing it writes (nothing written yet)."""
     by_id = {m.id: m for m in history}
     if recompute:
         history = await asyncio.to_thread(_recomputed, child, history)
     elif any(_unscored(child, m) for m in history):
         history = await asyncio.to_thread(_recomputed, child, history, everything=False)
     status = status_of(child, history)
-    updates = [u for a in status.assessments if (u := _derived(by_id[a.visit.id], a)) is not None]
-    rows = [row_of(child.id, s) for s in status.months]
-    await q.write_child_status(repos.db, child.id, rows, version=version, updates=updates)
+    updates = tuple(u for a in status.assessments if (u := _derived(by_id[a.visit.id], a)) is not None)
+    rows = tuple(row_of(child.id, s) for s in status.months)
+    return status, q.ChildDecision.model_construct(child_id=child.id, rows=rows, version=version, updates=updates)
+
+
+async def decide(repos: Repositories, child: Child, history: Sequence[Measurement], *,
+                 version: int | None, recompute: bool = False) -> ChildStatus:
+    """Decide the child's status from `history` and store it (month rows and derived measurement columns);
+    `version`: the child's dirty-list version this history was read at (None: not on the list); `recompute`:
+    compute the z-scores again first (the child's sex or birth date changed)."""
+    status, decision = await _decision(child, history, version=version, recompute=recompute)
+    await q.write_decisions(repos.db, [decision])
     return status
 
 
-async def flush(repos: Repositories, *, limit: int | None = None) -> int:
-    """Decide every child on the dirty list (readers call this before reading the stored rows). Returns how
-    many children were decided; usually 0 (the measurement service decides right after each save)."""
+async def flush(repos: Repositories, *, posyandu_ids: Collection[int] | None = None,
+                limit: int | None = None) -> int:
+    """Decide every child on the dirty list (of these posyandu, when given): readers call this before reading the
+    stored rows. Returns how many children were decided; usually 0 (the measurement service decides right after
+    each save). A batch of children is written in one transaction."""
     done = 0
     while limit is None or done < limit:
-        batch = await q.dirty_children(repos.db, limit=FLUSH_BATCH)
+        batch = await q.dirty_children(repos.db, limit=FLUSH_BATCH, posyandu_ids=posyandu_ids)
         if not batch:
             break
         children = {c.id: c for c in await repos.children.get_many([d.child_id for d in batch])}
         histories = await q.histories(repos.db, [d.child_id for d in batch])
+        decisions = []
         for d in batch:
             child = children.get(d.child_id)
             if child is None:
                 continue
-            await decide(repos, child, histories.get(d.child_id, []), version=d.version, recompute=d.facts)
-            done += 1
+            _status, decision = await _decision(child, histories.get(d.child_id, []), version=d.version,
+                                                recompute=d.facts)
+            decisions.append(decision)
+        await q.write_decisions(repos.db, decisions)
+        done += len(decisions)
+        if len(decisions) < len(batch):  # children deleted meanwhile: their rows went with them (cascade)
+            await repos.db.execute("DELETE FROM status_dirty WHERE child_id NOT IN (SELECT id FROM children)")
+        await asyncio.sleep(0)  # other chats' updates go on between batches
     if done:
         log.info("status decided for %s children", done)
     return done
 
 
-async def ensure_current_rules(repos: Repositories) -> int:
-    """On start: when the stored rows were decided by other rules, put every child on the dirty list and decide.
-    Returns the number of children decided."""
+async def ensure_current_rules(repos: Repositories, *, background: Callable[[Awaitable[int]], object] | None = None
+                               ) -> None:
+    """On start: when the stored rows were decided by other rules (or never), put every child on the dirty list.
+    The list is worked off by `background` (the application's task runner) while the bot already answers; a
+    reader never waits for more than its own area (`flush(posyandu_ids=...)`). Without `background` it is worked
+    off now."""
     stored = await q.rules_version(repos.db)
     if stored != RULES_VERSION:
         marked = await q.mark_all_dirty(repos.db)
         log.info("status rules %s -> %s: %s children to decide again", stored, RULES_VERSION, marked)
         await q.set_rules_version(repos.db, RULES_VERSION)
-    return await flush(repos)
+    if background is None:
+        await flush(repos)
+    else:
+        background(flush(repos))
 
 
 async def child_status(repos: Repositories, child: Child) -> ChildStatus:
@@ -243,31 +265,31 @@ async def child_status(repos: Repositories, child: Child) -> ChildStatus:
 
 async def month_page(repos: Repositories, posyandu_ids: Sequence[int], month: dt.date, *, offset: int = 0,
                      limit: int = 10, unmeasured_first: bool = False) -> list[q.ChildMonth]:
-    await flush(repos)
+    await flush(repos, posyandu_ids=posyandu_ids)
     return await q.month_page(repos.db, posyandu_ids, month, offset=offset, limit=limit,
                               unmeasured_first=unmeasured_first)
 
 
 async def page_counts(repos: Repositories, posyandu_ids: Sequence[int], month: dt.date) -> q.PageCounts:
-    await flush(repos)
+    await flush(repos, posyandu_ids=posyandu_ids)
     return await q.page_counts(repos.db, posyandu_ids, month)
 
 
 async def month_counts(repos: Repositories, posyandu_ids: Collection[int], month: dt.date
                        ) -> dict[int, q.PosyanduCounts]:
-    await flush(repos)
+    await flush(repos, posyandu_ids=posyandu_ids)
     return await q.month_counts(repos.db, posyandu_ids, month)
 
 
 async def follow_up_rows(repos: Repositories, posyandu_ids: Collection[int], today: dt.date, *,
                          stale_after_days: int | None = None) -> list[q.FollowUpRow]:
-    await flush(repos)
+    await flush(repos, posyandu_ids=posyandu_ids)
     return await q.follow_up_rows(repos.db, posyandu_ids, today, stale_after_days=stale_after_days)
 
 
 async def counted_in_month(repos: Repositories, posyandu_ids: Collection[int], month: dt.date
                            ) -> list[tuple[Measurement, q.StatusRow]]:
-    await flush(repos)
+    await flush(repos, posyandu_ids=posyandu_ids)
     return await q.counted_in_month(repos.db, posyandu_ids, month)
 
 

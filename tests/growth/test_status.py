@@ -123,3 +123,10 @@ def test_birth_weight_is_the_first_kms_point() -> None:
     first = _visit(1, BORN + dt.timedelta(days=30), weight_kg=3.85)
     a = _assess(first, birth_weight=3.0)[0]
     assert a.weighing is not None and a.weighing.status.value == "N" and a.weighing.from_birth
+
+
+def test_a_visit_before_the_birth_date_is_never_counted() -> None:
+    """After the birth date is corrected, an old row may fall before it: shown, not judged, not counted."""
+    visit = Visit(id=1, measured_on=BORN - dt.timedelta(days=3), weight_kg=3.0)
+    a = _assess(visit)[0]
+    assert not a.valid and a.weighing is None and months([a])[0].counted is None
