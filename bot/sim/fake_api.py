@@ -53,6 +53,7 @@ _CHAT_ACTIONS = frozenset({
     "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note",
 })
 _COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
+_SECRET_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")  # setWebhook's secret_token, as Telegram checks it
 _OTHER_BUTTON_KINDS = ("web_app", "login_url", "switch_inline_query", "switch_inline_query_current_chat",
                        "callback_game", "pay", "copy_text", "switch_inline_query_chosen_chat")
 
@@ -928,6 +929,9 @@ class FakeBotAPI:
             return await self._m_delete_webhook(p)
         if not url.startswith(("http://", "https://")):
             raise _bad("bad webhook: An HTTPS URL must be provided for webhook")
+        secret = p.get("secret_token")
+        if secret is not None and not _SECRET_TOKEN_RE.fullmatch(str(secret)):
+            raise _bad("secret token contains unallowed characters")
         if p.get("drop_pending_updates"):
             self._updates.clear()
             self._delivered_upto = self._last_queued_id
