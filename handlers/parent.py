@@ -365,16 +365,12 @@ async def chart_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     user = update.effective_user
     chat = update.effective_chat
-    assert query and query.data and user and chat
+    assert query and user and chat
     tr = context.tr
     repos = context.runtime.repos
-    parts = query.data.split(":")
-    try:
-        child_id, indicator = int(parts[2]), parts[3]
-    except (IndexError, ValueError):
-        await query.answer()
-        return
-    if indicator not in CHART_CAPTIONS or not await svc.can_view_child(repos, user.id, child_id):
+    data = callbacks.ORTU_CHART.parse(query.data)
+    child_id, indicator = data.id("child"), data.text("indicator")
+    if not await svc.can_view_child(repos, user.id, child_id):
         log.warning("user %s asked for the chart of child %s without a link", user.id, child_id)
         await query.answer(tr.gettext("Sorry, you can only see your own linked children."), show_alert=True)
         return
@@ -444,11 +440,9 @@ async def tips_command(update: Update, context: BotContext) -> None:
 
 async def tip_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    assert query and query.data
+    assert query
     await query.answer()
-    parts = query.data.split(":")
-    child_id = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else None
-    await send_tip(update, context, child_id)
+    await send_tip(update, context, callbacks.ORTU_TIP.parse(query.data).optional_id("child"))
 
 
 # ------------------------------------------------------------------ /berhenti, /mulai, /hapus_saya
@@ -491,10 +485,10 @@ async def delete_me_answer(update: Update, context: BotContext) -> None:
     query = update.callback_query
     user = update.effective_user
     chat = update.effective_chat
-    assert query and query.data and user and chat
+    assert query and user and chat
     tr = context.tr  # the language must be read before the user's data is dropped
     await query.answer()
-    if query.data.endswith(":tidak"):
+    if callbacks.ORTU_DELETE.parse(query.data).text("answer") == "tidak":
         await query.edit_message_text(tr.gettext("OK, nothing was deleted."))
         return
     outcome = await svc.delete_my_data(context.runtime.repos, user.id)
@@ -524,10 +518,10 @@ def register(app: PosyanduApplication) -> None:
     app.add_handler(CommandHandler(["hapus_saya", "delete_me"], delete_me))
     app.add_handler(MessageHandler(filters.CONTACT & filters.ChatType.PRIVATE, contact_received))
     app.add_handler(MessageHandler(filters.TEXT & filters.Regex(CANCEL_TEXT), cancel_keyboard))
-    app.add_handler(CallbackQueryHandler(anakku_button, pattern=r"^ortu:anakku$"))
-    app.add_handler(CallbackQueryHandler(tip_button, pattern=r"^ortu:tips?(:\d+)?$"))
-    app.add_handler(CallbackQueryHandler(chart_button, pattern=r"^ortu:grafik:"))
-    app.add_handler(CallbackQueryHandler(delete_me_answer, pattern=r"^ortu:hapus:(ya|tidak)$"))
+    app.add_handler(CallbackQueryHandler(anakku_button, pattern=callbacks.ORTU_ANAKKU.matches))
+    app.add_handler(CallbackQueryHandler(tip_button, pattern=callbacks.ORTU_TIP.matches))
+    app.add_handler(CallbackQueryHandler(chart_button, pattern=callbacks.ORTU_CHART.matches))
+    app.add_handler(CallbackQueryHandler(delete_me_answer, pattern=callbacks.ORTU_DELETE.matches))
     # Asked last among /start payload handlers (this module registers after the staff ones), so a code no one
     # else claimed is answered here, with the rate limit.
     if start_payload not in START_PAYLOAD_HANDLERS:  # register runs again for every Application built
