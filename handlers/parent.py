@@ -24,6 +24,7 @@ from telegram import (
 from telegram.constants import ChatAction
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot import callbacks
 from bot.context import BotContext
 from bot.growth.advice import Audience, parent_summary, render_advice
 from bot.growth.age import age_text
@@ -89,6 +90,11 @@ def linked_text(tr: Translator, children: list[Child] | tuple[Child, ...]) -> st
     return tr.gettext("✅ Linked! You can now follow the growth of {names}.").format(names=names)
 
 
+def closed_text(tr: Translator) -> str:
+    return tr.gettext("This account has been closed by the posyandu, so it cannot be linked to a child. "
+                      "If that is a mistake, please ask your posyandu cadre.")
+
+
 def after_link_keyboard(tr: Translator) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[
         InlineKeyboardButton(tr.gettext("👶 See my child"), callback_data="ortu:anakku"),
@@ -108,6 +114,9 @@ async def try_code(update: Update, context: BotContext, code: str, *, typed: boo
     if result is None:
         return False
     O = svc.LinkOutcome  # noqa: E741 - a short alias keeps the branches readable
+    if result.outcome is O.CLOSED:
+        await msg.reply_text(closed_text(tr), reply_markup=ReplyKeyboardRemove())
+        return True
     if result.outcome is O.LINKED and not result.children:
         # A posyandu-wide parent invite (no child in it): the child is found by the phone number instead.
         await msg.reply_text(tr.gettext("✅ Your account is now registered with the posyandu. To see your child, "
@@ -180,6 +189,9 @@ async def contact_received(update: Update, context: BotContext) -> None:
         return
     result = await svc.link_by_phone(context.runtime.repos, user.id, msg.contact.phone_number,
                                      display_name=user.first_name or "", language=context.lang)
+    if result.closed:
+        await msg.reply_text(closed_text(tr), reply_markup=ReplyKeyboardRemove())
+        return
     if result.phone is None:
         await msg.reply_text(tr.gettext("This does not look like an Indonesian phone number. Please ask your "
                                         "posyandu cadre for a link code, then send /start followed by the code."),

@@ -18,10 +18,12 @@ from typing import TYPE_CHECKING, Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
+from bot import callbacks
 from bot.context import BotContext
 from bot.i18n import ParseError, Translator, fmt_date, parse_date
 from bot.scheduler import start_jobs
 from bot.services import access
+from bot.services import parent as parent_svc
 from bot.services import schedule as svc
 from bot.services.schedule import LAST_WEEK, WEEK_NAMES, WEEKDAY_NAMES, Rule, RuleParseError
 from storage import reminders_queries as q
@@ -242,7 +244,8 @@ async def _parent_view(update: Update, context: BotContext) -> None:
     tr = context.tr
     repos = context.runtime.repos
     uid = update.effective_user.id
-    children = await repos.guardians.children_of(uid)
+    # Through the parent service: a deactivated account no longer learns where its children go.
+    children = await parent_svc.linked_children(repos, uid)
     if not children:
         await update.effective_message.reply_text(tr.gettext(
             "I don't know your posyandu yet. Ask your cadre for the link code of your child, then send /start "
