@@ -8,7 +8,8 @@ with one message) driven the same way on the same stand-in, and the ratio. The e
 default transport (httpx: the "bare PTB echo bot") and with our aiohttp transport (bot/telegram_http.py), so
 the second ratio shows what our handlers, database and persistence cost on top of the same HTTP client.
 
-    .venv/bin/python benchmarks/cadre_flow.py                 # production settings (AIORateLimiter, 30 msg/s)
+    .venv/bin/python benchmarks/cadre_flow.py                 # production settings (the bot: the shared send
+                                                              # budget, 30 msg/s and 1/s per chat; echo: AIORateLimiter)
     .venv/bin/python benchmarks/cadre_flow.py --no-limiter    # without the rate limiter: our own overhead
 
 With the limiter both bots are capped by Telegram's 30 messages/s, so the figures without it show what our

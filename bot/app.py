@@ -6,10 +6,10 @@ import logging
 from typing import Any
 from warnings import filterwarnings
 
-from telegram import BotCommand, LinkPreviewOptions
+from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     ContextTypes,
@@ -20,13 +20,17 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot import redact
 from bot.clock import Clock, SystemClock
 from bot.commands import MENU_COMMANDS
 from bot.config import Settings
 from bot.context import BotContext
 from bot.i18n import LANGUAGES, get_translator
+from bot.rate_limit import BudgetRateLimiter
 from bot.runtime import Runtime
+from bot.send_budget import InProcessSendBudget, SendBudget
 from bot.services.status import ensure_current_rules
+from bot.telegram_bot import PosyanduBot
 from bot.telegram_http import make_request
 from bot.update_processor import PerChatUpdateProcessor
 from storage import Repositories, open_database
@@ -71,8 +75,21 @@ class PosyanduApplication(Application[ExtBot[None], BotContext, dict[Any, Any], 
 
     async def process_update(self, update: object) -> None:
         await super().process_update(update)
+        await self._answer_if_forgotten(update)
         if self.persistence is not None and self.running:
             await self.update_persistence()
+
+    async def _answer_if_forgotten(self, update: object) -> None:
+        """Every button press gets exactly one answer: when no handler answered (a path that only sends a
+        message, a crash), stop the spinner now. PosyanduBot drops a later duplicate."""
+        if not isinstance(update, Update) or update.callback_query is None:
+            return
+        bot = self.bot
+        if isinstance(bot, PosyanduBot) and not bot.was_answered(update.callback_query.id):
+            try:
+                await bot.answer_callback_query(update.callback_query.id)
+            except TelegramError:  # the spinner stops by itself after a while
+                log.info("could not answer callback query of update %s", update.update_id)
 
     async def update_persistence(self) -> None:
         # One transaction, one database-thread hop for everything PTB writes after an update.
@@ -97,24 +114,45 @@ async def set_command_menus(app: Application[Any, Any, Any, Any, Any, Any]) -> N
         await app.bot.set_my_commands(commands, language_code=None if lang == "id" else lang)
 
 
-async def create_application(settings: Settings, *, clock: Clock | None = None) -> PosyanduApplication:
-    """Open the database (applying migrations) and build the Application. Not yet initialised."""
+def send_budget(settings: Settings) -> SendBudget:
+    """The budget every sender of this process draws from (Telegram's limits are per bot token)."""
+    return InProcessSendBudget(per_second=settings.telegram_sends_per_second,
+                               chat_per_second=settings.telegram_chat_sends_per_second,
+                               chat_burst=settings.telegram_chat_burst)
+
+
+def make_bot(settings: Settings, budget: SendBudget) -> PosyanduBot:
+    """The bot object: our HTTP transport, HTML by default, every call through the shared send budget."""
+    return PosyanduBot(
+        token=settings.token or OFFLINE_TOKEN,
+        base_url=settings.telegram_api_base_url,
+        base_file_url=settings.telegram_api_base_file_url or "https://api.telegram.org/file/bot",
+        request=make_request(settings.telegram_http_client),
+        get_updates_request=make_request(settings.telegram_http_client, for_updates=True),
+        defaults=Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone,
+                          link_preview_options=LinkPreviewOptions(is_disabled=True)),
+        rate_limiter=BudgetRateLimiter(budget, max_retries=3),
+    )
+
+
+async def create_application(settings: Settings, *, clock: Clock | None = None,
+                             budget: SendBudget | None = None) -> PosyanduApplication:
+    """Open the database (applying migrations) and build the Application. Not yet initialised.
+
+    `budget`: the send budget to draw from (default: a new one for this process, from the settings).
+    """
     from handlers import register_all
 
+    budget = budget or send_budget(settings)
+
+    redact.install()  # before anything logs: PTB's debug lines carry names, phone numbers and NIK
     db = await open_database(settings.database_path, clock=clock)
     runtime = Runtime(settings=settings, db=db, repos=Repositories(db), clock=clock or SystemClock())
-    token = settings.token or OFFLINE_TOKEN
     builder = (
         ApplicationBuilder()
         .application_class(PosyanduApplication)
-        .token(token)
-        .base_url(settings.telegram_api_base_url)
+        .bot(make_bot(settings, budget))
         .context_types(ContextTypes(context=BotContext))
-        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone,
-                           link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .request(make_request(settings.telegram_http_client))
-        .get_updates_request(make_request(settings.telegram_http_client, for_updates=True))
-        .rate_limiter(AIORateLimiter(max_retries=3))
         .concurrent_updates(PerChatUpdateProcessor())
         .persistence(SQLitePersistence(
             db,
@@ -124,8 +162,6 @@ async def create_application(settings: Settings, *, clock: Clock | None = None) 
             update_interval=settings.persistence_interval,
         ))
     )
-    if settings.telegram_api_base_file_url:
-        builder = builder.base_file_url(settings.telegram_api_base_file_url)
     app = builder.build()
     assert isinstance(app, PosyanduApplication)
     app.runtime = runtime

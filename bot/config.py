@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -10,6 +11,7 @@ from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_vali
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+WEBHOOK_SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class SettingsError(Exception):
@@ -30,7 +32,8 @@ class Settings(BaseSettings):
     default_language: str = "id"
     admin_telegram_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     webhook_url: str | None = None
-    webhook_listen: str = "0.0.0.0"
+    # Behind a reverse proxy (which terminates HTTPS) by default: the webhook port is not for the world.
+    webhook_listen: str = "127.0.0.1"
     # PORT is what Heroku-style platforms set for the `web` process.
     webhook_port: int = Field(default=8443, ge=1, le=65535, validation_alias=AliasChoices("WEBHOOK_PORT", "PORT"))
     webhook_secret: SecretStr | None = None
@@ -39,8 +42,13 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # aiohttp: half the CPU per Bot API call of PTB's httpx transport (bot/telegram_http.py); httpx as fallback.
     telegram_http_client: Literal["aiohttp", "httpx"] = "aiohttp"
+    # Telegram's flood limits, shared by everything that sends (bot/send_budget.py). Lower them for a slower
+    # local Bot API server; raising them only earns 429s.
+    telegram_sends_per_second: int = Field(default=30, ge=1, le=1000)
+    telegram_chat_sends_per_second: float = Field(default=1.0, gt=0, le=100)
+    telegram_chat_burst: int = Field(default=3, ge=1, le=100)
 
-    @field_validator("telegram_bot_token", mode="before")
+    @field_validator("telegram_bot_token", "webhook_secret", mode="before")
     @classmethod
     def _empty_token_is_none(cls, v: object) -> object:
         if isinstance(v, str) and not v.strip():
@@ -55,6 +63,15 @@ class Settings(BaseSettings):
         head, _, tail = v.get_secret_value().partition(":")
         if not head.isdigit() or len(tail) < 20:
             raise ValueError("expected the form 123456789:AA... as given by @BotFather")
+        return v
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, v: SecretStr | None) -> SecretStr | None:
+        # What Telegram accepts for setWebhook's secret_token; anything else made setWebhook fail at start-up.
+        if v is not None and not WEBHOOK_SECRET_SHAPE.fullmatch(v.get_secret_value()):
+            raise ValueError("use 1-256 characters from A-Z, a-z, 0-9, _ and - (Telegram allows no others); "
+                             "make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'")
         return v
 
     @field_validator("admin_telegram_ids", mode="before")

@@ -30,6 +30,9 @@ async def run_simulation(settings: Settings, *, script: Path | None, out: TextIO
             "telegram_api_base_file_url": base_file_url,
             "database_url": f"sqlite:///{db_path}",
             "telegram_bot_token": None,
+            # Telegram's 1 message a second per chat is not the stand-in's: a replayed script would crawl.
+            "telegram_chat_burst": 100,
+            "telegram_chat_sends_per_second": 100.0,
         })
         return await create_application(sim_settings)
 

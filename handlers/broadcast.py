@@ -23,12 +23,13 @@ from telegram.ext import (
     filters,
 )
 
+from bot import callbacks
 from bot.context import BotContext
 from bot.i18n import Translator, get_translator
 from bot.services import broadcast as svc
 from bot.services.team import StaffScope, area_label
 from handlers.cadre_shared import exclusive
-from handlers.team import node_allowed, parse_node, picker_keyboard, scope_or_refuse, start_node
+from handlers.team import node_allowed, picker_keyboard, scope_or_refuse, start_node
 from storage import coordinator_queries as q
 from storage.models import Broadcast, BroadcastCreate
 
@@ -164,7 +165,7 @@ async def got_audience(update: Update, context: BotContext) -> int:
     if scope is None:
         return ConversationHandler.END
     await query.answer()
-    _draft(context)["audience"] = svc.Audience(query.data.rsplit(":", 1)[1]).value
+    _draft(context)["audience"] = svc.Audience(callbacks.SIARAN_AUDIENCE.parse(query.data).text("audience")).value
     await _ask_scope(update, context, scope, start_node(scope), 0)
     return SCOPE
 
@@ -189,26 +190,28 @@ async def got_scope(update: Update, context: BotContext) -> int:
     if scope is None:
         return ConversationHandler.END
     tr = context.tr
-    parts = query.data.split(":")
-    kind = parts[2]
     draft = _draft(context)
-    if kind == "d":
-        node = parse_node(parts[3])
+    if callbacks.SIARAN_OPEN.matches(query.data):
+        opened = callbacks.SIARAN_OPEN.parse(query.data)
+        node = opened.optional_id("node")
         if not node_allowed(scope, node):
             await query.answer(tr.gettext("That area is outside your area."), show_alert=True)
             return SCOPE
         await query.answer()
-        await _ask_scope(update, context, scope, node, int(parts[4] or 0))
+        await _ask_scope(update, context, scope, node, opened.number("offset"))
         return SCOPE
-    if kind == "all":
+    if callbacks.SIARAN_EVERYONE.matches(query.data):
         allowed = scope.is_admin
         chosen: tuple[str, int | None] = ("all", None)
-    elif kind == "a":
-        allowed = scope.allows_area(int(parts[3]))
-        chosen = ("area", int(parts[3]))
     else:
-        allowed = scope.allows_posyandu(int(parts[3]))
-        chosen = ("posyandu", int(parts[3]))
+        picked = callbacks.SIARAN_PICK.parse(query.data)
+        target = picked.id("target")
+        if picked.text("kind") == "a":
+            allowed = scope.allows_area(target)
+            chosen = ("area", target)
+        else:
+            allowed = scope.allows_posyandu(target)
+            chosen = ("posyandu", target)
     if not allowed:
         # Only a forged or stale button gets here: the picker never shows places outside the scope.
         log.warning("user %s tried to broadcast outside their scope", scope.user_id)
@@ -298,7 +301,7 @@ async def go_back(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     await query.answer()
     tr = context.tr
-    where = query.data.rsplit(":", 1)[1]
+    where = callbacks.SIARAN_BACK.parse(query.data).text("step")
     if where == "write":
         await query.edit_message_text(tr.gettext("Write the new message (text, or a photo or document with a "
                                                  "caption). Type /batal to cancel."))
@@ -567,7 +570,7 @@ def _plain(text: str) -> str:
 
 def register(app: PosyanduApplication) -> None:
     cancel_handlers: list[Any] = [CommandHandler(["batal", "cancel"], cancel),
-                       CallbackQueryHandler(cancel, pattern=r"^siaran:no$")]
+                       CallbackQueryHandler(cancel, pattern=callbacks.SIARAN_CANCEL.matches)]
     remind: Any = MessageHandler(filters.TEXT & ~filters.COMMAND, remind_buttons)
     conversation = ConversationHandler(
         entry_points=[CommandHandler(["siaran", "broadcast"], start_broadcast)],
@@ -575,10 +578,11 @@ def register(app: PosyanduApplication) -> None:
             WRITE: [MessageHandler(filters.TEXT & ~filters.COMMAND, got_text),
                     MessageHandler(filters.PHOTO | filters.Document.ALL, got_media),
                     MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, got_other)],
-            AUDIENCE: [CallbackQueryHandler(got_audience, pattern=r"^siaran:aud:(cadres|parents|all)$"), remind],
-            SCOPE: [CallbackQueryHandler(got_scope, pattern=r"^siaran:s:"), remind],
-            CONFIRM: [CallbackQueryHandler(confirm, pattern=r"^siaran:ok$"),
-                      CallbackQueryHandler(go_back, pattern=r"^siaran:back:(write|aud|scope)$"), remind],
+            AUDIENCE: [CallbackQueryHandler(got_audience, pattern=callbacks.SIARAN_AUDIENCE.matches), remind],
+            SCOPE: [CallbackQueryHandler(got_scope, pattern=callbacks.any_of(
+                callbacks.SIARAN_OPEN, callbacks.SIARAN_PICK, callbacks.SIARAN_EVERYONE)), remind],
+            CONFIRM: [CallbackQueryHandler(confirm, pattern=callbacks.SIARAN_OK.matches),
+                      CallbackQueryHandler(go_back, pattern=callbacks.SIARAN_BACK.matches), remind],
         },
         fallbacks=cancel_handlers,
         name="coordinator_broadcast",

@@ -22,6 +22,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import callbacks
 from bot.context import BotContext
 from bot.render import enrolment_card
 from bot.render.issues import over_five
@@ -181,7 +182,7 @@ async def posyandu_pressed(update: Update, context: BotContext) -> int:
     query = update.callback_query
     assert query and query.data
     await query.answer()
-    pid = int(query.data.rsplit(":", 1)[1])
+    pid = callbacks.ANAK_POSYANDU.parse(query.data).id("posyandu")
     if pid not in _data(context).get("choices", []):
         return POSYANDU
     _data(context)["posyandu_id"] = pid
@@ -252,7 +253,7 @@ async def sex_pressed(update: Update, context: BotContext) -> int:
     query = update.callback_query
     assert query and query.data
     await query.answer()
-    _data(context)["sex"] = svc.read_sex(query.data.rsplit(":", 1)[1]).value
+    _data(context)["sex"] = svc.read_sex(callbacks.ANAK_SEX.parse(query.data).text("sex")).value
     return await ask(update, context, BIRTH)
 
 
@@ -300,7 +301,7 @@ async def save_pressed(update: Update, context: BotContext) -> int:
     if staff is None or not staff.may_access(pid):
         await send_text(update, context, tr.gettext("You can only register children at your posyandu."))
         return ConversationHandler.END
-    if query.data == "anak:save":
+    if callbacks.ANAK_SAVE.matches(query.data):
         duplicate = await svc.find_duplicate(repos, data, pid)
         if duplicate is not None:
             data["step"] = DUPLICATE
@@ -377,28 +378,29 @@ async def new_pressed(update: Update, context: BotContext) -> int:
 
 def register(app: Any) -> None:
     text = filters.TEXT & ~filters.COMMAND
-    nav: list[BaseHandler[Update, BotContext, Any]] = [CallbackQueryHandler(back_pressed, pattern=r"^anak:back$")]
+    nav: list[BaseHandler[Update, BotContext, Any]] = [CallbackQueryHandler(back_pressed,
+                                                                            pattern=callbacks.ANAK_BACK.matches)]
+    skip: Any = CallbackQueryHandler(skip_pressed, pattern=callbacks.ANAK_SKIP.matches)
     conversation = ConversationHandler(
-        entry_points=[CommandHandler("anak_baru", start), CallbackQueryHandler(new_pressed, pattern=r"^anak:new$")],
+        entry_points=[CommandHandler("anak_baru", start),
+                      CallbackQueryHandler(new_pressed, pattern=callbacks.ANAK_NEW.matches)],
         states={
-            POSYANDU: [CallbackQueryHandler(posyandu_pressed, pattern=r"^anak:pos:\d+$")],
+            POSYANDU: [CallbackQueryHandler(posyandu_pressed, pattern=callbacks.ANAK_POSYANDU.matches)],
             NAME: [MessageHandler(text, text_answer), *nav],
-            SEX: [CallbackQueryHandler(sex_pressed, pattern=r"^anak:sex:[MF]$"), MessageHandler(text, text_answer),
-                  *nav],
+            SEX: [CallbackQueryHandler(sex_pressed, pattern=callbacks.ANAK_SEX.matches),
+                  MessageHandler(text, text_answer), *nav],
             BIRTH: [MessageHandler(text, text_answer), *nav],
             PARENT: [MessageHandler(text, text_answer), *nav],
-            PHONE: [MessageHandler(text, text_answer), CallbackQueryHandler(skip_pressed, pattern=r"^anak:skip$"),
-                    *nav],
-            NIK: [MessageHandler(text, text_answer), CallbackQueryHandler(skip_pressed, pattern=r"^anak:skip$"), *nav],
-            ADDRESS: [MessageHandler(text, text_answer), CallbackQueryHandler(skip_pressed, pattern=r"^anak:skip$"),
-                      *nav],
-            CONFIRM: [CallbackQueryHandler(save_pressed, pattern=r"^anak:save$"), MessageHandler(text, text_answer),
-                      *nav],
-            DUPLICATE: [CallbackQueryHandler(save_pressed, pattern=r"^anak:force$"),
-                        CallbackQueryHandler(same_pressed, pattern=r"^anak:same$"), *nav],
+            PHONE: [MessageHandler(text, text_answer), skip, *nav],
+            NIK: [MessageHandler(text, text_answer), skip, *nav],
+            ADDRESS: [MessageHandler(text, text_answer), skip, *nav],
+            CONFIRM: [CallbackQueryHandler(save_pressed, pattern=callbacks.ANAK_SAVE.matches),
+                      MessageHandler(text, text_answer), *nav],
+            DUPLICATE: [CallbackQueryHandler(save_pressed, pattern=callbacks.ANAK_FORCE.matches),
+                        CallbackQueryHandler(same_pressed, pattern=callbacks.ANAK_SAME.matches), *nav],
         },
         fallbacks=[CommandHandler(["batal", "cancel"], cancel),
-                   CallbackQueryHandler(cancel, pattern=r"^anak:cancel$"),
+                   CallbackQueryHandler(cancel, pattern=callbacks.ANAK_CANCEL.matches),
                    MessageHandler(NOT_TEXT, not_text)],
         name="cadre_enrol",
         persistent=True,

@@ -27,6 +27,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import callbacks
 from bot.context import BotContext
 from bot.growth.zscores import Problem
 from bot.i18n import ParseError, Translator, parse_date
@@ -249,7 +250,7 @@ async def page_pressed(update: Update, context: BotContext) -> int:
     query = update.callback_query
     assert query and query.data
     answer_in_background(context, query)
-    return await ask_child(update, context, offset=max(0, int(query.data.rsplit(":", 1)[1])))
+    return await ask_child(update, context, offset=callbacks.UKUR_PAGE.parse(query.data).number("offset"))
 
 
 def _warning(problem: Problem, tr: Translator, age_days: int, *, confirmable: bool) -> str:
@@ -345,7 +346,7 @@ async def start_with_child(update: Update, context: BotContext) -> int:
         await refuse_stranger(update, context)
         return ConversationHandler.END
     _clear(context)
-    child = await context.runtime.repos.children.find_by_id(int(query.data.rsplit(":", 1)[1]))
+    child = await context.runtime.repos.children.find_by_id(callbacks.UKUR_START.parse(query.data).id("child"))
     if child is None or not staff.may_access(child.posyandu_id):
         _store(context, Draft())
         return await ask_child(update, context, context.tr.gettext("You can only enter children of your posyandu."))
@@ -362,7 +363,7 @@ async def start_correction(update: Update, context: BotContext) -> int:
         await refuse_stranger(update, context)
         return ConversationHandler.END
     repos = context.runtime.repos
-    m = await repos.measurements.find_by_id(int(query.data.rsplit(":", 1)[1]))
+    m = await repos.measurements.find_by_id(callbacks.UKUR_FIX.parse(query.data).id("measurement"))
     child = await repos.children.find_by_id(m.child_id) if m else None
     if m is None or child is None or not staff.may_access(child.posyandu_id):
         await query.answer(tr.gettext("You cannot change this entry."), show_alert=True)
@@ -439,7 +440,7 @@ async def child_pressed(update: Update, context: BotContext) -> int:
     assert query and query.data
     answer_in_background(context, query)
     staff = await get_staff(update, context)
-    child = await context.runtime.repos.children.find_by_id(int(query.data.rsplit(":", 1)[1]))
+    child = await context.runtime.repos.children.find_by_id(callbacks.UKUR_CHILD.parse(query.data).id("child"))
     if staff is None or child is None or not staff.may_access(child.posyandu_id):
         return await ask_child(update, context, context.tr.gettext("You can only enter children of your posyandu."))
     return await chosen(update, context, child)
@@ -479,7 +480,7 @@ async def date_pressed(update: Update, context: BotContext) -> int:
     query = update.callback_query
     assert query and query.data
     answer_in_background(context, query)
-    back = int(query.data.rsplit(":", 1)[1])
+    back = callbacks.UKUR_DATE.parse(query.data).number("days_back")
     return await _set_date(update, context, context.runtime.today() - dt.timedelta(days=back))
 
 
@@ -630,7 +631,7 @@ async def position_pressed(update: Update, context: BotContext) -> int:
     assert query and query.data and update.effective_message
     answer_in_background(context, query)
     draft = _draft(context)
-    draft.position = Position(query.data.rsplit(":", 1)[1])
+    draft.position = Position(callbacks.UKUR_POSITION.parse(query.data).text("position"))
     _store(context, draft)
     child = await _child(context, draft)
     if child is None or draft.measured_on is None:
@@ -697,7 +698,7 @@ async def edit_pressed(update: Update, context: BotContext) -> int:
     assert query and query.data
     answer_in_background(context, query)
     _state(context)["editing"] = True
-    return await ask(update, context, int(query.data.rsplit(":", 1)[1]))
+    return await ask(update, context, callbacks.UKUR_EDIT.parse(query.data).number("step"))
 
 
 async def save_pressed(update: Update, context: BotContext) -> int:
@@ -717,8 +718,8 @@ async def save_pressed(update: Update, context: BotContext) -> int:
         _clear(context)
         await send_text(update, context, tr.gettext("You can only enter children of your posyandu."))
         return ConversationHandler.END
-    answer = query.data.rsplit(":", 1)[1]
-    if answer in ("replace", "keep"):
+    answer = callbacks.UKUR_SAVE.parse(query.data).optional_text("answer")
+    if answer is not None:
         draft.same_month = "replace" if answer == "replace" else "keep"
     near = await svc.around(context.runtime.repos, child.id)
     # The card said so above this button: what WHO calls implausible is kept as "perlu ukur ulang".
@@ -869,25 +870,27 @@ def register(app: Any) -> None:
         entry_points=[
             CommandHandler("ukur", start),
             CallbackQueryHandler(start, pattern=r"^ukur:next$"),
-            CallbackQueryHandler(start_with_child, pattern=r"^ukur:start:\d+$"),
-            CallbackQueryHandler(start_correction, pattern=r"^ukur:fix:\d+$"),
+            CallbackQueryHandler(start_with_child, pattern=callbacks.UKUR_START.matches),
+            CallbackQueryHandler(start_correction, pattern=callbacks.UKUR_FIX.matches),
         ],
         states={
-            CHILD: [MessageHandler(text, child_text), CallbackQueryHandler(child_pressed, pattern=r"^ukur:child:\d+$"),
-                    CallbackQueryHandler(page_pressed, pattern=r"^ukur:page:\d{1,6}$")],
-            DATE: [MessageHandler(text, date_text), CallbackQueryHandler(date_pressed, pattern=r"^ukur:date:[01]$"),
+            CHILD: [MessageHandler(text, child_text),
+                    CallbackQueryHandler(child_pressed, pattern=callbacks.UKUR_CHILD.matches),
+                    CallbackQueryHandler(page_pressed, pattern=callbacks.UKUR_PAGE.matches)],
+            DATE: [MessageHandler(text, date_text),
+                   CallbackQueryHandler(date_pressed, pattern=callbacks.UKUR_DATE.matches),
                    CallbackQueryHandler(rolled_date_pressed, pattern=r"^ukur:date:(yes|retype)$"),
                    *common_nav],
             WEIGHT: [*number_steps, *common_nav],
-            LENGTH: [*number_steps, CallbackQueryHandler(position_pressed, pattern=r"^ukur:pos:(lying|standing)$"),
+            LENGTH: [*number_steps, CallbackQueryHandler(position_pressed, pattern=callbacks.UKUR_POSITION.matches),
                      *common_nav],
             MUAC: [*number_steps, CallbackQueryHandler(skip_pressed, pattern=r"^ukur:skip(all)?$"), *common_nav],
             HEAD: [*number_steps, CallbackQueryHandler(skip_pressed, pattern=r"^ukur:skip$"), *common_nav],
             OEDEMA: [CallbackQueryHandler(oedema_pressed, pattern=r"^ukur:oedema:[01]$"), MessageHandler(text,
                                                                                                      buttons_only),
                      *common_nav],
-            CONFIRM: [CallbackQueryHandler(save_pressed, pattern=r"^ukur:save(:replace|:keep)?$"),
-                      CallbackQueryHandler(edit_pressed, pattern=r"^ukur:edit:\d$"),
+            CONFIRM: [CallbackQueryHandler(save_pressed, pattern=callbacks.UKUR_SAVE.matches),
+                      CallbackQueryHandler(edit_pressed, pattern=callbacks.UKUR_EDIT.matches),
                       MessageHandler(text, buttons_only), *common_nav],
         },
         fallbacks=[
@@ -905,4 +908,4 @@ def register(app: Any) -> None:
         START_RESUME_HANDLERS.append(resume_after_start)
     register_exclusive(app)
     app.add_handler(CommandHandler("koreksi", koreksi))
-    app.add_handler(CallbackQueryHandler(chart_button, pattern=r"^ukur:p?chart:\d+(:\w+)?$"))
+    app.add_handler(CallbackQueryHandler(chart_button, pattern=callbacks.UKUR_CHART.matches))

@@ -21,6 +21,7 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot import callbacks
 from bot.context import BotContext
 from bot.growth.zscores import Problem
 from bot.i18n import ParseError, Translator, parse_date
@@ -320,7 +321,7 @@ async def pending_pressed(update: Update, context: BotContext) -> None:
     pending = await _take_pending(context, query, lambda p: "draft" in p)
     if pending is None:
         return
-    action = query.data.split(":", 1)[1]
+    action = callbacks.CATAT_PENDING.parse(query.data).text("action")
     if action == "cancel":
         assert update.effective_chat
         await context.bot.send_message(update.effective_chat.id, tr.gettext("Cancelled. Nothing was saved."))
@@ -367,5 +368,5 @@ async def date_pressed(update: Update, context: BotContext) -> None:
 
 def register(app: Any) -> None:
     app.add_handler(CommandHandler("catat", catat))
-    app.add_handler(CallbackQueryHandler(pending_pressed, pattern=r"^catat:(use|asis|cancel|replace|keep)$"))
-    app.add_handler(CallbackQueryHandler(date_pressed, pattern=r"^catat:date:(yes|retype)$"))
+    app.add_handler(CallbackQueryHandler(pending_pressed, pattern=callbacks.CATAT_PENDING.matches))
+    app.add_handler(CallbackQueryHandler(date_pressed, pattern=callbacks.CATAT_DATE.matches))

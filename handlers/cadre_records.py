@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot import callbacks
 from bot.context import BotContext
 from bot.i18n import fmt_month
 from bot.render import history_text
@@ -55,7 +56,7 @@ async def history_pressed(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query and query.data
     await query.answer()
-    await _show_history(update, context, int(query.data.split(":", 1)[1]))
+    await _show_history(update, context, callbacks.RIWAYAT.parse(query.data).id("child"))
 
 
 async def _show_history(update: Update, context: BotContext, child_id: int) -> None:
@@ -90,7 +91,7 @@ async def page_pressed(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query and query.data
     await query.answer()
-    await _show_page(update, context, int(query.data.split(":")[2]), edit=True)
+    await _show_page(update, context, callbacks.DAFTAR_PAGE.parse(query.data).number("page"), edit=True)
 
 
 async def _show_page(update: Update, context: BotContext, page: int, *, edit: bool) -> None:
@@ -145,5 +146,5 @@ async def _show_page(update: Update, context: BotContext, page: int, *, edit: bo
 def register(app: Any) -> None:
     app.add_handler(CommandHandler("riwayat", riwayat))
     app.add_handler(CommandHandler("daftar", daftar))
-    app.add_handler(CallbackQueryHandler(history_pressed, pattern=r"^riwayat:\d+$"))
-    app.add_handler(CallbackQueryHandler(page_pressed, pattern=r"^daftar:p:\d+$"))
+    app.add_handler(CallbackQueryHandler(history_pressed, pattern=callbacks.RIWAYAT.matches))
+    app.add_handler(CallbackQueryHandler(page_pressed, pattern=callbacks.DAFTAR_PAGE.matches))

@@ -16,12 +16,14 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, ConversationHandler, TypeHandler, filters
 
+from bot import callbacks
 from bot.context import BotContext
 from bot.growth.chart import render_growth_chart
 from bot.growth.models import Indicator
 from bot.i18n import get_translator
 from bot.render import child_line, result_card
 from bot.services import measurement as svc
+from bot.services import parent as parent_svc
 from bot.services.notify import Delivery, Notice, send_notices, withhold_reason
 from storage.errors import StorageError
 from storage.models import Child
@@ -131,13 +133,14 @@ async def send_chart(context: BotContext, chat_id: int, child: Child, indicator:
 async def chart_button(update: Update, context: BotContext) -> None:
     """`ukur:chart:<child>:<indicator>` for staff, `ukur:pchart:<child>` for a linked parent."""
     query = update.callback_query
-    assert query and query.data and update.effective_user and update.effective_chat
-    parts = query.data.split(":")
-    child = await context.runtime.repos.children.find_by_id(int(parts[2]))
+    assert query and update.effective_user and update.effective_chat
+    data = callbacks.UKUR_CHART.parse(query.data)
+    child = await context.runtime.repos.children.find_by_id(data.id("child"))
     allowed = False
     if child is not None:
-        if parts[1] == "pchart":
-            allowed = child.id in await context.runtime.repos.guardians.child_ids_of(update.effective_user.id)
+        if data.text("kind") == "pchart":
+            # Through the parent service: a link alone is not enough, the account must still be active.
+            allowed = await parent_svc.can_view_child(context.runtime.repos, update.effective_user.id, child.id)
         else:
             staff = await get_staff(update, context)
             allowed = staff is not None and staff.may_access(child.posyandu_id)
@@ -145,7 +148,7 @@ async def chart_button(update: Update, context: BotContext) -> None:
         await query.answer(context.tr.gettext("You cannot see this child's data."), show_alert=True)
         return
     await query.answer()
-    indicator = CHARTS.get(parts[3] if len(parts) > 3 else "wfa", Indicator.WFA)
+    indicator = CHARTS[data.optional_text("indicator") or "wfa"]
     await send_chart(context, update.effective_chat.id, child, indicator)
 
 
@@ -320,8 +323,8 @@ async def work_pressed(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query and query.data
     tr = context.tr
-    parts = query.data.split(":", 2)
-    action, name = (parts[1], parts[2]) if len(parts) == 3 else ("", "")
+    values = callbacks.WORK.parse(query.data)
+    action, name = values.text("action"), values.text("conversation")
     spec = _ENTRIES.get(name)
     open_here = [(h, key) for h, key in _open_conversations(update, context) if h.name == name]
     await query.answer()
@@ -344,4 +347,4 @@ async def work_pressed(update: Update, context: BotContext) -> None:
 
 def register_exclusive(app: Any) -> None:
     app.add_handler(TypeHandler(Update, end_other_conversations), group=EXCLUSIVE_GROUP)
-    app.add_handler(CallbackQueryHandler(work_pressed, pattern=r"^work:(go|drop):[a-z_]{1,40}$"))
+    app.add_handler(CallbackQueryHandler(work_pressed, pattern=callbacks.WORK.matches))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -18,8 +19,11 @@ from telegram.ext import (
 if TYPE_CHECKING:
     from bot.app import PosyanduApplication
 
+from bot import callbacks
 from bot.context import LANG_KEY, BotContext
 from bot.i18n import get_translator, normalise_language
+
+log = logging.getLogger(__name__)
 
 # Deep-link payloads (`/start <code>`): journeys append a handler that returns True when it took the code.
 StartPayloadHandler = Callable[[Update, BotContext, str], Awaitable[bool]]
@@ -162,8 +166,8 @@ async def language_command(update: Update, context: BotContext) -> None:
 
 async def language_chosen(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    assert query and query.data and update.effective_user and context.user_data is not None
-    lang = query.data.split(":", 1)[1]
+    assert query and update.effective_user and context.user_data is not None
+    lang = callbacks.LANG.parse(query.data).text("lang")
     await query.answer()
     context.user_data[LANG_KEY] = lang
     await context.runtime.repos.users.set_language(update.effective_user.id, lang)
@@ -205,9 +209,13 @@ async def free_text(update: Update, context: BotContext) -> None:
 
 
 async def stale_button(update: Update, context: BotContext) -> None:
-    """A button from an old or finished conversation (or a double tap): say so instead of spinning."""
+    """A button from an old or finished conversation (or a double tap), or callback data no schema accepts
+    (forged): say so instead of spinning, and change nothing."""
     query = update.callback_query
     assert query
+    if not callbacks.known(query.data):
+        log.info("callback data of no known shape from user %s", update.effective_user.id
+                 if update.effective_user else None)
     await query.answer(context.tr.gettext("This button is no longer active."), show_alert=False)
 
 
@@ -216,7 +224,7 @@ def register_commands(app: PosyanduApplication) -> None:
     app.add_handler(CommandHandler("start", start))
     app.add_handler(CommandHandler(["help", "bantuan"], help_command))
     app.add_handler(CommandHandler(["bahasa", "language"], language_command))
-    app.add_handler(CallbackQueryHandler(language_chosen, pattern=r"^lang:(id|en)$"))
+    app.add_handler(CallbackQueryHandler(language_chosen, pattern=callbacks.LANG.matches))
 
 
 def register_fallbacks(app: PosyanduApplication) -> None:

@@ -6,12 +6,13 @@ import logging
 from typing import TYPE_CHECKING
 
 from telegram import Update
-from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import ApplicationHandlerStop
 
 if TYPE_CHECKING:
     from bot.app import PosyanduApplication
 
+from bot.callbacks import InvalidCallback
 from bot.context import BotContext
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,18 @@ async def on_error(update: object, context: BotContext) -> None:
             except Exception:
                 log.warning("could not mark user %s inactive", user_id)
         return
-    if isinstance(err, RetryAfter | TimedOut | NetworkError):
+    if isinstance(err, InvalidCallback):
+        # Callback data no schema accepts reached a handler (handlers register with the schemas, so this is
+        # a forged button on a loosely registered path): refuse it like a stale button, nothing went wrong.
+        log.info("invalid callback data on update %s from user %s", update_id, user_id)
+        if isinstance(update, Update) and update.callback_query is not None:
+            try:
+                await update.callback_query.answer(context.tr.gettext("This button is no longer active."))
+            except TelegramError:
+                log.info("could not answer the invalid callback of update %s", update_id)
+        raise ApplicationHandlerStop
+    if isinstance(err, RetryAfter | TimedOut | NetworkError) and not isinstance(err, BadRequest):
+        # BadRequest is a NetworkError subclass in PTB, but it is our request that was wrong, never the network.
         log.warning("telegram transient error on update %s: %s", update_id, type(err).__name__)
     else:
         # exc_info carries the traceback; we never format the update itself (it holds names and text).

@@ -24,6 +24,7 @@ from telegram import (
 from telegram.constants import ChatAction
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot import callbacks
 from bot.context import BotContext
 from bot.growth.advice import Audience, parent_summary, render_advice
 from bot.growth.age import age_text
@@ -89,6 +90,11 @@ def linked_text(tr: Translator, children: list[Child] | tuple[Child, ...]) -> st
     return tr.gettext("✅ Linked! You can now follow the growth of {names}.").format(names=names)
 
 
+def closed_text(tr: Translator) -> str:
+    return tr.gettext("This account has been closed by the posyandu, so it cannot be linked to a child. "
+                      "If that is a mistake, please ask your posyandu cadre.")
+
+
 def after_link_keyboard(tr: Translator) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[
         InlineKeyboardButton(tr.gettext("👶 See my child"), callback_data="ortu:anakku"),
@@ -108,6 +114,9 @@ async def try_code(update: Update, context: BotContext, code: str, *, typed: boo
     if result is None:
         return False
     O = svc.LinkOutcome  # noqa: E741 - a short alias keeps the branches readable
+    if result.outcome is O.CLOSED:
+        await msg.reply_text(closed_text(tr), reply_markup=ReplyKeyboardRemove())
+        return True
     if result.outcome is O.LINKED and not result.children:
         # A posyandu-wide parent invite (no child in it): the child is found by the phone number instead.
         await msg.reply_text(tr.gettext("✅ Your account is now registered with the posyandu. To see your child, "
@@ -180,6 +189,9 @@ async def contact_received(update: Update, context: BotContext) -> None:
         return
     result = await svc.link_by_phone(context.runtime.repos, user.id, msg.contact.phone_number,
                                      display_name=user.first_name or "", language=context.lang)
+    if result.closed:
+        await msg.reply_text(closed_text(tr), reply_markup=ReplyKeyboardRemove())
+        return
     if result.phone is None:
         await msg.reply_text(tr.gettext("This does not look like an Indonesian phone number. Please ask your "
                                         "posyandu cadre for a link code, then send /start followed by the code."),
@@ -366,16 +378,12 @@ async def chart_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     user = update.effective_user
     chat = update.effective_chat
-    assert query and query.data and user and chat
+    assert query and user and chat
     tr = context.tr
     repos = context.runtime.repos
-    parts = query.data.split(":")
-    try:
-        child_id, indicator = int(parts[2]), parts[3]
-    except (IndexError, ValueError):
-        await query.answer()
-        return
-    if indicator not in CHART_CAPTIONS or not await svc.can_view_child(repos, user.id, child_id):
+    data = callbacks.ORTU_CHART.parse(query.data)
+    child_id, indicator = data.id("child"), data.text("indicator")
+    if not await svc.can_view_child(repos, user.id, child_id):
         log.warning("user %s asked for the chart of child %s without a link", user.id, child_id)
         await query.answer(tr.gettext("Sorry, you can only see your own linked children."), show_alert=True)
         return
@@ -445,11 +453,9 @@ async def tips_command(update: Update, context: BotContext) -> None:
 
 async def tip_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    assert query and query.data
+    assert query
     await query.answer()
-    parts = query.data.split(":")
-    child_id = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else None
-    await send_tip(update, context, child_id)
+    await send_tip(update, context, callbacks.ORTU_TIP.parse(query.data).optional_id("child"))
 
 
 # ------------------------------------------------------------------ /berhenti, /mulai, /hapus_saya
@@ -492,10 +498,10 @@ async def delete_me_answer(update: Update, context: BotContext) -> None:
     query = update.callback_query
     user = update.effective_user
     chat = update.effective_chat
-    assert query and query.data and user and chat
+    assert query and user and chat
     tr = context.tr  # the language must be read before the user's data is dropped
     await query.answer()
-    if query.data.endswith(":tidak"):
+    if callbacks.ORTU_DELETE.parse(query.data).text("answer") == "tidak":
         await query.edit_message_text(tr.gettext("OK, nothing was deleted."))
         return
     outcome = await svc.delete_my_data(context.runtime.repos, user.id)
@@ -525,10 +531,10 @@ def register(app: PosyanduApplication) -> None:
     app.add_handler(CommandHandler(["hapus_saya", "delete_me"], delete_me))
     app.add_handler(MessageHandler(filters.CONTACT & filters.ChatType.PRIVATE, contact_received))
     app.add_handler(MessageHandler(filters.TEXT & filters.Regex(CANCEL_TEXT), cancel_keyboard))
-    app.add_handler(CallbackQueryHandler(anakku_button, pattern=r"^ortu:anakku$"))
-    app.add_handler(CallbackQueryHandler(tip_button, pattern=r"^ortu:tips?(:\d+)?$"))
-    app.add_handler(CallbackQueryHandler(chart_button, pattern=r"^ortu:grafik:"))
-    app.add_handler(CallbackQueryHandler(delete_me_answer, pattern=r"^ortu:hapus:(ya|tidak)$"))
+    app.add_handler(CallbackQueryHandler(anakku_button, pattern=callbacks.ORTU_ANAKKU.matches))
+    app.add_handler(CallbackQueryHandler(tip_button, pattern=callbacks.ORTU_TIP.matches))
+    app.add_handler(CallbackQueryHandler(chart_button, pattern=callbacks.ORTU_CHART.matches))
+    app.add_handler(CallbackQueryHandler(delete_me_answer, pattern=callbacks.ORTU_DELETE.matches))
     # Asked last among /start payload handlers (this module registers after the staff ones), so a code no one
     # else claimed is answered here, with the rate limit.
     if start_payload not in START_PAYLOAD_HANDLERS:  # register runs again for every Application built

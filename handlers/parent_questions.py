@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot import callbacks
 from bot.context import BotContext
 from bot.i18n import N_, Translator, get_translator
 from bot.services.faq import Confidence, FaqEntry, content_stems, focus_lines, load_catalog, looks_english
@@ -140,30 +141,35 @@ async def topics_command(update: Update, context: BotContext) -> None:
 async def button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     chat = update.effective_chat
-    assert query and query.data and chat
+    assert query and chat
     tr = context.tr
-    await query.answer()
-    parts = query.data.split(":")
-    kind = parts[1] if len(parts) > 1 else ""
+    data = query.data
     catalog = load_catalog()
-    if kind == "menu":
+    if callbacks.TANYA_MENU.matches(data):
+        await query.answer()
         await topics_command(update, context)
-    elif kind == "t" and len(parts) >= 3:
-        entries = catalog.by_topic(parts[2])
+    elif callbacks.TANYA_TOPIC.matches(data):
+        topic = callbacks.TANYA_TOPIC.parse(data).text("topic")
+        entries = catalog.by_topic(topic) if topic in TOPICS else []
         if not entries:
+            await query.answer(tr.gettext("This button is no longer active."))
             return
+        await query.answer()
         rows = [[InlineKeyboardButton(e.question(context.lang), callback_data=f"tanya:q:{e.id}")] for e in entries]
-        await context.bot.send_message(chat.id, tr.gettext(TOPICS.get(parts[2], "")) or "❓",
-                                       reply_markup=InlineKeyboardMarkup(rows))
-    elif kind == "q" and len(parts) >= 3:
-        entry = catalog.get(parts[2])
+        await context.bot.send_message(chat.id, tr.gettext(TOPICS[topic]), reply_markup=InlineKeyboardMarkup(rows))
+    elif callbacks.TANYA_QUESTION.matches(data):
+        asked = callbacks.TANYA_QUESTION.parse(data)
+        entry = catalog.get(asked.text("entry"))
         if entry is None:
+            await query.answer(tr.gettext("This button is no longer active."))
             return
-        lang = parts[3] if len(parts) > 3 and parts[3] in ("id", "en") else context.lang
+        await query.answer()
+        lang = asked.optional_text("lang") or context.lang
         answer_tr = get_translator(lang)
         await context.bot.send_message(chat.id, answer_text(entry, lang, answer_tr),
                                        reply_markup=more_keyboard(answer_tr))
-    elif kind == "none":
+    else:  # tanya:none
+        await query.answer()
         await context.bot.send_message(chat.id, no_answer_text(tr), reply_markup=more_keyboard(tr))
 
 
@@ -171,5 +177,6 @@ def register(app: PosyanduApplication) -> None:
     # Index the catalog now (about 0.2 s, once per process) rather than on some parent's first question.
     load_catalog()
     app.add_handler(CommandHandler(["tanya", "ask", "topik"], topics_command))
-    app.add_handler(CallbackQueryHandler(button, pattern=r"^tanya:"))
+    app.add_handler(CallbackQueryHandler(button, pattern=callbacks.any_of(
+        callbacks.TANYA_MENU, callbacks.TANYA_TOPIC, callbacks.TANYA_QUESTION, callbacks.TANYA_NONE)))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, question))

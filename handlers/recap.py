@@ -13,6 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot import callbacks
 from bot.context import BotContext
 from bot.i18n import Translator, fmt_month
 from bot.services import followup as fsvc
@@ -72,17 +73,14 @@ async def recap_button(update: Update, context: BotContext) -> None:
     scope = await scope_or_refuse(update, context)
     if scope is None:
         return
-    _, action, arg = query.data.split(":", 2)
     tr = context.tr
-    if action == "tl":
+    if callbacks.REKAP_FOLLOW_UP.matches(query.data):
         await query.answer()
-        await _send_follow_up(update, context, scope, int(arg) if arg.isdigit() else 0, edit=False)
+        page = callbacks.REKAP_FOLLOW_UP.parse(query.data).number("page")
+        await _send_follow_up(update, context, scope, page, edit=False)
         return
-    try:
-        month = dt.date(int(arg[:4]), int(arg[5:7]), 1)
-    except ValueError:
-        await query.answer(tr.gettext("This button is no longer active."))
-        return
+    data = callbacks.REKAP_MONTH.parse(query.data)
+    action, month = data.text("action"), data.date("month")
     await query.answer()
     if action == "chart":
         await context.bot.send_chat_action(query.message.chat.id, ChatAction.UPLOAD_PHOTO)
@@ -113,8 +111,7 @@ async def follow_up_page(update: Update, context: BotContext) -> None:
     if scope is None:
         return
     await query.answer()
-    page = query.data.rsplit(":", 1)[1]
-    await _send_follow_up(update, context, scope, int(page) if page.isdigit() else 0, edit=True)
+    await _send_follow_up(update, context, scope, callbacks.TL_PAGE.parse(query.data).number("page"), edit=True)
 
 
 async def _send_follow_up(update: Update, context: BotContext, scope: StaffScope, page: int, *, edit: bool) -> None:
@@ -175,9 +172,10 @@ async def _send_export(update: Update, context: BotContext, scope: StaffScope, m
 
 def register(app: PosyanduApplication) -> None:
     app.add_handler(CommandHandler(["rekap", "recap"], recap_command))
-    app.add_handler(CallbackQueryHandler(recap_button, pattern=r"^rekap:(chart|tl|xlsx):"))
+    app.add_handler(CallbackQueryHandler(recap_button, pattern=callbacks.any_of(callbacks.REKAP_MONTH,
+                                                                                callbacks.REKAP_FOLLOW_UP)))
     app.add_handler(CommandHandler(["tindak_lanjut", "followup"], follow_up_command))
-    app.add_handler(CallbackQueryHandler(follow_up_page, pattern=r"^tl:page:\d+$"))
+    app.add_handler(CallbackQueryHandler(follow_up_page, pattern=callbacks.TL_PAGE.matches))
     app.add_handler(CommandHandler(["ekspor", "export"], export_command))
 
 

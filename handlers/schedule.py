@@ -18,10 +18,12 @@ from typing import TYPE_CHECKING, Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
+from bot import callbacks
 from bot.context import BotContext
 from bot.i18n import ParseError, Translator, fmt_date, parse_date
 from bot.scheduler import start_jobs
 from bot.services import access
+from bot.services import parent as parent_svc
 from bot.services import schedule as svc
 from bot.services.schedule import LAST_WEEK, WEEK_NAMES, WEEKDAY_NAMES, Rule, RuleParseError
 from storage import reminders_queries as q
@@ -225,8 +227,8 @@ async def choose_typed(update: Update, context: BotContext) -> int:
 
 
 async def chosen(update: Update, context: BotContext) -> int:
-    assert update.callback_query and update.callback_query.data and update.effective_user
-    pid = int(update.callback_query.data.rsplit(":", 1)[1])
+    assert update.callback_query and update.effective_user
+    pid = callbacks.JADWAL_POSYANDU.parse(update.callback_query.data).id("posyandu")
     if pid not in (await editable_posyandu(context, update.effective_user.id) or []):
         await update.callback_query.answer(context.tr.gettext("You cannot change this posyandu."))
         return CHOOSE
@@ -242,7 +244,8 @@ async def _parent_view(update: Update, context: BotContext) -> None:
     tr = context.tr
     repos = context.runtime.repos
     uid = update.effective_user.id
-    children = await repos.guardians.children_of(uid)
+    # Through the parent service: a deactivated account no longer learns where its children go.
+    children = await parent_svc.linked_children(repos, uid)
     if not children:
         await update.effective_message.reply_text(tr.gettext(
             "I don't know your posyandu yet. Ask your cadre for the link code of your child, then send /start "
@@ -278,9 +281,9 @@ def _optout_keyboard(tr: Translator, user: Any) -> InlineKeyboardMarkup:
 
 async def optout_pressed(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    assert query and query.data and update.effective_user
+    assert query and update.effective_user
     tr = context.tr
-    off = query.data.endswith(":off")
+    off = callbacks.JADWAL_OPT.parse(query.data).text("turn") == "off"
     await q.set_opt_out(context.runtime.db, update.effective_user.id, off)
     await query.answer()
     text = tr.gettext("🔕 Reminders and tips are off. Type /jadwal to turn them on again.") if off else \
@@ -306,9 +309,9 @@ async def edit_pressed(update: Update, context: BotContext) -> int:
 
 
 async def weekday_pressed(update: Update, context: BotContext) -> int:
-    assert update.callback_query and update.callback_query.data
+    assert update.callback_query
     tr = context.tr
-    wd = int(update.callback_query.data.rsplit(":", 1)[1])
+    wd = callbacks.JADWAL_WEEKDAY.parse(update.callback_query.data).number("weekday")
     _data(context)["weekday"] = wd
     weeks = [(tr.gettext(WEEK_NAMES[w]), f"jadwal:wk:{w}") for w in (1, 2, 3, 4, LAST_WEEK)]
     await _reply(update, tr.gettext("{weekday} of which week of the month?").format(
@@ -317,9 +320,9 @@ async def weekday_pressed(update: Update, context: BotContext) -> int:
 
 
 async def week_pressed(update: Update, context: BotContext) -> int:
-    assert update.callback_query and update.callback_query.data
+    assert update.callback_query
     tr = context.tr
-    _data(context)["week"] = int(update.callback_query.data.rsplit(":", 1)[1])
+    _data(context)["week"] = callbacks.JADWAL_WEEK.parse(update.callback_query.data).number("week")
     times = [(svc.fmt_time(_hhmm(t), tr.lang), f"jadwal:st:{t.replace(':', '')}") for t in START_TIMES]
     await _reply(update, tr.gettext("What time does it start? Choose, or type the time, e.g. 08.30."), _kb([times]))
     return START
@@ -336,9 +339,8 @@ async def _ask_end(update: Update, context: BotContext) -> int:
 
 
 async def start_pressed(update: Update, context: BotContext) -> int:
-    assert update.callback_query and update.callback_query.data
-    raw = update.callback_query.data.rsplit(":", 1)[1]
-    _data(context)["start"] = f"{raw[:2]}:{raw[2:]}"
+    assert update.callback_query
+    _data(context)["start"] = callbacks.JADWAL_START.parse(update.callback_query.data).time("time").strftime("%H:%M")
     return await _ask_end(update, context)
 
 
@@ -353,9 +355,12 @@ async def start_typed(update: Update, context: BotContext) -> int:
 
 
 async def end_pressed(update: Update, context: BotContext) -> int:
-    assert update.callback_query and update.callback_query.data
-    raw = update.callback_query.data.rsplit(":", 1)[1]
-    _data(context)["end"] = None if raw == "-" else f"{raw[:2]}:{raw[2:]}"
+    assert update.callback_query
+    data = update.callback_query.data
+    end = None if callbacks.JADWAL_NO_END.matches(data) else callbacks.JADWAL_END.parse(data).time("time")
+    if end is not None and end <= _hhmm(_data(context)["start"]):
+        return await _ask_end(update, context)  # a forged end before the start: ask again
+    _data(context)["end"] = end.strftime("%H:%M") if end is not None else None
     return await _confirm_guided(update, context)
 
 
@@ -441,11 +446,11 @@ async def change_pressed(update: Update, context: BotContext) -> int:
 
 
 async def date_pressed(update: Update, context: BotContext) -> int:
-    assert update.callback_query and update.callback_query.data
+    assert update.callback_query
     tr = context.tr
-    day = update.callback_query.data.rsplit(":", 1)[1]
-    _data(context)["date"] = day
-    await _reply(update, tr.gettext("Posyandu on {date}:").format(date=fmt_date(dt.date.fromisoformat(day), tr.lang)),
+    day = callbacks.JADWAL_DAY.parse(update.callback_query.data).date("day")
+    _data(context)["date"] = day.isoformat()
+    await _reply(update, tr.gettext("Posyandu on {date}:").format(date=fmt_date(day, tr.lang)),
                  _kb([[(tr.gettext("➡️ Move to another date"), "jadwal:mv")],
                       [(tr.gettext("❌ Cancel this session (holiday)"), "jadwal:cx")],
                       [(tr.gettext("↩️ Back"), "jadwal:back")]]))
@@ -584,31 +589,40 @@ async def typed_where_buttons_expected(update: Update, context: BotContext) -> N
         "Please choose one of the buttons above, or type /batal to stop."))
 
 
+def _card_button(action: str) -> Callable[[object], bool]:
+    """Pattern for one button of the card (`jadwal:edit`, `jadwal:change`, ...)."""
+    return lambda data: callbacks.JADWAL_CARD.matches(data) and callbacks.JADWAL_CARD.parse(
+        str(data)).text("action") == action
+
+
 def register(app: PosyanduApplication) -> None:
     text = filters.TEXT & ~filters.COMMAND
     # Typed as Any: PTB's handler generics are invariant in the callback's return type, and a state list
     # mixes handlers returning int and None.
     buttons_only: Any = MessageHandler(text, typed_where_buttons_expected)
-    back: Any = CallbackQueryHandler(back_pressed, pattern=r"^jadwal:back$")
+    back: Any = CallbackQueryHandler(back_pressed, pattern=callbacks.JADWAL_BACK.matches)
     conversation: ConversationHandler[BotContext] = ConversationHandler(
         entry_points=[CommandHandler("jadwal", jadwal)],
         states={
-            CHOOSE: [CallbackQueryHandler(chosen, pattern=r"^jadwal:p:\d+$"), MessageHandler(text, choose_typed)],
-            CARD: [CallbackQueryHandler(edit_pressed, pattern=r"^jadwal:edit$"),
-                   CallbackQueryHandler(change_pressed, pattern=r"^jadwal:change$"),
-                   CallbackQueryHandler(add_pressed, pattern=r"^jadwal:add$"),
-                   CallbackQueryHandler(done_pressed, pattern=r"^jadwal:done$"), buttons_only],
-            WEEKDAY: [CallbackQueryHandler(weekday_pressed, pattern=r"^jadwal:wd:[0-6]$"),
+            CHOOSE: [CallbackQueryHandler(chosen, pattern=callbacks.JADWAL_POSYANDU.matches),
+                     MessageHandler(text, choose_typed)],
+            CARD: [CallbackQueryHandler(edit_pressed, pattern=_card_button("edit")),
+                   CallbackQueryHandler(change_pressed, pattern=_card_button("change")),
+                   CallbackQueryHandler(add_pressed, pattern=_card_button("add")),
+                   CallbackQueryHandler(done_pressed, pattern=_card_button("done")), buttons_only],
+            WEEKDAY: [CallbackQueryHandler(weekday_pressed, pattern=callbacks.JADWAL_WEEKDAY.matches),
                       MessageHandler(text, rule_typed), back],
-            WEEK: [CallbackQueryHandler(week_pressed, pattern=r"^jadwal:wk:-?\d$"), back, buttons_only],
-            START: [CallbackQueryHandler(start_pressed, pattern=r"^jadwal:st:\d{4}$"),
+            WEEK: [CallbackQueryHandler(week_pressed, pattern=callbacks.JADWAL_WEEK.matches), back, buttons_only],
+            START: [CallbackQueryHandler(start_pressed, pattern=callbacks.JADWAL_START.matches),
                     MessageHandler(text, start_typed), back],
-            END: [CallbackQueryHandler(end_pressed, pattern=r"^jadwal:en:(\d{4}|-)$"), MessageHandler(text, end_typed),
-                  back],
-            CONFIRM: [CallbackQueryHandler(save_pressed, pattern=r"^jadwal:save$"), back, buttons_only],
-            PICK: [CallbackQueryHandler(date_pressed, pattern=r"^jadwal:d:\d{4}-\d{2}-\d{2}$"), back, buttons_only],
-            ACTION: [CallbackQueryHandler(move_pressed, pattern=r"^jadwal:mv$"),
-                     CallbackQueryHandler(cancel_session_pressed, pattern=r"^jadwal:cx$"), back, buttons_only],
+            END: [CallbackQueryHandler(end_pressed, pattern=lambda d: callbacks.JADWAL_END.matches(d)
+                                       or callbacks.JADWAL_NO_END.matches(d)),
+                  MessageHandler(text, end_typed), back],
+            CONFIRM: [CallbackQueryHandler(save_pressed, pattern=callbacks.JADWAL_SAVE.matches), back, buttons_only],
+            PICK: [CallbackQueryHandler(date_pressed, pattern=callbacks.JADWAL_DAY.matches), back, buttons_only],
+            ACTION: [CallbackQueryHandler(move_pressed, pattern=callbacks.JADWAL_MOVE.matches),
+                     CallbackQueryHandler(cancel_session_pressed, pattern=callbacks.JADWAL_CANCEL_DAY.matches), back,
+                     buttons_only],
             NEW_DATE: [MessageHandler(text, new_date_typed), back],
             ADD_DATE: [MessageHandler(text, add_date_typed), back],
         },
@@ -618,5 +632,5 @@ def register(app: PosyanduApplication) -> None:
         allow_reentry=True,
     )
     app.add_handler(conversation)
-    app.add_handler(CallbackQueryHandler(optout_pressed, pattern=r"^jadwal:opt:(on|off)$"))
+    app.add_handler(CallbackQueryHandler(optout_pressed, pattern=callbacks.JADWAL_OPT.matches))
     start_jobs(app)

@@ -13,6 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, TypeHandler
 
+from bot import callbacks
 from bot.context import BotContext
 from bot.i18n import N_, Translator
 from bot.services import team as svc
@@ -34,6 +35,7 @@ PICK_PAGE = 24  # buttons per picker page (Telegram allows 100; a phone screen s
 
 ROLE_WORDS = {"kader": Role.CADRE, "cadre": Role.CADRE, "koordinator": Role.COORDINATOR,
               "coordinator": Role.COORDINATOR}
+_PICKER_ROLES = {"k": Role.CADRE, "c": Role.COORDINATOR}  # `undang:k:...` invites a cadre, `undang:c:...` a coordinator
 ROLE_LABELS = {Role.CADRE: N_("cadre"), Role.COORDINATOR: N_("coordinator"), Role.ADMIN: N_("admin"),
                Role.PARENT: N_("parent")}
 
@@ -99,10 +101,6 @@ def picker_keyboard(prefix: str, scope: StaffScope, node: int | None, tr: Transl
         rows.append(nav)
     rows += extra or []
     return InlineKeyboardMarkup(rows)
-
-
-def parse_node(value: str) -> int | None:
-    return int(value) if value.isdigit() else None
 
 
 def node_allowed(scope: StaffScope, node: int | None) -> bool:
@@ -206,23 +204,24 @@ async def invite_button(update: Update, context: BotContext) -> None:
     scope = await scope_or_refuse(update, context)
     if scope is None:
         return
-    parts = query.data.split(":")
     tr = context.tr
-    if parts[1] == "r":
+    if callbacks.UNDANG_ROLE.matches(query.data):
         await query.answer()
-        await _ask_place(update, context, scope, Role(parts[2]), edit=True)
+        await _ask_place(update, context, scope, Role(callbacks.UNDANG_ROLE.parse(query.data).text("role")),
+                         edit=True)
         return
-    role = Role.CADRE if parts[1] == "k" else Role.COORDINATOR
-    kind = parts[2]
-    if kind == "d":
-        node = parse_node(parts[3])
+    if callbacks.UNDANG_OPEN.matches(query.data):
+        opened = callbacks.UNDANG_OPEN.parse(query.data)
+        node = opened.optional_id("node")
         if not node_allowed(scope, node):
             await query.answer(tr.gettext("That area is outside your area."), show_alert=True)
             return
         await query.answer()
-        await _ask_place(update, context, scope, role, edit=True, node=node, offset=int(parts[4] or 0))
+        await _ask_place(update, context, scope, _PICKER_ROLES[opened.text("role")], edit=True, node=node,
+                         offset=opened.number("offset"))
         return
-    target = int(parts[3])
+    picked = callbacks.UNDANG_PICK.parse(query.data)
+    role, kind, target = _PICKER_ROLES[picked.text("role")], picked.text("kind"), picked.id("target")
     try:
         invite = await svc.create_staff_invite(
             context.runtime.repos, scope, role,
@@ -398,10 +397,11 @@ async def team_command(update: Update, context: BotContext) -> None:
 def register(app: PosyanduApplication) -> None:
     app.add_handler(TypeHandler(Update, sync_settings_admin), group=-2)
     app.add_handler(CommandHandler(["undang", "invite"], invite_command))
-    app.add_handler(CallbackQueryHandler(invite_button, pattern=r"^undang:"))
+    app.add_handler(CallbackQueryHandler(invite_button, pattern=callbacks.any_of(
+        callbacks.UNDANG_ROLE, callbacks.UNDANG_OPEN, callbacks.UNDANG_PICK)))
     app.add_handler(CommandHandler(["tim", "team"], team_command))
     if redeem_staff_invite not in START_PAYLOAD_HANDLERS:  # register runs again for every Application built
         START_PAYLOAD_HANDLERS.append(redeem_staff_invite)
 
 
-__all__ = ["node_allowed", "parse_node", "picker_keyboard", "register", "scope_or_refuse", "start_node"]
+__all__ = ["node_allowed", "picker_keyboard", "register", "scope_or_refuse", "start_node"]

@@ -23,6 +23,7 @@ from typing import Any, Protocol, TypeVar
 
 import aiosqlite
 
+from storage import files
 from storage.errors import (
     DatabaseCorrupt,
     DatabaseLocked,
@@ -329,17 +330,17 @@ class Database:
         return applied
 
     async def backup(self, dest: Path) -> None:
-        """Copy the database with SQLite's online backup API (consistent while the bot keeps writing)."""
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(dest.name + ".partial")
-        tmp.unlink(missing_ok=True)
-        target = sqlite3.connect(tmp)
-        try:
-            async with self._guard():
-                await self._conn.backup(target)
-        finally:
-            target.close()
-        tmp.replace(dest)  # a half-written backup never carries the final name
+        """Copy the database with SQLite's online backup API (consistent while the bot keeps writing).
+
+        The copy is 0600 in a folder created 0700 (storage/files.py), also when it replaces an older backup.
+        """
+        with files.private_temp(dest) as tmp:  # a half-written backup never carries the final name
+            target = sqlite3.connect(tmp)
+            try:
+                async with self._guard():
+                    await self._conn.backup(target)
+            finally:
+                target.close()
 
     async def close(self) -> None:
         if self._closed:
@@ -356,7 +357,9 @@ async def connect(path: Path, clock: Clock | None = None) -> Database:
     lose the last commits, never consistency.
     """
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # Owner-only whatever the umask: SQLite gives the -wal and -shm files the database file's mode.
+        files.private_dir(path.parent)
+        files.create_private(path)
     except OSError as exc:
         raise DatabaseOpenFailed(path=str(path)) from exc
     try:
@@ -378,7 +381,16 @@ async def connect(path: Path, clock: Clock | None = None) -> Database:
     except sqlite3.Error as exc:
         await conn.close()
         raise translate_error(exc, path) or DatabaseOpenFailed(path=str(path)) from exc
+    warn_if_readable_by_others(path)
     return Database(conn, path, clock)
+
+
+def warn_if_readable_by_others(path: Path) -> None:
+    """The start-up check: a database (or folder) that other accounts on the server may read is logged."""
+    for loose, mode in files.looser_than_private(path, side_files=files.SQLITE_SIDE_FILES):
+        kind = "folder" if loose.is_dir() else "file"
+        log.warning("%s %s is readable by other accounts (mode %o): it holds children's personal data; "
+                    "run: chmod %s %s", kind, loose, mode, "700" if kind == "folder" else "600", loose)
 
 
 async def open_database(path: Path, *, clock: Clock | None = None, migrate: bool = True) -> Database:

@@ -16,7 +16,8 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Run each test in an empty directory (no .env) with none of our variables set."""
     monkeypatch.chdir(tmp_path)
     for name in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "DATABASE_URL", "DEFAULT_TIMEZONE",
-                 "ADMIN_TELEGRAM_IDS", "WEBHOOK_URL", "WEBHOOK_PORT", "PORT", "WEBHOOK_SECRET"):
+                 "ADMIN_TELEGRAM_IDS", "WEBHOOK_URL", "WEBHOOK_PORT", "PORT", "WEBHOOK_SECRET",
+                 "WEBHOOK_LISTEN", "TELEGRAM_SENDS_PER_SECOND", "TELEGRAM_CHAT_BURST"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -78,3 +79,32 @@ def test_non_sqlite_database_is_refused(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("DATABASE_URL", "postgresql://localhost/db")
     with pytest.raises(SettingsError, match="DATABASE_URL"):
         load_settings()
+
+
+def test_webhook_listens_on_localhost_unless_told_otherwise() -> None:
+    assert load_settings().webhook_listen == "127.0.0.1"
+
+
+@pytest.mark.parametrize("secret", ["with space", "ümlaut", "semi;colon", "x" * 257, "slash/"])
+def test_a_webhook_secret_telegram_refuses_names_the_variable(monkeypatch: pytest.MonkeyPatch, secret: str) -> None:
+    monkeypatch.setenv("WEBHOOK_SECRET", secret)
+    with pytest.raises(SettingsError, match="WEBHOOK_SECRET") as err:
+        load_settings()
+    assert secret not in str(err.value)
+
+
+def test_a_webhook_secret_telegram_accepts_is_kept_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBHOOK_SECRET", "Ab_9-" * 10)
+    s = load_settings()
+    assert s.webhook_secret is not None and s.webhook_secret.get_secret_value() == "Ab_9-" * 10
+    assert "Ab_9-" not in repr(s)
+
+
+def test_an_empty_webhook_secret_is_no_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBHOOK_SECRET", "")
+    assert load_settings().webhook_secret is None
+
+
+def test_telegram_limits_default_to_telegrams_own() -> None:
+    s = load_settings()
+    assert (s.telegram_sends_per_second, s.telegram_chat_sends_per_second, s.telegram_chat_burst) == (30, 1.0, 3)

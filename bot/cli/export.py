@@ -11,6 +11,7 @@ from bot.cli.posyandu import resolve_area, resolve_posyandu
 from bot.i18n import N_
 from bot.services.export import collect_export, write_csv, write_xlsx
 from storage import Repositories, StorageError
+from storage.files import write_private
 from storage.values import parse_month
 
 MSG_BAD_MONTH = N_("Write the month as YYYY-MM, e.g. 2024-11.")
@@ -34,11 +35,11 @@ def _export(args: argparse.Namespace) -> int:
         elif args.posyandu:
             ids = [(await resolve_posyandu(repos, args.posyandu)).id]
         data = await collect_export(repos, month, ids)
-        out.parent.mkdir(parents=True, exist_ok=True)
+        # Names, birth dates and NIK: the file is the owner's only (0600), also when it replaces an older one.
         if fmt == "csv":
-            write_csv(data, out, full_nik=args.full_nik)
+            write_private(out, lambda path: write_csv(data, path, full_nik=args.full_nik))
         else:
-            write_xlsx(data, out, full_nik=args.full_nik)
+            write_private(out, lambda path: write_xlsx(data, path, full_nik=args.full_nik))
         return data.row_count, len(data.posyandu)
 
     try:

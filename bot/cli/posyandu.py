@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from bot.cli.db import run_with_db, tr
 from bot.i18n import N_
+from bot.services.schedule import RuleParseError, describe_rule, load_rule, read_rule, rule_error_text
 from storage import Area, AreaLevel, Conflict, NotFound, Posyandu, PosyanduCreate, Repositories
 from storage.errors import MSG_AREA_NOT_FOUND, MSG_POSYANDU_NOT_FOUND
 
@@ -13,6 +15,8 @@ MSG_AMBIGUOUS = N_("Several places are called {name}; give the id instead: {choi
 MSG_POSYANDU_SAVED = N_("Posyandu {name} saved (id {id}).")
 MSG_POSYANDU_EXISTS = N_("Posyandu {name} already exists (id {id}).")
 MSG_NO_POSYANDU = N_("No posyandu yet. Add one with: python -m bot posyandu add --help")
+MSG_UNREADABLE_SCHEDULE = N_("(schedule unreadable: no reminders; set it again with /jadwal)")
+MSG_BAD_SCHEDULE = N_("Cannot read the schedule “{schedule}”; nothing was saved.")
 
 
 async def _area_label(repos: Repositories, area: Area) -> str:
@@ -49,6 +53,17 @@ async def resolve_posyandu(repos: Repositories, text: str) -> Posyandu:
 
 
 def _add(args: argparse.Namespace) -> int:
+    schedule: str | None = None
+    if args.schedule:
+        try:
+            # Stored in the reminders' format; the words are checked now, not found unreadable at the first
+            # reminder (that posyandu would silently get none).
+            schedule = read_rule(args.schedule).to_json()
+        except RuleParseError as exc:
+            print(tr.gettext(MSG_BAD_SCHEDULE).format(schedule=args.schedule) + "\n" + rule_error_text(exc.code, tr),
+                  file=sys.stderr)
+            return 2
+
     async def work(repos: Repositories) -> tuple[Posyandu, bool]:
         async with repos.db.transaction():
             city, _ = await repos.areas.get_or_create(AreaLevel.CITY, args.kota)
@@ -56,7 +71,7 @@ def _add(args: argparse.Namespace) -> int:
             kel, _ = await repos.areas.get_or_create(AreaLevel.KELURAHAN, args.kelurahan, kec.id)
             return await repos.posyandu.get_or_create(PosyanduCreate(
                 name=args.name, area_id=kel.id, address=args.address, timezone=args.timezone,
-                schedule_rule=args.schedule))
+                schedule_rule=schedule))
 
     result = run_with_db(args, work)
     if result is None:
@@ -67,6 +82,14 @@ def _add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _schedule_text(stored: str | None) -> str:
+    """The schedule as the reminders read it (so an unreadable one shows, instead of silently missing)."""
+    if not stored:
+        return "-"
+    rule = load_rule(stored)
+    return describe_rule(rule, tr) if rule is not None else tr.gettext(MSG_UNREADABLE_SCHEDULE)
+
+
 def _list(args: argparse.Namespace) -> int:
     async def work(repos: Repositories) -> list[str]:
         area_id = (await resolve_area(repos, args.area)).id if args.area else None
@@ -75,7 +98,7 @@ def _list(args: argparse.Namespace) -> int:
             chain = {a.level: a.name for a in await repos.areas.ancestors(p.area_id)}
             lines.append("\t".join([str(p.id), p.name, chain.get(AreaLevel.KELURAHAN, ""),
                                     chain.get(AreaLevel.KECAMATAN, ""), chain.get(AreaLevel.CITY, ""),
-                                    p.timezone, p.schedule_rule or "-", "" if p.active else "(nonaktif)"]))
+                                    p.timezone, _schedule_text(p.schedule_rule), "" if p.active else "(nonaktif)"]))
         return lines
 
     lines = run_with_db(args, work)
@@ -98,7 +121,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add.add_argument("--kota", required=True, help="city (kota) or regency (kabupaten)")
     add.add_argument("--address")
     add.add_argument("--timezone", default="Asia/Jakarta", help="Asia/Jakarta (WIB), Asia/Makassar, Asia/Jayapura")
-    add.add_argument("--schedule", help="schedule rule (format of the reminders service)")
+    add.add_argument("--schedule", help="monthly schedule as /jadwal takes it, e.g. \"Selasa minggu ke-2 08.00-11.00\" "
+                     "or \"tanggal 15 08.00\"")
     add.set_defaults(func=_add)
     ls = actions.add_parser("list", help="list posyandu, optionally inside an area")
     ls.add_argument("--area", help="city, kecamatan or kelurahan name (or id)")

@@ -43,6 +43,7 @@ class LinkOutcome(StrEnum):
     USED = "used"  # used by someone else
     INVALID = "invalid"  # no such code
     LOCKED = "locked"  # too many wrong codes: wait
+    CLOSED = "closed"  # the account was deactivated: a code does not reopen it, nor show whose code it was
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,9 @@ async def redeem_code(repos: Any, user_id: int, code: str, now: dt.datetime, *, 
     wait = await code_lock(repos, user_id, now)
     if wait is not None:
         return LinkResult(LinkOutcome.LOCKED, wait=wait)
+    if await _deactivated(repos, user_id):
+        log.info("parent code refused for user %s: account deactivated", user_id)
+        return LinkResult(LinkOutcome.CLOSED)
     cleaned = "".join(ch for ch in code if ch.isalnum())[:32]
     invite = await repos.invites.find(cleaned) if cleaned else None
     if invite is None:
@@ -112,6 +116,7 @@ async def redeem_code(repos: Any, user_id: int, code: str, now: dt.datetime, *, 
 @dataclass(frozen=True)
 class PhoneLinkResult:
     phone: str | None  # normalised; None when the contact's number was not an Indonesian number
+    closed: bool = False  # the account was deactivated: nothing was looked up
     linked: tuple[Child, ...] = ()  # newly linked
     already: tuple[Child, ...] = ()  # were linked before
     posyandu_names: dict[int, str] = field(default_factory=dict)
@@ -138,6 +143,9 @@ async def _ensure_parent_role(repos: Any, user_id: int, display_name: str, langu
 async def link_by_phone(repos: Any, user_id: int, phone_text: str, *, display_name: str = "",
                         language: str | None = None) -> PhoneLinkResult:
     """Link the user to every active child whose recorded guardian phone is this number (any posyandu)."""
+    if await _deactivated(repos, user_id):
+        log.info("phone link refused for user %s: account deactivated", user_id)
+        return PhoneLinkResult(phone=None, closed=True)
     phone = normalise_phone(phone_text)
     if phone is None:
         return PhoneLinkResult(phone=None)
@@ -161,6 +169,13 @@ async def link_by_phone(repos: Any, user_id: int, phone_text: str, *, display_na
 
 
 # ------------------------------------------------------------------ what a parent may see
+
+
+async def _deactivated(repos: Any, user_id: int) -> bool:
+    """Known and switched off. (A user who only blocked the bot is active again once they write: the
+    handlers' first step, handlers/common.remember_user, undoes that before any journey runs.)"""
+    user = await repos.users.find(user_id)
+    return user is not None and not user.active
 
 
 async def _may_act(repos: Any, user_id: int) -> bool:
@@ -346,5 +361,10 @@ async def delete_my_data(repos: Any, user_id: int) -> DeleteOutcome:
         await repos.users.delete_parent_data(user_id, actor_id=user_id)
     except Conflict:  # became staff in between
         return DeleteOutcome.UNLINKED_STAFF
+    if not user.active:
+        # A deactivated account keeps a bare row (the id, no name): otherwise deleting one's data and sharing
+        # the phone number again would undo the posyandu's decision.
+        await repos.users.upsert(user_id, "", user.language)
+        await repos.users.set_active(user_id, False, actor_id=user_id)
     log.info("user %s deleted their parent data", user_id)
     return DeleteOutcome.DELETED

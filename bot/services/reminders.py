@@ -62,6 +62,8 @@ MAX_ATTEMPTS = 5  # network errors before a row is given up as failed
 SEND_CONCURRENCY = 8  # AIORateLimiter paces the whole bot; this only overlaps network round trips
 MAX_LISTED = 30  # children listed in a cadre's message before "and N more"
 
+ON_THE_DAY = "on_the_day"  # extra of a day-before reminder: {"date": session day, "text": wording for that day}
+
 # Kinds (stored in reminders_sent.kind and used in the keys).
 PARENT_H1 = "parent_h1"
 PARENT_DAY = "parent_day"
@@ -166,8 +168,11 @@ def _child_lines(children: Sequence[q.ChildRow], on: dt.date, tr: Translator) ->
     return lines
 
 
-def render_cadre_h1(session: Session, children: Sequence[q.ChildRow], tr: Translator) -> str:
-    lines = [tr.gettext("📋 Tomorrow: posyandu {posyandu}").format(posyandu=html.escape(session.posyandu_name)),
+def render_cadre_h1(session: Session, children: Sequence[q.ChildRow], tr: Translator, *,
+                    on_the_day: bool = False) -> str:
+    """The cadre's list the day before; `on_the_day`: the same list when it could only go out on the day."""
+    head = tr.gettext("📋 Today: posyandu {posyandu}") if on_the_day else tr.gettext("📋 Tomorrow: posyandu {posyandu}")
+    lines = [head.format(posyandu=html.escape(session.posyandu_name)),
              "🗓 " + session.when(tr), *_moved_line(session, tr)]
     if children:
         lines.append(tr.ngettext("{n} child to weigh:", "{n} children to weigh:", len(children)).format(
@@ -339,7 +344,9 @@ def _session_candidates(db: Database, info: PosyanduInfo, s: Session, tz: ZoneIn
             return renderer(s, kids, get_translator(kids[0].language)), {}
         return _Candidate(key(kind, uid, info.id, s.date.isoformat()), uid, kind, tzname, due, expires, render)
 
-    h1_due, h1_exp = local(eve, PARENT_H1_AT, tz), local(s.date, PARENT_DAY_AT, tz)
+    # "Tomorrow is posyandu day!" is only true until midnight; after that the morning reminder (06.30) says
+    # what is true, so a day-before reminder that missed the evening (bot down, quiet hours) is dropped.
+    h1_due, h1_exp = local(eve, PARENT_H1_AT, tz), local(s.date, dt.time(0, 0), tz)
     day_due = local(s.date, PARENT_DAY_AT, tz)
     for due, expires, kind, renderer in ((h1_due, h1_exp, PARENT_H1, render_parent_h1),
                                          (day_due, ends, PARENT_DAY, render_parent_day)):
@@ -354,8 +361,15 @@ def _session_candidates(db: Database, info: PosyanduInfo, s: Session, tz: ZoneIn
     if _window(cadre_due, starts, now):
         for staff in cadres:
             async def render_h1(staff: q.Staff = staff) -> tuple[str, dict[str, Any]]:
+                # The cadre has no morning reminder, so a list that misses the evening still goes out (until
+                # the session starts), worded for the day it arrives on: both wordings are kept with the claim.
                 kids = await q.children_of_posyandu(db, info.id, add_months(s.date, -UNDER_FIVE_MONTHS))
-                return render_cadre_h1(s, kids, get_translator(staff.language)), {}
+                tr = get_translator(staff.language)
+                on_the_day = render_cadre_h1(s, kids, tr, on_the_day=True)
+                late = {ON_THE_DAY: {"date": s.date.isoformat(), "text": on_the_day}}
+                if now.astimezone(tz).date() >= s.date:
+                    return on_the_day, late
+                return render_cadre_h1(s, kids, tr), late
             out.append(_Candidate(key(CADRE_H1, staff.user_id, info.id, s.date.isoformat()), staff.user_id,
                                   CADRE_H1, tzname, cadre_due, starts, render_h1))
 
@@ -564,8 +578,14 @@ async def send_pending(db: Database, repos: Any, bot: Sender, clock: Clock, repo
             if in_quiet_hours(now, ZoneInfo(row.tz)):
                 report.postponed_quiet += 1
                 return
+            text = text_when_sent(row, now)
+            if text is None:
+                report.expired += 1
+                await q.mark(db, row.id, "skipped", now, "covered by the reminder of the day")
+                log.info("reminder %s outdated unsent (kind=%s)", row.id, row.kind)
+                return
             try:
-                await bot.send_message(chat_id=row.recipient_id, text=row.text)
+                await bot.send_message(chat_id=row.recipient_id, text=text)
             except Forbidden:
                 report.blocked += 1
                 await q.mark(db, row.id, "failed", clock.now(), "blocked")
@@ -609,6 +629,32 @@ async def send_pending(db: Database, repos: Any, bot: Sender, clock: Clock, repo
                     log.exception("tips.mark_sent failed for reminder %s", row.id)
 
     await asyncio.gather(*(one(r) for r in rows))
+
+
+def _session_day(row: Pending) -> dt.date | None:
+    """The posyandu day a day-before reminder is about (the last part of its key, see `key`)."""
+    try:
+        return dt.date.fromisoformat(row.key.rsplit(":", 1)[-1])
+    except ValueError:
+        return None
+
+
+def text_when_sent(row: Pending, now: dt.datetime) -> str | None:
+    """What a pending reminder says if sent at `now`; None when it is no longer true and another covers it.
+
+    A day-before reminder claimed in the evening can only go out the next morning (quiet hours from 21.00,
+    a network failure, a bot that was down): on the day itself it must not say "tomorrow". The parents'
+    one is then covered by the morning reminder; the cadre's list is sent worded for today.
+    """
+    if row.kind not in (PARENT_H1, CADRE_H1):
+        return row.text
+    day = _session_day(row)
+    if day is None or now.astimezone(ZoneInfo(row.tz)).date() < day:
+        return row.text
+    late = row.extra.get(ON_THE_DAY)
+    if row.kind == CADRE_H1 and isinstance(late, dict) and late.get("text"):
+        return str(late["text"])
+    return None
 
 
 async def run_due(runtime: Any, bot: Sender) -> DispatchReport:

@@ -115,13 +115,33 @@ class Rule:
 
 
 def load_rule(text: str | None) -> Rule | None:
-    """The rule stored on a posyandu, or None (no rule, or a value this version cannot read)."""
+    """The rule stored on a posyandu, or None (no rule, or a value this version cannot read).
+
+    Stored as JSON (`Rule.to_json`); the words a person types ("Selasa minggu ke-2 08.00-11.00") are read
+    too, because older versions of `posyandu add --schedule` stored them as given, and those posyandu
+    silently had no schedule and no reminders.
+    """
     if not text:
         return None
     try:
         return Rule.from_json(text)
     except (ValueError, KeyError, TypeError):
+        pass
+    try:
+        return parse_rule(text)
+    except RuleParseError:
         return None
+
+
+def read_rule(text: str) -> Rule:
+    """A rule given by an operator: the stored JSON form, or the words /jadwal accepts; RuleParseError else."""
+    stripped = text.strip()
+    if stripped.startswith("{"):
+        try:
+            return Rule.from_json(stripped)
+        except (ValueError, KeyError, TypeError):
+            raise RuleParseError("no_day") from None
+    return parse_rule(stripped)
 
 
 # ------------------------------------------------------------------ parsing a typed rule

@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from aiohttp import ClientSession, ClientTimeout, web
 
-FaultKind = Literal["429", "403", "500", "drop", "drop_after"]
+FaultKind = Literal["400", "429", "403", "500", "drop", "drop_after"]
 Params = dict[str, Any]
 
 MAX_TEXT = 4096
@@ -53,6 +53,7 @@ _CHAT_ACTIONS = frozenset({
     "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note",
 })
 _COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
+_SECRET_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")  # setWebhook's secret_token, as Telegram checks it
 _OTHER_BUTTON_KINDS = ("web_app", "login_url", "switch_inline_query", "switch_inline_query_current_chat",
                        "callback_game", "pay", "copy_text", "switch_inline_query_chosen_chat")
 
@@ -514,6 +515,22 @@ class FakeBotAPI:
         if callback_data not in datas:
             raise LookupError(f"message {message_id} has no button with callback_data {callback_data!r}; "
                               f"it has {datas}")
+        return self._queue_query(user_id, rec, callback_data)
+
+    def forge_callback(self, user_id: int, message_id: int, callback_data: str) -> int:
+        """Queue a callback_query with any data on one of the bot's messages, as a modified client can send.
+
+        Telegram checks that the message exists in the user's chat (and keeps data to 64 bytes), not that the
+        message has such a button.
+        """
+        rec = self._messages.get((user_id, message_id))
+        if rec is None or rec.get("deleted") or rec.get("from") is not self.bot_user:
+            raise LookupError(f"no bot message {message_id} in chat {user_id}")
+        if not 1 <= len(callback_data.encode()) <= 64:
+            raise ValueError("Telegram carries 1-64 bytes of callback data")
+        return self._queue_query(user_id, rec, callback_data)
+
+    def _queue_query(self, user_id: int, rec: dict[str, Any], callback_data: str) -> int:
         query_id = f"{user_id}{next(self._query_ids):08d}"
         self.callback_answers[query_id] = None
         query = {"id": query_id, "from": self._users[user_id], "message": _public(rec),
@@ -928,6 +945,9 @@ class FakeBotAPI:
             return await self._m_delete_webhook(p)
         if not url.startswith(("http://", "https://")):
             raise _bad("bad webhook: An HTTPS URL must be provided for webhook")
+        secret = p.get("secret_token")
+        if secret is not None and not _SECRET_TOKEN_RE.fullmatch(str(secret)):
+            raise _bad("secret token contains unallowed characters")
         if p.get("drop_pending_updates"):
             self._updates.clear()
             self._delivered_upto = self._last_queued_id
@@ -1330,4 +1350,6 @@ def _fault_error(fault: _Fault) -> _ApiError:
                          {"retry_after": fault.retry_after})
     if fault.kind == "403":
         return _ApiError(403, "Forbidden: bot was blocked by the user")
+    if fault.kind == "400":
+        return _bad("injected fault")
     return _ApiError(500, "Internal Server Error")

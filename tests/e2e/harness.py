@@ -19,6 +19,11 @@ class BotHarness:
                  admin_ids: list[int] | None = None, **overrides: Any) -> None:
         self.api = api
         self.clock = clock
+        # A scripted user types far faster than a person: with Telegram's 1 message a second per chat the bot
+        # would wait between steps and `settle` would take the wait for quiet. The pacing itself is tested in
+        # tests/e2e/test_send_budget_flood.py (which passes Telegram's limits).
+        overrides.setdefault("telegram_chat_burst", 100)
+        overrides.setdefault("telegram_chat_sends_per_second", 100.0)
         self.settings: Settings = load_settings(
             telegram_api_base_url=api.base_url,
             telegram_api_base_file_url=api.base_file_url,

@@ -169,8 +169,9 @@ async def test_bad_request_fails_the_row_without_retrying(env: SimpleNamespace) 
     assert (await run_due(env.runtime, bot)).sent == 0
 
 
-async def test_catching_up_in_quiet_hours_waits_for_the_morning(env: SimpleNamespace) -> None:
-    """Down from 15.00 to 22.00 WIB: the H-1 reminders wait until 06.00, then go out before they expire."""
+async def test_catching_up_in_quiet_hours_sends_only_what_is_still_true_in_the_morning(env: SimpleNamespace) -> None:
+    """Down from 15.00 to 22.00 WIB: the H-1 reminders wait out the night. At 06.00 on the day "tomorrow" is no
+    longer true: the parents' ones are covered by the morning reminder, the cadre's list says "today"."""
     env.clock.set(dt.datetime(2024, 3, 11, 15, 0, tzinfo=dt.UTC))  # 22.00 WIB
     bot = FakeBot()
     report = await run_due(env.runtime, bot)
@@ -178,7 +179,10 @@ async def test_catching_up_in_quiet_hours_waits_for_the_morning(env: SimpleNames
     env.clock.set(dt.datetime(2024, 3, 11, 22, 59, tzinfo=dt.UTC))  # 05.59 WIB
     assert (await run_due(env.runtime, bot)).sent == 0
     env.clock.set(dt.datetime(2024, 3, 11, 23, 0, tzinfo=dt.UTC))  # 06.00 WIB
-    assert (await run_due(env.runtime, bot)).sent_by_kind == {r.PARENT_H1: 2, r.CADRE_H1: 1}
+    report = await run_due(env.runtime, bot)
+    assert report.sent_by_kind == {r.CADRE_H1: 1}
+    assert all("Besok" not in text for _, text in bot.sent)
+    assert any("Hari ini: posyandu" in text for _, text in bot.sent)
 
 
 async def test_a_pending_reminder_past_its_window_is_dropped_not_sent_late(env: SimpleNamespace) -> None:
