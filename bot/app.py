@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Coroutine
 from typing import Any
 from warnings import filterwarnings
 
@@ -56,18 +57,27 @@ class PosyanduApplication(Application[ExtBot[None], BotContext, dict[Any, Any], 
     """
 
     runtime: Runtime
+    _deciding: list[Coroutine[Any, Any, int]]
 
     async def initialize(self) -> None:
         # post_init/post_shutdown only run under run_polling(); we drive the loop ourselves
         # (bot/runner.py, the simulator, the tests), so start-up and clean-up live here.
         await super().initialize()
         await set_command_menus(self)
-        # Rows decided by older rules (or never decided) are decided again, in the background: a reader decides
-        # its own area first if it comes before that is done.
-        await ensure_current_rules(self.runtime.repos,
-                                   background=lambda work: self.create_task(work, name="decide_status"))
+        # Rows decided by older rules (or never decided) go on the dirty list; `start` works it off in the
+        # background, and a reader decides its own area first if it comes before that is done.
+        self._deciding = []
+        await ensure_current_rules(self.runtime.repos, background=self._deciding.append)
+
+    async def start(self) -> None:
+        await super().start()
+        for work in self._deciding:
+            self.create_task(work, name="decide_status")
+        self._deciding.clear()
 
     async def shutdown(self) -> None:
+        for work in getattr(self, "_deciding", []):
+            work.close()  # never started: nothing to wait for (the dirty list stays for the next start)
         try:
             await super().shutdown()
         finally:

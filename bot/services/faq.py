@@ -171,7 +171,8 @@ def focus_lines(answer: str, question: str) -> list[str]:
         return found
 
     by_name = picks({w for w in asked if not w.isdigit() and len(w) > 1}, bodies)
-    names = {n for i in by_name for m in _PAREN.findall(lines[i]) for n in _WORD.findall(m.lower())}
+    names = {n for i in by_name for m in _PAREN.findall(lines[i]) for n in _WORD.findall(m.lower())
+             if not n.isdigit()}  # "(MR 1)" names MR; its dose number is not a name
     chosen = by_name | picks(names - asked, bodies) | picks({w for w in asked if w.isdigit()}, heads)
     if not chosen or len(chosen) * 2 > len(lines):
         return []

@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Coroutine, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from bot.growth import zscores
 from bot.growth.models import MAX_AGE_DAYS, Indicator, MeasurementInput, Note
@@ -235,8 +236,8 @@ async def flush(repos: Repositories, *, posyandu_ids: Collection[int] | None = N
     return done
 
 
-async def ensure_current_rules(repos: Repositories, *, background: Callable[[Awaitable[int]], object] | None = None
-                               ) -> None:
+async def ensure_current_rules(repos: Repositories, *,
+                               background: Callable[[Coroutine[Any, Any, int]], object] | None = None) -> None:
     """On start: when the stored rows were decided by other rules (or never), put every child on the dirty list.
     The list is worked off by `background` (the application's task runner) while the bot already answers; a
     reader never waits for more than its own area (`flush(posyandu_ids=...)`). Without `background` it is worked

@@ -18,7 +18,7 @@ async def test_a_clear_question_gets_the_answer_with_its_source(bot: BotHarness,
     replies = await bot.say(801, "jadwal imunisasi bayi apa aja ya bu")
     text = texts(replies)
     assert "BCG" in text and "campak-rubela" in text
-    assert "Sumber: Kemenkes RI, Buku KIA 2023" in text
+    assert "Sumber: Kemenkes RI, KMK HK.01.07/MENKES/2015/2023" in text
     assert "kader, bidan, atau puskesmas" in text
 
 
@@ -108,7 +108,7 @@ async def test_a_question_about_one_vaccine_gets_its_lines_first(bot: BotHarness
     api.user(802, "Rina")
     [reply] = await bot.say(802, "kapan imunisasi campak?")
     head, _, rest = reply["text"].partition("Jadwal imunisasi rutin")
-    assert "👉 9 bulan: campak-rubela (MR), IPV 2" in head and "👉 18 bulan: DPT-HB-Hib 4, MR 2" in head
-    assert "• 1 bulan: BCG, polio 1" in rest  # the whole schedule still follows
+    assert "👉 9 bulan: campak-rubela (MR 1), IPV 2" in head and "👉 18 bulan: DPT-HB-Hib 4, MR 2" in head
+    assert "• 1 bulan: BCG, polio tetes 1" in rest  # the whole schedule still follows
     [general] = await bot.say(802, "jadwal imunisasi bayi apa saja?")
     assert "👉" not in general["text"]
