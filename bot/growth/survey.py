@@ -232,6 +232,17 @@ def wflh_table(age_days: int | None, position: Position, lenhei: Decimal) -> tup
     return ("wfl", WFL_RANGE) if as_length else ("wfh", WFH_RANGE)
 
 
+def bmi_of(weight: Decimal, lenhei: Decimal) -> Decimal:
+    """BMI from the weight and the adjusted length/height, in pygrowup's Decimal arithmetic (as the chat path)."""
+    return weight / (lenhei / 100) ** 2
+
+
+def cbmi_text(bmi: Decimal) -> str:
+    """The cbmi column: 2 decimals of the float, as the chat path rounds `GrowthResult.bmi`; empty if absurd."""
+    value = float(bmi)
+    return f"{round(value, 2):.2f}" if value < CBMI_SHOWN_BELOW else ""
+
+
 def over_five_error(age_days: int) -> str:
     return f"age {age_days} days is over 1826: the WHO under-five standard does not apply"
 
@@ -288,10 +299,8 @@ def score(inp: SurveyRow) -> dict[str, str]:
     weight_z = weight if inp.oedema is False else None
     bmi: Decimal | None = None
     if weight is not None and lenhei is not None:
-        bmi = weight / (lenhei / 100) ** 2
-        cbmi = float(bmi)
-        if cbmi < CBMI_SHOWN_BELOW:
-            out["cbmi"] = f"{round(cbmi, 2):.2f}"
+        bmi = bmi_of(weight, lenhei)
+        out["cbmi"] = cbmi_text(bmi)
 
     z: dict[Indicator, float | None] = dict.fromkeys(Indicator)
     if age is not None:
