@@ -20,9 +20,14 @@ PROGRESS_BAR_SECONDS = 0.2
 BAR_WIDTH = 30
 
 
+MAX_DEFAULT_JOBS = 4  # this process reads and writes ~1M rows/s: more workers than this would wait on it
+
+
 def default_jobs() -> int:
-    """Worker processes for scoring: one per core (this process only reads and writes)."""
-    return max(1, os.cpu_count() or 1)
+    """Worker processes for scoring: one per core this process may use, at most MAX_DEFAULT_JOBS (each worker
+    holds a chunk, ~130 MB at its peak)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cores, MAX_DEFAULT_JOBS))
 
 
 def _open_input(path: str, stack: ExitStack) -> TextIO:
@@ -155,11 +160,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "-j",
         "--jobs",
         type=int,
-        help="worker processes (default: one per core; 1 = all in this process)",
+        help=f"worker processes (default: one per core, at most {MAX_DEFAULT_JOBS}; 1 = all in this process)",
     )
     p.add_argument(
         "--reference",
         action="store_true",
-        help="score row by row with the reference engine (same output, about 100 times slower; for checking)",
+        help="score row by row with the reference engine (same output, over 100 times slower; for checking)",
     )
     p.set_defaults(func=run)

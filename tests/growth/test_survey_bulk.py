@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import os
 import random
 import subprocess
 import sys
@@ -339,3 +340,10 @@ def test_progress_off_a_terminal_is_a_plain_line_every_few_seconds() -> None:
     progress.update(300_000, 900)
     progress.close()
     assert stream.getvalue() == "zscore: 300000 rows (50,000 rows/s)...\n"
+
+
+def test_default_jobs_is_one_worker_per_usable_core_at_most_four(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(64)))
+    assert cli.default_jobs() == cli.MAX_DEFAULT_JOBS
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
+    assert cli.default_jobs() == 1
