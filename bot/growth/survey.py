@@ -1,21 +1,39 @@
-"""Bulk z-scores for survey files: rows in, rows out (streaming), WHO anthro column names.
+"""Z-scores for survey files, row by row (the reference path): rows in, rows out, WHO anthro column names.
 
 Input columns: sex (M/F, L/P, 1/2), birth_date + visit_date (ISO) or age_days, weight_kg, lenhei_cm,
 measure (l/h/empty), oedema (y/n/empty), headc_cm, muac_cm; other columns are carried through.
 Output adds zwei, zlen, zwfl, zbmi, zhc, zac (2 decimals), fwei ... fac (1 = implausible), the Permenkes
-category of each indicator (cat_*), clenhei, cbmi, c9mo_flag, and `error` (why a row has no results).
+category of each indicator (cat_*), clenhei, cbmi, c9mo_flag, and `error` (why values gave no result).
+
+Each indicator is computed on its own, as WHO anthro's `anthro_zscores` does (R/z-score.R calls one function
+per indicator): a bad weight blanks the weight-based indicators only, a bad length the length-based ones, and
+every reason goes into `error` ("; "-joined). A missing or invalid sex blanks everything; a missing or invalid
+age blanks the age-based indicators, but weight-for-length/height is still computed (see `wflh_table`).
+The chat path (`bot.growth.zscores.compute`, one child) keeps its own all-or-nothing rules.
+
+`bot.growth.survey_bulk` computes the same columns for whole chunks at once; this module is its reference.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
+from typing import TypeVar
 
-from pydantic import ValidationError
-
-from bot.growth.models import GrowthResult, Indicator, MeasurementInput, Note, Position
-from bot.growth.zscores import GrowthInputError, compute
+from bot.growth import _who
+from bot.growth.classify import classify, classify_muac
+from bot.growth.models import MAX_AGE_DAYS, Indicator, Position, Sex
+from bot.growth.zscores import (
+    MUAC_FROM_DAYS,
+    WFH_RANGE,
+    WFL_RANGE,
+    adjust_length,
+    clean_position,
+    is_implausible,
+)
 
 Z_COLUMNS: dict[Indicator, str] = {
     Indicator.WFA: "zwei",
@@ -45,11 +63,22 @@ ADDED_COLUMNS = [
 ]
 REQUIRED_COLUMNS = ("sex",)
 AGE_COLUMNS = ("birth_date", "visit_date", "age_days")
+ERROR_SEPARATOR = "; "
 
-_SEX = {"M": "M", "L": "M", "1": "M", "F": "F", "P": "F", "2": "F"}
-_MEASURE = {"L": Position.LYING, "H": Position.STANDING, "": Position.UNKNOWN}
+SEX_CODES = {"M": Sex.M, "L": Sex.M, "1": Sex.M, "F": Sex.F, "P": Sex.F, "2": Sex.F}
+MEASURE_CODES = {"L": Position.LYING, "H": Position.STANDING, "": Position.UNKNOWN}
 # WHO anthro accepts y/n and 1/2 for oedema; empty means no oedema.
-_OEDEMA = {"Y": True, "1": True, "N": False, "2": False, "": False}
+OEDEMA_CODES = {"Y": True, "1": True, "N": False, "2": False, "": False}
+
+# WHO anthro, R/z-score-weight-for-lenhei.R (`join_on_l` / `join_on_h`): without an age and without a measure,
+# a value under 87 cm is taken as a length (weight-for-length table), 87 cm and over as a height.
+LENGTH_BELOW_CM_WITHOUT_AGE = 87
+
+NO_AGE = "no age: give birth_date and visit_date, or age_days"
+# cbmi of absurd inputs (1e300 kg) is left empty rather than written with 300 digits; a child's BMI is 10-40.
+CBMI_SHOWN_BELOW = 1e6
+
+T = TypeVar("T")
 
 
 class RowError(ValueError):
@@ -63,7 +92,11 @@ def output_fieldnames(input_fieldnames: Iterable[str]) -> list[str]:
 
 
 def missing_columns(input_fieldnames: Iterable[str]) -> list[str]:
-    """Required columns absent from the header (sex, and an age: birth_date + visit_date or age_days)."""
+    """Required columns absent from the header (sex, and an age: birth_date + visit_date or age_days).
+
+    A row may leave its age empty (weight-for-length/height is still computed), but a file with no age column
+    at all is almost always a header spelt differently ("umur"), which is better said once than on every row.
+    """
     names = set(input_fieldnames)
     missing = [c for c in REQUIRED_COLUMNS if c not in names]
     if "age_days" not in names and not {"birth_date", "visit_date"} <= names:
@@ -75,8 +108,8 @@ def _text(row: Mapping[str, str | None], key: str) -> str:
     return (row.get(key) or "").strip()
 
 
-def _number(row: Mapping[str, str | None], key: str) -> float | None:
-    raw = _text(row, key)
+def parse_number(raw: str, key: str) -> float | None:
+    """A number as survey files write it (10.5 or 10,5); None when empty; RowError when not a finite number."""
     if not raw:
         return None
     if "," in raw and "." not in raw:
@@ -90,8 +123,17 @@ def _number(row: Mapping[str, str | None], key: str) -> float | None:
     return value
 
 
-def _date(row: Mapping[str, str | None], key: str) -> date | None:
-    raw = _text(row, key)
+def parse_measurement(raw: str, key: str) -> float:
+    """A measurement (weight, length, circumference): a finite number greater than 0, else RowError."""
+    value = parse_number(raw, key)
+    if value is None:  # pragma: no cover - callers pass non-empty text
+        raise RowError(f"{key} is empty")
+    if value <= 0:
+        raise RowError(f"{key} must be greater than 0 (got {value})")
+    return value
+
+
+def parse_date(raw: str, key: str) -> date | None:
     if not raw:
         return None
     try:
@@ -100,82 +142,213 @@ def _date(row: Mapping[str, str | None], key: str) -> date | None:
         raise RowError(f"{key} is not an ISO date (YYYY-MM-DD): {raw!r}") from None
 
 
-def _round_half_up(x: float) -> int:
-    # WHO anthro's round_up for ages given with decimals.
+def round_half_up(x: float) -> int:
+    # WHO anthro's round_up (R/utils.R) for ages given with decimals.
     return math.floor(x + 0.5)
 
 
-def parse_row(row: Mapping[str, str | None]) -> MeasurementInput:
-    """MeasurementInput of a survey row; RowError with a clear reason when a value is not usable."""
+@dataclass(frozen=True, slots=True)
+class SurveyRow:
+    """The usable values of one survey row (None = not given or not usable) and why values were not usable."""
+
+    sex: Sex | None
+    age_days: int | None
+    weight_kg: float | None
+    lenhei_cm: float | None
+    position: Position | None  # None: `measure` not usable, so no length-based indicator
+    oedema: bool | None  # None: `oedema` not usable, so no weight-based indicator
+    head_cm: float | None
+    muac_cm: float | None
+    errors: tuple[str, ...] = ()
+
+
+def parse_row(row: Mapping[str, str | None]) -> SurveyRow:
+    """SurveyRow of a survey row; each value that is not usable is None and its reason is in `errors`."""
+    errors: list[str] = []
+
+    def attempt(parse: Callable[[str, str], T], key: str) -> T | None:
+        raw = _text(row, key)
+        if not raw:
+            return None
+        try:
+            return parse(raw, key)
+        except RowError as exc:
+            errors.append(str(exc))
+            return None
+
     sex_raw = _text(row, "sex").upper()
-    sex = _SEX.get(sex_raw)
+    sex = SEX_CODES.get(sex_raw)
     if sex is None:
-        raise RowError(f"sex must be M/F, L/P or 1/2: {sex_raw!r}")
-    birth, visit = _date(row, "birth_date"), _date(row, "visit_date")
-    age_raw = _number(row, "age_days")
+        errors.append(f"sex must be M/F, L/P or 1/2: {sex_raw!r}")
+    errors_before_age = len(errors)
+    birth, visit = attempt(parse_date, "birth_date"), attempt(parse_date, "visit_date")
+    age_raw = attempt(parse_number, "age_days")
     age_days: int | None = None
-    if birth is None or visit is None:
-        if age_raw is None:
-            raise RowError("no age: give birth_date and visit_date, or age_days")
+    if birth is not None and visit is not None:
+        if birth > visit:
+            errors.append("date of birth is after the measurement date")
+        else:
+            age_days = (visit - birth).days
+    elif age_raw is not None:
         if age_raw < 0:
-            raise RowError(f"age_days must not be negative: {age_raw:g}")
-        age_days = _round_half_up(age_raw)
+            errors.append(f"age_days must not be negative: {age_raw:g}")
+        else:
+            age_days = round_half_up(age_raw)
+    elif len(errors) == errors_before_age:  # a bad date or age_days above already says why there is no age
+        errors.append(NO_AGE)
     measure_raw = _text(row, "measure").upper()
-    if measure_raw not in _MEASURE:
-        raise RowError(f"measure must be l, h or empty: {measure_raw.lower()!r}")
+    position = MEASURE_CODES.get(measure_raw)
+    if position is None:
+        errors.append(f"measure must be l, h or empty: {measure_raw.lower()!r}")
     oedema_raw = _text(row, "oedema").upper()
-    if oedema_raw not in _OEDEMA:
-        raise RowError(f"oedema must be y, n or empty: {oedema_raw.lower()!r}")
+    oedema = OEDEMA_CODES.get(oedema_raw)
+    if oedema is None:
+        errors.append(f"oedema must be y, n or empty: {oedema_raw.lower()!r}")
+    return SurveyRow(
+        sex=sex,
+        age_days=age_days,
+        weight_kg=attempt(parse_measurement, "weight_kg"),
+        lenhei_cm=attempt(parse_measurement, "lenhei_cm"),
+        position=position,
+        oedema=oedema,
+        head_cm=attempt(parse_measurement, "headc_cm"),
+        muac_cm=attempt(parse_measurement, "muac_cm"),
+        errors=tuple(errors),
+    )
+
+
+def wflh_table(age_days: int | None, position: Position, lenhei: Decimal) -> tuple[str, tuple[Decimal, Decimal]]:
+    """Weight-for-length ("wfl", 45-110 cm) or weight-for-height ("wfh", 65-120 cm) table and its range.
+
+    By age when there is one (length under 731 days); without an age by the measuring position, and without
+    that by the value: WHO anthro, R/z-score-weight-for-lenhei.R, `join_on_l` / `join_on_h`.
+    """
+    if age_days is not None:
+        as_length = age_days < 731
+    elif position is Position.UNKNOWN:
+        as_length = lenhei < LENGTH_BELOW_CM_WITHOUT_AGE
+    else:
+        as_length = position is Position.LYING
+    return ("wfl", WFL_RANGE) if as_length else ("wfh", WFH_RANGE)
+
+
+def bmi_of(weight: Decimal, lenhei: Decimal) -> Decimal:
+    """BMI from the weight and the adjusted length/height, in pygrowup's Decimal arithmetic (as the chat path)."""
+    return weight / (lenhei / 100) ** 2
+
+
+def cbmi_text(bmi: Decimal) -> str:
+    """The cbmi column: 2 decimals of the float, as the chat path rounds `GrowthResult.bmi`; empty if absurd."""
+    value = float(bmi)
+    return f"{round(value, 2):.2f}" if value < CBMI_SHOWN_BELOW else ""
+
+
+def over_five_error(age_days: int) -> str:
+    return f"age {age_days} days is over 1826: the WHO under-five standard does not apply"
+
+
+def far_outside(key: str, value: float | None) -> str:
+    return f"{key} {value} is far outside any possible measurement"
+
+
+BMI_FAR_OUTSIDE = "BMI from weight_kg and lenhei_cm is far outside any possible value"
+
+
+def _age_z(table: str, sex: Sex, age_days: int, y: Decimal) -> float | None:
+    """pygrowup's z-score by age; None when the value is so extreme that Decimal overflows (|z| >= 1e26)."""
     try:
-        return MeasurementInput(
-            sex=sex,
-            birth_date=birth if age_days is None else None,
-            measured_on=visit if age_days is None else None,
-            age_days=age_days,
-            weight_kg=_number(row, "weight_kg"),
-            length_cm=_number(row, "lenhei_cm"),
-            position=_MEASURE[measure_raw],
-            oedema=_OEDEMA[oedema_raw],
-            head_cm=_number(row, "headc_cm"),
-            muac_cm=_number(row, "muac_cm"),
-        )
-    except ValidationError as exc:  # pragma: no cover - parsing above already guarantees the types
-        raise RowError(str(exc.errors()[0]["msg"])) from None
+        return float(_who.age_z(table, sex, age_days, y))
+    except ArithmeticError:
+        return None
 
 
-def _fmt(x: float | None) -> str:
-    return "" if x is None else f"{x:.2f}"
+def _lenhei_z(table: str, sex: Sex, lenhei: Decimal, weight: Decimal) -> float | None:
+    """pygrowup's weight-for-length/height z-score; None when Decimal overflows, as for `_age_z`."""
+    try:
+        return float(_who.lenhei_z(table, sex, lenhei, weight))
+    except ArithmeticError:
+        return None
 
 
-def result_columns(result: GrowthResult) -> dict[str, str]:
-    out: dict[str, str] = {}
+def score(inp: SurveyRow) -> dict[str, str]:
+    """The added columns of one parsed row (every indicator on its own)."""
+    out = dict.fromkeys(ADDED_COLUMNS, "")
+    errors = list(inp.errors)
+    sex, age = inp.sex, inp.age_days
+    if sex is None:
+        out[ERROR_COLUMN] = ERROR_SEPARATOR.join(errors)
+        return out
+    out["c9mo_flag"] = "0"
+    if age is not None and age > MAX_AGE_DAYS:
+        errors.append(over_five_error(age))
+        out[ERROR_COLUMN] = ERROR_SEPARATOR.join(errors)
+        return out
+
+    position = inp.position
+    if position is not None and age is not None:
+        position, notes = clean_position(position, age)
+        out["c9mo_flag"] = "1" if notes else "0"
+    lenhei: Decimal | None = None
+    if inp.lenhei_cm is not None and position is not None:
+        lenhei = _who.to_decimal(inp.lenhei_cm)
+        if age is not None:  # anthro adjusts by 0.7 cm only knowing the age (R/utils.R, adjust_lenhei)
+            lenhei, _ = adjust_length(lenhei, position, age)
+        out["clenhei"] = f"{float(lenhei):g}"
+    weight = _who.to_decimal(inp.weight_kg) if inp.weight_kg is not None else None
+    # Oedema: no weight-based z-score; oedema not readable: not known whether there is one, so none either.
+    weight_z = weight if inp.oedema is False else None
+    bmi: Decimal | None = None
+    if weight is not None and lenhei is not None:
+        bmi = bmi_of(weight, lenhei)
+        out["cbmi"] = cbmi_text(bmi)
+
+    z: dict[Indicator, float | None] = dict.fromkeys(Indicator)
+    if age is not None:
+        # (indicator, pygrowup table, measurement, reason when it overflows), LMS row by age.
+        by_age: list[tuple[Indicator, str, Decimal, str]] = []
+        if weight_z is not None:
+            by_age.append((Indicator.WFA, "wfa", weight_z, far_outside("weight_kg", inp.weight_kg)))
+        if lenhei is not None:
+            by_age.append((Indicator.LHFA, "lfa", lenhei, far_outside("lenhei_cm", inp.lenhei_cm)))
+        if weight_z is not None and bmi is not None:
+            by_age.append((Indicator.BMIFA, "bmifa", bmi, BMI_FAR_OUTSIDE))
+        if inp.head_cm is not None:
+            by_age.append((Indicator.HCFA, "hcfa", _who.to_decimal(inp.head_cm), far_outside("headc_cm", inp.head_cm)))
+        if inp.muac_cm is not None and age >= MUAC_FROM_DAYS:
+            by_age.append((Indicator.ACFA, "acfa", _who.to_decimal(inp.muac_cm), far_outside("muac_cm", inp.muac_cm)))
+        for ind, table, y, reason in by_age:
+            z[ind] = _age_z(table, sex, age, y)
+            if z[ind] is None:
+                errors.append(reason)
+    if weight_z is not None and lenhei is not None and position is not None:
+        table, (low, high) = wflh_table(age, position, lenhei)
+        if low <= lenhei <= high:
+            z[Indicator.WFLH] = _lenhei_z(table, sex, lenhei, weight_z)
+            if z[Indicator.WFLH] is None:
+                errors.append(far_outside("weight_kg", inp.weight_kg))
+
     for ind, col in Z_COLUMNS.items():
-        z = result.z[ind]
-        out[col] = _fmt(z)
-        out[F_COLUMNS[ind]] = "" if z is None else str(int(result.flags[ind]))
-    for ind, col in CATEGORY_COLUMNS.items():
-        cat = result.categories[ind]
-        out[col] = cat.label_id if cat is not None else ""
-    out[MUAC_CATEGORY_COLUMN] = result.muac_category.label_id if result.muac_category is not None else ""
-    out["clenhei"] = "" if result.adjusted_length_cm is None else f"{result.adjusted_length_cm:g}"
-    out["cbmi"] = _fmt(result.bmi)
-    out["c9mo_flag"] = "1" if Note.STANDING_UNDER_9_MONTHS in result.notes else "0"
-    out[ERROR_COLUMN] = ""
-    if Note.OVER_FIVE in result.notes:
-        out[ERROR_COLUMN] = f"age {result.age_days} days is over 1826: the WHO under-five standard does not apply"
+        value = z[ind]
+        if value is None:
+            continue
+        flagged = is_implausible(ind, value)  # on the rounded z, as anthro flags
+        out[col] = f"{value:.2f}"
+        out[F_COLUMNS[ind]] = "1" if flagged else "0"
+        if ind in CATEGORY_COLUMNS and not flagged:
+            category = classify(ind, value)
+            out[CATEGORY_COLUMNS[ind]] = category.label_id if category is not None else ""
+    zac = z[Indicator.ACFA]
+    if inp.muac_cm is not None and age is not None and zac is not None and not is_implausible(Indicator.ACFA, zac):
+        muac_category = classify_muac(inp.muac_cm, age)
+        out[MUAC_CATEGORY_COLUMN] = muac_category.label_id if muac_category is not None else ""
+    out[ERROR_COLUMN] = ERROR_SEPARATOR.join(dict.fromkeys(errors))  # each reason once, in order
     return out
 
 
 def process_row(row: Mapping[str, str | None]) -> dict[str, str]:
-    """One output row: the input values plus the added columns (empty, with `error`, for a bad row)."""
+    """One output row: the input values plus the added columns (blank where not computable, with `error`)."""
     out = {k: (v if v is not None else "") for k, v in row.items() if k is not None}
-    try:
-        result = compute(parse_row(row), allow_over_five=True)
-    except (RowError, GrowthInputError) as exc:
-        out.update(dict.fromkeys(ADDED_COLUMNS, ""))
-        out[ERROR_COLUMN] = str(exc)
-        return out
-    out.update(result_columns(result))
+    out.update(score(parse_row(row)))
     return out
 
 

@@ -58,7 +58,9 @@ def test_bad_rows_get_an_error_and_the_run_goes_on() -> None:
     assert "greater than 0" in errors[5]
     assert "after" in errors[6]
     assert errors[7] == "" and rows[7]["zwei"] != ""
-    assert all(r["zwei"] == "" for r in rows[:7])
+    # Bad sex, age or weight: no weight-for-age. A bad measure only blanks the length-based indicators.
+    assert all(r["zwei"] == "" for i, r in enumerate(rows[:7]) if i != 4)
+    assert rows[4]["zwei"] != "" and rows[4]["zlen"] == ""
 
 
 def test_over_five_row_has_no_z_and_says_why() -> None:
