@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 5000
+FOREIGN_KEYS_OFF = "-- migrate: foreign_keys off"
 Row = dict[str, Any]
 Params = Sequence[Any] | dict[str, Any]
 _T = TypeVar("_T")
@@ -316,11 +317,23 @@ class Database:
                 f"INSERT INTO schema_version (version, name, applied_at) "
                 f"VALUES ({mig.version}, '{name}', '{stamp}');\nCOMMIT;"
             )
+            # A migration that rebuilds a table (SQLite cannot alter a CHECK constraint) says so on its first line:
+            # foreign keys are off while it runs (PRAGMA foreign_keys is ignored inside a transaction), then
+            # back on, and every reference is checked before the migration counts as applied.
+            keys_off = mig.sql.lstrip().startswith(FOREIGN_KEYS_OFF)
             async with self._guard():
                 try:
+                    if keys_off:
+                        await self._conn.execute("PRAGMA foreign_keys = OFF")
                     await self._conn.executescript(script)
+                    if keys_off:
+                        broken = list(await (await self._conn.execute("PRAGMA foreign_key_check")).fetchall())
+                        await self._conn.execute("PRAGMA foreign_keys = ON")
+                        if broken:
+                            raise sqlite3.IntegrityError(f"migration {mig.version} broke {len(broken)} reference(s)")
                 except sqlite3.Error as exc:
                     await self._rollback_quietly()
+                    await self._conn.execute("PRAGMA foreign_keys = ON")
                     mapped = translate_error(exc, self.path)
                     if mapped is not None:
                         raise mapped from exc

@@ -16,6 +16,9 @@ class Role(StrEnum):
     COORDINATOR = "coordinator"
     CADRE = "cadre"
     PARENT = "parent"
+    HEALTH_WORKER = "health_worker"  # bidan / puskesmas staff, scoped to an area (migration 0062)
+    TPK = "tpk"  # Tim Pendamping Keluarga member, scoped to a kelurahan/desa
+    SPONSOR = "sponsor"  # orang tua asuh: a program's anonymised children only
 
 
 class AreaLevel(StrEnum):

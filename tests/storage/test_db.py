@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sqlite3
 from pathlib import Path
 
 import pytest
 
-from storage import Database, DatabaseCorrupt, DatabaseLocked, DatabaseReadOnly, open_database
+from storage import (
+    AreaLevel,
+    Database,
+    DatabaseCorrupt,
+    DatabaseLocked,
+    DatabaseReadOnly,
+    PosyanduCreate,
+    open_database,
+)
 from storage.db import Migration, execute_sync, fetchone_sync, load_migrations
 from storage.errors import IntegrityViolation
 
@@ -168,3 +177,28 @@ async def test_backup_is_a_consistent_copy(db: Database, tmp_path: Path) -> None
     assert copy.execute("SELECT COUNT(*) FROM tips_sent").fetchone() == (1,)
     assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     copy.close()
+
+
+async def test_a_table_rebuilding_migration_keeps_every_reference(tmp_path: Path) -> None:
+    """0062 rebuilds users and invites (new roles) with foreign keys off: guardians' links survive, and the new
+    roles are accepted."""
+    from storage import ChildCreate, Repositories, Role, Sex
+
+    db = await open_database(tmp_path / "m.db", migrate=False)
+    try:
+        await db.migrate([m for m in load_migrations() if m.version < 62])
+        repos = Repositories(db)
+        city = await repos.areas.create(AreaLevel.CITY, "Kota")
+        kec = await repos.areas.create(AreaLevel.KECAMATAN, "Kec", city.id)
+        kel = await repos.areas.create(AreaLevel.KELURAHAN, "Kel", kec.id)
+        pos = await repos.posyandu.create(PosyanduCreate(name="Melati", area_id=kel.id))
+        child = await repos.children.create(ChildCreate(name="Budi", sex=Sex.MALE, birth_date=dt.date(2024, 1, 1),
+                                                        posyandu_id=pos.id))
+        await repos.users.upsert(501, "Ibu")
+        await repos.guardians.link(child.id, 501)
+        assert await db.migrate() == [m.version for m in load_migrations() if m.version >= 62]
+        assert set(await repos.guardians.child_ids_of(501)) == {child.id}
+        assert (await repos.users.set_role(502, Role.TPK, area_id=kel.id)).role is Role.TPK
+        assert await db.fetchval("PRAGMA foreign_keys") == 1
+    finally:
+        await db.close()
