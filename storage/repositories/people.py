@@ -28,13 +28,17 @@ _INVITE_COLS = ("code, role, area_id, posyandu_id, child_id, created_by, created
 
 
 def check_scope(role: Role | None, area_id: int | None, posyandu_id: int | None) -> None:
-    """admin: no scope; coordinator: an area; cadre: a posyandu; parent: a posyandu or none."""
+    """admin: no scope; coordinator, health worker, TPK: an area; cadre: a posyandu; parent: a posyandu or none;
+    sponsor: none here (a sponsor's reach is its program's children)."""
     ok = {
         None: area_id is None and posyandu_id is None,
         Role.ADMIN: area_id is None and posyandu_id is None,
         Role.COORDINATOR: area_id is not None and posyandu_id is None,
+        Role.HEALTH_WORKER: area_id is not None and posyandu_id is None,
+        Role.TPK: area_id is not None and posyandu_id is None,
         Role.CADRE: area_id is None and posyandu_id is not None,
         Role.PARENT: area_id is None,
+        Role.SPONSOR: area_id is None and posyandu_id is None,
     }[role]
     if not ok:
         raise InvalidInput(MSG_BAD_SCOPE)
