@@ -13,7 +13,10 @@ from pydantic import BaseModel, ConfigDict
 
 from storage import NotFound, Repositories, Role
 
-RANK: dict[Role, int] = {Role.PARENT: 0, Role.CADRE: 1, Role.COORDINATOR: 2, Role.ADMIN: 3}
+# Who may invite whom (never someone above oneself). The program roles (migration 0062) sit beside the cadre:
+# they reach nothing through within_scope until their own journeys grant it (default deny).
+RANK: dict[Role, int] = {Role.PARENT: 0, Role.SPONSOR: 0, Role.CADRE: 1, Role.TPK: 1, Role.HEALTH_WORKER: 1,
+                         Role.COORDINATOR: 2, Role.ADMIN: 3}
 
 
 class Place(BaseModel):
