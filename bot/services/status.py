@@ -34,6 +34,12 @@ log = logging.getLogger(__name__)
 RULES_VERSION = 2
 FLUSH_BATCH = 200
 
+# Journeys that act on a decided status (follow-up cases open when a month says "refer") register here; each
+# is called with the decisions just stored, in the same task. A listener must not fail the decision: its
+# errors are logged, the stored status stands.
+DecidedListener = Callable[[Repositories, Sequence[q.ChildDecision]], Coroutine[Any, Any, None]]
+DECIDED_LISTENERS: list[DecidedListener] = []
+
 # Storage column of each indicator's z-score and category.
 Z_COLUMN: dict[Indicator, str] = {
     Indicator.WFA: "waz", Indicator.LHFA: "haz", Indicator.WFLH: "whz",
@@ -203,7 +209,16 @@ async def decide(repos: Repositories, child: Child, history: Sequence[Measuremen
     compute the z-scores again first (the child's sex or birth date changed)."""
     status, decision = await _decision(child, history, version=version, recompute=recompute)
     await q.write_decisions(repos.db, [decision])
+    await _tell_listeners(repos, [decision])
     return status
+
+
+async def _tell_listeners(repos: Repositories, decisions: Sequence[q.ChildDecision]) -> None:
+    for listener in DECIDED_LISTENERS:
+        try:
+            await listener(repos, decisions)
+        except Exception:  # a journey's failure must not undo or block the status itself
+            log.exception("status listener %s failed", getattr(listener, "__qualname__", listener))
 
 
 async def flush(repos: Repositories, *, posyandu_ids: Collection[int] | None = None,
@@ -227,6 +242,7 @@ async def flush(repos: Repositories, *, posyandu_ids: Collection[int] | None = N
                                                 recompute=d.facts)
             decisions.append(decision)
         await q.write_decisions(repos.db, decisions)
+        await _tell_listeners(repos, decisions)
         done += len(decisions)
         if len(decisions) < len(batch):  # children deleted meanwhile: their rows went with them (cascade)
             await repos.db.execute("DELETE FROM status_dirty WHERE child_id NOT IN (SELECT id FROM children)")
