@@ -36,7 +36,7 @@ from bot.growth import immunisation
 from bot.growth.age import age_text
 from bot.growth.immunisation import add_months
 from bot.i18n import Translator, fmt_date, fmt_month, get_translator
-from bot.services.schedule import PosyanduInfo, Session, sessions_between
+from bot.services.schedule import PosyanduInfo, Session, active_posyandu_infos, sessions_between
 from storage import reminders_queries as q
 from storage.db import Database
 from storage.reminders_queries import Claim, ParentChild, Pending
@@ -287,7 +287,7 @@ def _window(due: dt.datetime, expires: dt.datetime, now: dt.datetime) -> bool:
 
 async def collect_due(db: Database, repos: Any, now: dt.datetime) -> list[_Candidate]:
     """Every reminder whose send window contains `now` (already-sent ones included; the caller filters)."""
-    infos = await q.active_posyandu_infos(db)
+    infos = await active_posyandu_infos(db)
     if not infos:
         return []
     ids = [i.id for i in infos]
