@@ -74,6 +74,7 @@ VITAMIN_A = "vitamin_a"
 TIP = "tip"
 
 IMMUNISATION_DEADLINE = "immunisation_deadline"
+IMMUNISATION_CATCHUP = "immunisation_catchup"
 # The immunisation schedule, its catch-up limits and the vitamin A rounds are data with their sources in
 # bot.growth.immunisation (docs/clinical-rules.md §7). HB0 is given at birth in the health facility and JE only in
 # some districts: neither is reminded.
@@ -208,6 +209,23 @@ def render_immunisation(child: ParentChild, months: int, doses: Sequence[immunis
     return "\n".join(lines)
 
 
+def render_immunisation_catchup(child: ParentChild, months: int, doses: Sequence[immunisation.Dose],
+                                nxt: Session | None, tr: Translator) -> str:
+    """A month after a dose's age: if it was missed it is caught up, not started again (until its limit)."""
+    age = tr.ngettext("{n} month", "{n} months", months).format(n=months)
+    lines = [tr.gettext("💉 Did {child} get {vaccines} (the immunisation of {age})? If not, it can still be given: "
+                        "a missed dose is caught up, not started again.").format(
+        child=f"<b>{html.escape(child.child_name)}</b>", vaccines=", ".join(tr.gettext(d.label) for d in doses),
+        age=age)]
+    if nxt is not None:
+        lines.append(tr.gettext("Ask at the posyandu on {when} or at the puskesmas. Bring the Buku KIA.").format(
+            when=nxt.when(tr)))
+    else:
+        lines.append(tr.gettext("Ask at the posyandu or the puskesmas. Bring the Buku KIA."))
+    lines.append(tr.gettext("Already done? Then you can ignore this message."))
+    return "\n".join(lines)
+
+
 def render_immunisation_deadline(child: ParentChild, doses: Sequence[immunisation.Dose], last: dt.date,
                                  nxt: Session | None, tr: Translator) -> str:
     """A dose whose catch-up window closes soon (rotavirus by 6 months 29 days, BCG before 1 year, PCV before 2
@@ -321,6 +339,7 @@ async def collect_due(db: Database, repos: Any, now: dt.datetime) -> list[_Candi
         for s in sessions:
             out += _session_candidates(db, info, s, tz, now, families, cadres_by_pos[info.id])
         out += _immunisation_candidates(info, tz, today, now, families, nxt)
+        out += _catchup_candidates(info, tz, today, now, families, nxt)
         out += _deadline_candidates(info, tz, today, now, families, nxt)
         if today.month in vitamin_a_months.get(today.year, immunisation.VITAMIN_A_MONTHS):
             in_month = [s for s in sessions if s.date.year == today.year and s.date.month == today.month]
@@ -410,6 +429,36 @@ def _immunisation_candidates(info: PosyanduInfo, tz: ZoneInfo, today: dt.date, n
                     return render_immunisation(child, months, doses, nxt, get_translator(child.language)), {}
                 out.append(_Candidate(key(IMMUNISATION, uid, child.child_id, months), uid, IMMUNISATION,
                                       info.timezone, due, expires, render))
+    return out
+
+
+def _catchup_candidates(info: PosyanduInfo, tz: ZoneInfo, today: dt.date, now: dt.datetime,
+                        families: dict[int, list[ParentChild]], nxt: Session | None) -> list[_Candidate]:
+    """A month after each reminder age, the doses of that age still allowed then (catch-up within each vaccine's
+    limit, bot.growth.immunisation.last_date); once per child and age. Without dose records the message asks
+    "if not"; with records (issue 14) a given dose will drop out."""
+    out: list[_Candidate] = []
+    for uid, links in families.items():
+        for child in links:
+            for months in immunisation.reminder_months():
+                day = add_months(child.birth_date, months) + dt.timedelta(days=immunisation.OVERDUE_AFTER_DAYS)
+                if not day <= today <= day + dt.timedelta(days=IMMUNISATION_WINDOW_DAYS):
+                    continue
+                doses = [d for d in immunisation.doses_due_at(months)
+                         if immunisation.last_date(d, child.birth_date) >= day]
+                if not doses:
+                    continue
+                due = local(day, IMMUNISATION_AT, tz)
+                expires = local(day + dt.timedelta(days=IMMUNISATION_WINDOW_DAYS), QUIET_FROM, tz)
+                if not _window(due, expires, now):
+                    continue
+
+                async def render(child: ParentChild = child, months: int = months,
+                                 doses: list[immunisation.Dose] = doses) -> tuple[str, dict[str, Any]]:
+                    tr = get_translator(child.language)
+                    return render_immunisation_catchup(child, months, doses, nxt, tr), {}
+                out.append(_Candidate(key(IMMUNISATION_CATCHUP, uid, child.child_id, months), uid,
+                                      IMMUNISATION_CATCHUP, info.timezone, due, expires, render))
     return out
 
 
