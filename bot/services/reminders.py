@@ -614,25 +614,26 @@ async def send_pending(db: Database, repos: Any, bot: Sender, clock: Clock, repo
     gate = asyncio.Semaphore(SEND_CONCURRENCY)
     tips = tips_service()
 
-    async def one(row: Pending) -> None:
+    async def one(row: Pending) -> str | None:
+        """Send one row; "blocked" when Telegram answered 403 (the recipient's other rows are not tried)."""
         async with gate:
             if stop.is_set():
-                return
+                return None
             now = clock.now()
             if row.expires_at is not None and now >= row.expires_at:
                 report.expired += 1
                 await q.mark(db, row.id, "skipped", now, "expired")
                 log.info("reminder %s expired unsent (kind=%s)", row.id, row.kind)
-                return
+                return None
             if in_quiet_hours(now, ZoneInfo(row.tz)):
                 report.postponed_quiet += 1
-                return
+                return None
             text = text_when_sent(row, now)
             if text is None:
                 report.expired += 1
                 await q.mark(db, row.id, "skipped", now, "covered by the reminder of the day")
                 log.info("reminder %s outdated unsent (kind=%s)", row.id, row.kind)
-                return
+                return None
             try:
                 await bot.send_message(chat_id=row.recipient_id, text=text)
             except Forbidden:
@@ -641,32 +642,32 @@ async def send_pending(db: Database, repos: Any, bot: Sender, clock: Clock, repo
                 await q.deactivate_user(db, row.recipient_id, clock.now())  # with its audit row
                 await repos.users.mark_blocked(row.recipient_id)
                 log.info("user %s blocked the bot; marked inactive", row.recipient_id)
-                return
+                return "blocked"
             except RetryAfter as exc:
                 # AIORateLimiter already waited and retried: back off until the next run, don't hammer.
                 report.rate_limited = True
                 report.retry_later += 1
                 stop.set()
                 log.warning("flood control persists (retry_after=%s); stopping this run", exc.retry_after)
-                return
+                return None
             except BadRequest as exc:
                 # Deterministic (chat not found, bad HTML): retrying cannot help.
                 report.failed += 1
                 await q.mark(db, row.id, "failed", clock.now(), str(exc)[:200])
                 log.warning("reminder %s failed: %s", row.id, exc)
-                return
+                return None
             except TelegramError as exc:  # network errors, timeouts, 5xx: try again next run
                 report.retry_later += 1
                 await q.record_attempt(db, row.id, type(exc).__name__)
                 if row.attempts + 1 >= MAX_ATTEMPTS:
                     await q.mark(db, row.id, "failed", clock.now(), type(exc).__name__)
                     report.failed += 1
-                return
+                return None
             except Exception as exc:  # an unexpected error must not abort the other sends of this run
                 report.retry_later += 1
                 await q.record_attempt(db, row.id, type(exc).__name__)
                 log.exception("reminder %s: unexpected error", row.id)
-                return
+                return None
             sent_at = clock.now()
             await q.mark(db, row.id, "sent", sent_at)
             report.sent += 1
@@ -676,8 +677,21 @@ async def send_pending(db: Database, repos: Any, bot: Sender, clock: Clock, repo
                     await tips.mark_sent(repos, row.recipient_id, row.extra["tip_id"], sent_at)
                 except Exception:  # the tip went out; a bookkeeping failure must not resend it
                     log.exception("tips.mark_sent failed for reminder %s", row.id)
+            return None
 
-    await asyncio.gather(*(one(r) for r in rows))
+    async def for_recipient(own: list[Pending]) -> None:
+        # One recipient's rows one after the other: a 403 on the first spares the others (they are not sent
+        # to someone who blocked the bot), and one chat never gets two messages at the same moment.
+        for i, row in enumerate(own):
+            if await one(row) == "blocked":
+                for rest in own[i + 1:]:
+                    await q.mark(db, rest.id, "failed", clock.now(), "blocked")
+                return
+
+    by_recipient: dict[int, list[Pending]] = defaultdict(list)
+    for row in rows:
+        by_recipient[row.recipient_id].append(row)
+    await asyncio.gather(*(for_recipient(own) for own in by_recipient.values()))
 
 
 def _session_day(row: Pending) -> dt.date | None:
