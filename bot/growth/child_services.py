@@ -322,6 +322,9 @@ def immunisation_offers(birth: dt.date, on: dt.date, given: Sequence[Given], *,
             continue
         if s.state is DoseState.OVERDUE and not known:
             continue
+        if known and any(d.antigen == s.dose.antigen and d.number < s.dose.number and d.code not in codes
+                         and not d.at_facility for d in SCHEDULE):
+            continue  # catch-up goes on from the first missing dose of the vaccine, never skips one
         if check_dose(s.dose, birth, on, given) is None:
             out.append(Offer(ServiceKind.IMMUNISATION, s.dose.code, overdue=s.state is DoseState.OVERDUE))
     return out

@@ -57,13 +57,17 @@ def picture_rows(tr: Translator, page: KiaPage) -> list[Row]:
     for kind, words, title in ((ServiceKind.VITAMIN_A, CAPSULE_SHORT, N_("Vitamin A")),
                                (ServiceKind.DEWORMING, TABLET_SHORT, N_("Deworming"))):
         items = page.of_kind(kind)
-        if kind is ServiceKind.VITAMIN_A and page.vitamin_a_due is not None:
-            rows.append(Row((tr.gettext(title), tr.gettext(words[page.vitamin_a_due.value]), "",
-                             tr.gettext(STATE_WORDS[KiaState.DUE])), FILL[KiaState.DUE]))
-        for i, rec in enumerate(items):
-            rows.append(Row((tr.gettext(title) if i == 0 else "", tr.gettext(words.get(rec.code, rec.code)),
+        first = len(rows)
+        for rec in items:
+            rows.append(Row(("", tr.gettext(words.get(rec.code, rec.code)),
                              format_date(rec.given_on, "d MMM y", locale=tr.lang),
                              tr.gettext(STATE_WORDS[KiaState.GIVEN])), FILL[KiaState.GIVEN]))
+        if kind is ServiceKind.VITAMIN_A and page.vitamin_a_due is not None:
+            rows.append(Row(("", tr.gettext(words[page.vitamin_a_due.value]), "",
+                             tr.gettext(STATE_WORDS[KiaState.DUE])), FILL[KiaState.DUE]))
+        if len(rows) > first:  # the section's name on its first row
+            head = rows[first]
+            rows[first] = Row((tr.gettext(title), *head.cells[1:]), head.fill)
     return rows
 
 

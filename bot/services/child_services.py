@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bot.growth.child_services import (
     Enrolment,
@@ -120,11 +121,16 @@ async def _enrolment(repos: Repositories, child_id: int, program: pq.Program) ->
 
 async def check(repos: Repositories, child: Child, wish: Wish, on: dt.date, given: list[Given],
                  override: Override | None) -> tuple[ServiceCreate | None, Refused | None]:
-    """What would be stored for the wish, or why it cannot be."""
+    """What would be stored for the wish, or why it cannot be. An exception is stored only when it waived a rule
+    (a dose recorded "4 days early" that was not early carries no mark)."""
     def refused(problem: Problem, code: str | None = None) -> tuple[None, Refused]:
         return None, Refused(wish, problem, code)
 
-    base = {"child_id": child.id, "given_on": on, "override": override.value if override else None}
+    def used(strict: Problem | None) -> dict[str, Any]:
+        return {"child_id": child.id, "given_on": on,
+                "override": override.value if override is not None and strict is not None else None}
+
+    base = used(None)
     if wish.kind is ServiceKind.IMMUNISATION:
         if wish.code is not None:
             dose = BY_CODE.get(wish.code)
@@ -138,20 +144,21 @@ async def check(repos: Repositories, child: Child, wish: Wish, on: dt.date, give
         problem = check_dose(dose, child.birth_date, on, given, override=override)
         if problem is not None:
             return refused(problem, dose.code)
-        return ServiceCreate(kind=ServiceKind.IMMUNISATION.value, code=dose.code, **base), None
+        strict = check_dose(dose, child.birth_date, on, given)
+        return ServiceCreate(kind=ServiceKind.IMMUNISATION.value, code=dose.code, **used(strict)), None
     if wish.kind is ServiceKind.VITAMIN_A:
         problem = check_vitamin_a(child.birth_date, on, given, override=override)
         capsule = vitamin_a_capsule(child.birth_date, on)
         if problem is not None or capsule is None:
             return refused(problem or Problem("vita_age"), capsule.value if capsule else None)
-        return ServiceCreate(kind=ServiceKind.VITAMIN_A.value, code=capsule.value, **base), None
+        strict = check_vitamin_a(child.birth_date, on, given)
+        return ServiceCreate(kind=ServiceKind.VITAMIN_A.value, code=capsule.value, **used(strict)), None
     if wish.kind is ServiceKind.DEWORMING:
         problem = check_deworming(child.birth_date, on, given)
         tablet = deworming_dose(child.birth_date, on)
         if problem is not None or tablet is None:
             return refused(problem or Problem("worm_age"))
-        return ServiceCreate(kind=ServiceKind.DEWORMING.value, code=tablet.value,
-                             **{**base, "override": None}), None
+        return ServiceCreate(kind=ServiceKind.DEWORMING.value, code=tablet.value, **base), None
     program = await pq.get(repos.db, wish.program_id) if wish.program_id else None
     if program is None:
         return refused(Problem("not_enrolled"))
@@ -161,7 +168,7 @@ async def check(repos: Repositories, child: Child, wish: Wish, on: dt.date, give
     kind, code = DELIVERY_CODE[program.kind]
     quantity = wish.quantity if wish.quantity is not None else program.per_delivery
     return ServiceCreate(kind=kind.value, code=code, program_id=program.id, quantity=quantity, unit=program.unit,
-                         **{**base, "override": None}), None
+                         **base), None
 
 
 async def record(repos: Repositories, child: Child, wish: Wish, on: dt.date, *, by: int | None, today: dt.date,

@@ -158,3 +158,21 @@ async def test_daftar_shows_who_is_due_what_today(sbot: BotHarness, api: FakeBot
     budi_line = next(line for line in text.splitlines() if world.children["budi"].code in line)
     assert "DPT4" in budi_line and "🪱" in budi_line and "🍲" in budi_line
     assert "Jatuh tempo hari ini" in text
+
+
+async def test_a_dose_days_before_its_minimum_age_only_with_the_grace_exception(sbot: BotHarness,
+                                                                               api: FakeBotAPI) -> None:
+    """MR 1 from 270 days (9 months). 3 days early: the cadre may record it marked as given up to 4 days early (CDC
+    ACIP grace period); 6 days early: refused, the dose does not count and is given again."""
+    world = await _world(sbot, api)
+    repos = sbot.runtime.repos
+    early = await add_child(repos, world, "galih", "Galih Saputra", TODAY - dt.timedelta(days=267), sex=Sex.MALE)
+    too_early = await add_child(repos, world, "hadi", "Hadi Kusuma", TODAY - dt.timedelta(days=264), sex=Sex.MALE)
+    replies = await sbot.say(CADRE, f"/catat {too_early.code} imun:mr")
+    assert "boleh diberikan mulai" in texts(replies) and not any("4 hari" in b for b in buttons(replies[-1]))
+    replies = await sbot.say(CADRE, f"/catat {early.code} imun:mr")
+    assert "boleh diberikan mulai Jumat, 15 Agustus 2025" in texts(replies)
+    replies = await sbot.press(CADRE, "paling lama 4 hari lebih awal")
+    assert "pengecualian: diberikan paling lama 4 hari lebih awal (tetap sah)" in texts(replies)
+    assert [(r.code, r.override) for r in await _current(sbot, world, "galih")] == [("MR1", "grace")]
+    assert await _current(sbot, world, "hadi") == []
