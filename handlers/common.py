@@ -122,6 +122,7 @@ async def help_command(update: Update, context: BotContext) -> None:
             tr.gettext("/riwayat A12 — a child's measurements"),
             tr.gettext("/koreksi — correct a recent entry"),
             tr.gettext("/jadwal — posyandu schedule: set, move or cancel dates"),
+            tr.gettext("/layanan A12 — a child's immunisation, vitamin A, deworming and PMT record"),
         ]
     if role in ("coordinator", "admin"):
         lines += [
@@ -132,6 +133,12 @@ async def help_command(update: Update, context: BotContext) -> None:
             tr.gettext("/tim — your cadres and their last activity"),
             tr.gettext("/ekspor — Excel file for e-PPGBM"),
             tr.gettext("/undang — invite cadres (and coordinators of smaller areas)"),
+            tr.gettext("/program — intervention programs (PMT, orang tua asuh); /program_baru to define one"),
+        ]
+    if role == "sponsor":
+        lines += [
+            tr.gettext("/asuh — the children of your program (by code only) and its report"),
+            tr.gettext("/pesan_kader — write to the program's cadres"),
         ]
     if role is None or role == "parent":
         lines += [

@@ -9,6 +9,8 @@ helpers at the bottom, then ask the pure functions; tests drive the functions wi
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from pydantic import BaseModel, ConfigDict
 
 from storage import NotFound, Repositories, Role
@@ -198,3 +200,18 @@ async def may_view_child(repos: Repositories, user_id: int, child_id: int) -> bo
 async def may_change_child(repos: Repositories, user_id: int, child_id: int) -> bool:
     pair = await _principal_and_child(repos, user_id, child_id)
     return pair is not None and can_change_child(*pair)
+
+
+# ------------------------------------------------------------------ intervention programs and sponsors (issue 14)
+
+
+def can_manage_program(p: Principal, place: Place) -> bool:
+    """Define a program, enrol its children, invite its sponsors, read its report: an admin, or a coordinator whose
+    area holds the program's place (a kelurahan or a posyandu)."""
+    return _acting(p) and p.role in (Role.ADMIN, Role.COORDINATOR) and within_scope(p, place)
+
+
+def can_follow_program(p: Principal, program_id: int, member_of: Collection[int]) -> bool:
+    """A sponsor member (orang tua asuh) follows its own programs' children, anonymised; nothing else: a sponsor
+    never reaches a child through within_scope."""
+    return _acting(p) and p.role == Role.SPONSOR and program_id in member_of

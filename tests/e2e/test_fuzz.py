@@ -347,6 +347,10 @@ def drill_paths(world: dict[str, Any]) -> list[tuple[int, str, list[tuple[str, i
         (DRILL_COORDINATOR, "jadwal", [("/jadwal", 0), (f"data:jadwal:p:{pid}", 1), ("data:jadwal:add", 10)]),
         (DRILL_COORDINATOR, "coordinator_broadcast", [
             ("/siaran", 0), ("Pengumuman latihan", 1), ("data:siaran:aud:parents", 2), ("data:siaran:s:a:", 3)]),
+        (DRILL_COORDINATOR, "programs_new", [  # issue 14: /program_baru
+            ("/program_baru", 0), ("Program Latihan", 1), ("data:prog:skip", 2), (f"data:prog:p:{pid}", 3),
+            ("data:prog:k:pmt_lokal", 4), ("data:prog:per:3", 5), ("data:prog:c:stunted", 5),
+            ("data:prog:c:done", 6)]),
     ]
 
 
