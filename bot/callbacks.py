@@ -273,6 +273,26 @@ ASUH_REPORT = Callback("asuh:r:{program:id}")
 ASUH_XLSX = Callback("asuh:x:{program:id}")
 ASUH_MESSAGE = Callback("asuh:m:{program:id}")
 
+# Issue 16, follow-up cases and the families TPK accompany (handlers/case_list.py, case_forms.py, families.py,
+# tpk_report.py; the invite roles in handlers/team.py)
+KASUS_CARD = Callback("kasus:c:{case:id}")
+KF_START = Callback("kf:{form:visit|referral|outcome|note|close|check|anc|home|birth|postnatal|pregnancy}:{target:id}")
+KF_NEW = Callback("kf:new")
+KF_DAY = Callback("kf:day:{back:0|1}")
+KF_CHOICE = Callback("kf:c:{value:key}")
+KF_TOGGLE = Callback("kf:t:{item:n}")
+KF_DONE = Callback("kf:done")
+KF_SKIP = Callback("kf:skip")
+KF_BACK = Callback("kf:back")
+KF_SAVE = Callback("kf:save")
+KF_CANCEL = Callback("kf:cancel")
+IBU_CARD = Callback("ibu:w:{woman:id}")
+IBU_PAGE = Callback("ibu:p:{page:n}")
+TPK_XLSX = Callback("tpk:xlsx:{month:month}")
+UNDANG_ROLE_FAMILY = Callback("undang:r:{role:tpk|health_worker}")
+UNDANG_OPEN_FAMILY = Callback("undang:{role:t|h}:d:{node:node}:{offset:n}")
+UNDANG_PICK_FAMILY = Callback("undang:{role:t|h}:a:{target:id}")
+
 ALL: tuple[Callback, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Callback))
 
 

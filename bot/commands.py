@@ -20,6 +20,9 @@ MENU_COMMANDS: list[tuple[str, str]] = [
     ("rekap", N_("Coordinator: monthly recap of my area")),
     ("tindak_lanjut", N_("Coordinator: children who need follow-up")),
     ("siaran", N_("Coordinator: send an announcement")),
+    ("kasus", N_("Open and overdue follow-up cases per posyandu")),
+    ("keluarga", N_("TPK: families accompanied (brides-to-be, pregnant women, mothers)")),
+    ("laporan_tpk", N_("TPK report of the month")),
     ("bahasa", N_("Change language")),
     ("batal", N_("Cancel what is in progress")),
 ]

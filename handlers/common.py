@@ -96,6 +96,14 @@ async def start(update: Update, context: BotContext) -> None:
             "Welcome back, {name}! Type /anakku to see how your child is growing, or just type a question.").format(
             name=name))
         return
+    if role in ("tpk", "health_worker"):  # issue 16
+        await update.effective_message.reply_text(tr.gettext(
+            "Welcome back, {name}! Type /tindak_lanjut for the cases to follow up, /keluarga for the families, or "
+            "/help for all your commands.").format(name=name))
+        for resume in START_RESUME_HANDLERS:
+            if await resume(update, context):
+                break
+        return
     text = tr.gettext(
         "Hello {name}! I am Posyandu Bot, helping posyandu fight stunting.\n\n"
         "• <b>Cadres</b> enter a child's weight and height and get the WHO z-scores, the status per "
@@ -123,6 +131,22 @@ async def help_command(update: Update, context: BotContext) -> None:
             tr.gettext("/koreksi — correct a recent entry"),
             tr.gettext("/jadwal — posyandu schedule: set, move or cancel dates"),
             tr.gettext("/layanan A12 — a child's immunisation, vitamin A, deworming and PMT record"),
+        ]
+    if role == "cadre":
+        lines.append(tr.gettext("/tindak_lanjut — follow-up cases of your posyandu"))
+    if role in ("tpk", "health_worker"):  # issue 16
+        lines += [
+            tr.gettext("/tindak_lanjut — cases to follow up (visits, referrals, outcomes)"),
+            tr.gettext("/kasus — open and overdue cases per posyandu"),
+            tr.gettext("/keluarga — brides-to-be, pregnant women and mothers after birth"),
+            tr.gettext("/ibu_baru — register a woman"),
+            tr.gettext("/laporan_tpk — monthly TPK report (Excel too)"),
+        ]
+    if role in ("coordinator", "admin"):
+        lines += [
+            tr.gettext("/kasus — open and overdue cases per posyandu"),
+            tr.gettext("/keluarga — the families TPK accompany"),
+            tr.gettext("/laporan_tpk — monthly TPK report (Excel too)"),
         ]
     if role in ("coordinator", "admin"):
         lines += [

@@ -247,8 +247,22 @@ def _window(due: dt.datetime, expires: dt.datetime, now: dt.datetime) -> bool:
     return due <= now < expires
 
 
+# Reminders of other journeys (follow-up case deadlines, bot.services.case_reminders): each source is asked every
+# run for its candidates, which then go through the same claim, quiet hours and send as the posyandu reminders.
+Candidate = _Candidate
+CandidateSource = Callable[[Database, Any, dt.datetime], Awaitable[list[_Candidate]]]
+CANDIDATE_SOURCES: list[CandidateSource] = []
+
+
 async def collect_due(db: Database, repos: Any, now: dt.datetime) -> list[_Candidate]:
     """Every reminder whose send window contains `now` (already-sent ones included; the caller filters)."""
+    extra: list[_Candidate] = []
+    for source in CANDIDATE_SOURCES:
+        extra += await source(db, repos, now)
+    return extra + await _posyandu_due(db, repos, now)
+
+
+async def _posyandu_due(db: Database, repos: Any, now: dt.datetime) -> list[_Candidate]:
     infos = await active_posyandu_infos(db)
     if not infos:
         return []
