@@ -241,6 +241,14 @@ TANYA_QUESTION = Callback("tanya:q:{entry:key}[:{lang:id|en}]")
 # Unfinished work in a conversation (handlers/cadre_shared.guard_unfinished): continue it or discard it.
 WORK = Callback("work:{action:go|drop}:{conversation:key}")
 
+# Issue 15, parents: answers about one's own child (handlers/parent_personal.py), ask a cadre or midwife
+# (handlers/parent_ask.py).
+JAWAB_CHILD = Callback("jawab:c:{child:id}")  # which child the pending question is about
+JAWAB_SEX = Callback("jawab:sex:{sex:M|F}:{days:n}:{grams:n}:{mm:n}")  # score typed numbers as a boy / a girl
+KADER_ASK = Callback("kader:ask")  # "🙋 Tanya kader/bidan"
+KADER_CHILD = Callback("kader:c:{child:id}")  # which child the question to a person is about
+KADER_SEND = Callback("kader:{action:last|cancel}")  # send the question typed before / cancel
+
 ALL: tuple[Callback, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Callback))
 
 

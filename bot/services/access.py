@@ -198,3 +198,16 @@ async def may_view_child(repos: Repositories, user_id: int, child_id: int) -> bo
 async def may_change_child(repos: Repositories, user_id: int, child_id: int) -> bool:
     pair = await _principal_and_child(repos, user_id, child_id)
     return pair is not None and can_change_child(*pair)
+
+
+# ------------------------------------------------------------------ parents' questions to a person (issue 15)
+
+
+def can_answer_parent_question(p: Principal, place: Place) -> bool:
+    """Answer a parent's question about a child of `place` (a posyandu): its cadres, the health workers and
+    coordinators of its area, admins. The health worker's area grant is this journey's own (see RANK)."""
+    if not _acting(p):
+        return False
+    if p.role == Role.HEALTH_WORKER:
+        return p.area_id is not None and p.area_id in place.area_ids
+    return within_scope(p, place)
