@@ -20,6 +20,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot import callbacks
 from bot.context import BotContext
 from bot.i18n import N_, Translator, get_translator
+from bot.services import parent as parent_svc
 from bot.services.faq import Confidence, FaqEntry, Match, focus_lines, load_catalog, looks_english
 from bot.services.parent_intents import SMALL_TALK, Intent, route
 from handlers import common
@@ -111,6 +112,15 @@ def _replies_to_bot(update: Update) -> bool:
     return replied is not None and replied.from_user is not None and replied.from_user.is_bot
 
 
+async def _child_names(context: BotContext, update: Update) -> list[str]:
+    """First names of the sender's linked children, lower case ("umur budi berapa")."""
+    user = update.effective_user
+    if user is None:
+        return []
+    children = await parent_svc.linked_children(context.runtime.repos, user.id)
+    return [c.name.split()[0].lower() for c in children if c.name.split()]
+
+
 async def question(update: Update, context: BotContext) -> None:
     msg = update.effective_message
     assert msg and msg.text
@@ -128,7 +138,7 @@ async def question(update: Update, context: BotContext) -> None:
             "To record a measurement, type /catat followed by the child's code, weight and height, e.g. "
             "/catat A2 10.5 80 — or type /ukur to be guided step by step."))
         return
-    routed = route(text)
+    routed = route(text, await _child_names(context, update))
     log.info("message from user %s routed to %s", update.effective_user.id if update.effective_user else None,
              routed.intent)
     if routed.intent in SMALL_TALK:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -249,12 +250,14 @@ _GENERAL = re.compile(r"\b(cara|caranya|carane|supaya|biar|agar|cegah|mencegah|k
                       r"what\s+(?:should|do|can)\s+i\s+do)\b")
 
 
-def route(text: str) -> Route:
-    """Which way a parent's message goes (see the module docstring for the rules)."""
+def route(text: str, names: Collection[str] = ()) -> Route:
+    """Which way a parent's message goes (see the module docstring for the rules). `names`: first names of the
+    parent's linked children, lower case ("umur budi berapa" is about one's own child too)."""
     lowered = text.lower()
     raw = re.findall(r"[a-z0-9]+", lowered)
     numbers = read_numbers(text)
-    own = bool(_OWN.search(lowered))
+    named = set(names) & set(raw)
+    own = bool(_OWN.search(lowered)) or bool(named)
 
     def to(intent: Intent | None) -> Route:
         return Route(intent=intent, numbers=numbers, own_child=own)
@@ -274,7 +277,7 @@ def route(text: str) -> Route:
         return to(Intent.SCHEDULE)
     if own and _IMMUNISATION.search(lowered) and _NEXT.search(lowered) and not _IMMUNISATION_GENERAL.search(lowered):
         return to(Intent.IMMUNISATION_DUE)
-    if own and _AGE_Q.search(lowered) and _HOW_MANY.search(lowered) and _only_about_age(text):
+    if own and _AGE_Q.search(lowered) and _HOW_MANY.search(lowered) and _only_about_age(text, named):
         return to(Intent.AGE)
     if own and _STATUS.search(lowered) and _STATUS_MEASURE.search(lowered) and not _GENERAL.search(lowered):
         return to(Intent.STATUS)
@@ -286,9 +289,10 @@ anak bayi umur usia sekarang berapa old age how is now
 """)
 
 
-def _only_about_age(text: str) -> bool:
+def _only_about_age(text: str, names: Collection[str] = ()) -> bool:
     """Nothing but the child, its age and the question ("umur anak saya berapa ya bu")."""
-    return all(w in STOPWORDS or w in _AGE_ONLY or w.isdigit() for w in normalise_words(text))
+    return all(w in STOPWORDS or w in _AGE_ONLY or w in names or w.isdigit()
+               for w in normalise_words(text))
 
 
 def mentioned_name(text: str, names: dict[int, str]) -> int | None:
