@@ -293,6 +293,14 @@ UNDANG_ROLE_FAMILY = Callback("undang:r:{role:tpk|health_worker}")
 UNDANG_OPEN_FAMILY = Callback("undang:{role:t|h}:d:{node:node}:{offset:n}")
 UNDANG_PICK_FAMILY = Callback("undang:{role:t|h}:a:{target:id}")
 
+# Issue 15, parents: answers about one's own child (handlers/parent_personal.py), ask a cadre or midwife
+# (handlers/parent_ask.py).
+JAWAB_CHILD = Callback("jawab:c:{child:id}")  # which child the pending question is about
+JAWAB_SEX = Callback("jawab:sex:{sex:M|F}:{days:n}:{grams:n}:{mm:n}")  # score typed numbers as a boy / a girl
+KADER_ASK = Callback("kader:ask")  # "🙋 Tanya kader/bidan"
+KADER_CHILD = Callback("kader:c:{child:id}")  # which child the question to a person is about
+KADER_SEND = Callback("kader:{action:last|cancel}")  # send the question typed before / cancel
+
 ALL: tuple[Callback, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Callback))
 
 

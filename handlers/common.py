@@ -131,6 +131,8 @@ async def help_command(update: Update, context: BotContext) -> None:
             tr.gettext("/koreksi — correct a recent entry"),
             tr.gettext("/jadwal — posyandu schedule: set, move or cancel dates"),
             tr.gettext("/layanan A12 — a child's immunisation, vitamin A, deworming and PMT record"),
+            tr.gettext("/kode_ortu A12 — a link code for a parent of a registered child"),
+            tr.gettext("/pertanyaan — parents' questions waiting for an answer"),
         ]
     if role == "cadre":
         lines.append(tr.gettext("/tindak_lanjut — follow-up cases of your posyandu"))
@@ -170,6 +172,7 @@ async def help_command(update: Update, context: BotContext) -> None:
             tr.gettext("/tips — a tip for my child's age"),
             tr.gettext("/tanya — questions about growth, food and immunisation"),
             tr.gettext("/hubungkan — link your child (phone number or code)"),
+            tr.gettext("/tanya_kader — ask your posyandu cadre or midwife"),
             tr.gettext("/berhenti — stop reminders and tips (/mulai to resume)"),
             tr.gettext("/hapus_saya — delete my data"),
             tr.gettext("/jadwal — next posyandu dates, reminders on/off"),

@@ -290,3 +290,16 @@ def can_follow_program(p: Principal, program_id: int, member_of: Collection[int]
     """A sponsor member (orang tua asuh) follows its own programs' children, anonymised; nothing else: a sponsor
     never reaches a child through within_scope."""
     return _acting(p) and p.role == Role.SPONSOR and program_id in member_of
+
+
+# ------------------------------------------------------------------ parents' questions to a person (issue 15)
+
+
+def can_answer_parent_question(p: Principal, place: Place) -> bool:
+    """Answer a parent's question about a child of `place` (a posyandu): its cadres, the health workers and
+    coordinators of its area, admins. The health worker's area grant is this journey's own (see RANK)."""
+    if not _acting(p):
+        return False
+    if p.role == Role.HEALTH_WORKER:
+        return p.area_id is not None and p.area_id in place.area_ids
+    return within_scope(p, place)
