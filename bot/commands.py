@@ -20,6 +20,7 @@ MENU_COMMANDS: list[tuple[str, str]] = [
     ("rekap", N_("Coordinator: monthly recap of my area")),
     ("tindak_lanjut", N_("Coordinator: children who need follow-up")),
     ("siaran", N_("Coordinator: send an announcement")),
+    ("dasbor", N_("Coordinator: dashboard with charts and the annual review")),
     ("bahasa", N_("Change language")),
     ("batal", N_("Cancel what is in progress")),
 ]
