@@ -112,6 +112,10 @@ function el(tag, attrs, ...children) {
   }
   return node;
 }
+// Replace a node's children (arrays flattened, empty parts skipped).
+function fill(node, ...children) {
+  node.replaceChildren(...children.flat(2).filter((c) => c !== null && c !== undefined && c !== false));
+}
 const SVG = "http://www.w3.org/2000/svg";
 function svg(tag, attrs, ...children) {
   const node = document.createElementNS(SVG, tag);
@@ -187,9 +191,13 @@ function lineChart(months, series, opts) {
     root.appendChild(svg("text", { x: L - 4, y: y(v) + 4, class: "axis", "text-anchor": "end" },
       new Intl.NumberFormat(locale()).format(v)));
   }
+  // Every third month labelled (the last one always), so labels never overlap on a phone.
+  const step = months.length > 6 ? 3 : 1;
   months.forEach((m, i) => {
-    if (months.length > 6 && i % 2 === 1 && i !== months.length - 1) return;
-    root.appendChild(svg("text", { x: x(i), y: H - 8, class: "axis", "text-anchor": "middle" }, fmtMonth(m)));
+    const last = i === months.length - 1;
+    if (!last && ((months.length - 1 - i) % step !== 0 || months.length - 1 - i < step)) return;
+    root.appendChild(svg("text", { x: x(i), y: H - 8, class: "axis", "text-anchor": last ? "end" : "middle" },
+      fmtMonth(m)));
   });
   for (const s of series) {
     let d = "";
@@ -321,7 +329,7 @@ function renderOverview(data) {
     { label: "N/D", colour: "#7f8c8d", values: data.trend.map((p) => p.n_d) },
   ], { title: t("trend_coverage"), max: 100 });
   const openPosyandu = (r) => { state.posyandu = r.id; switchTab("posyandu"); };
-  page.replaceChildren(
+  fill(page,
     el("h2", {}, data.area.label + " · " + fmtMonth(data.month, true)),
     stats, el("div", { class: "charts" }, prevalence, coverage),
     data.kelurahan.length > 1 ? el("h3", {}, t("per_kelurahan")) : null,
@@ -352,7 +360,7 @@ function renderPosyandu(data) {
   const select = el("select", { id: "posyandu-select", onchange: (e) => { state.posyandu = Number(e.target.value); loadTab(); } },
     choices.map((p) => el("option", { value: p.id, selected: p.id === state.posyandu }, p.name)));
   const head = el("label", { class: "field" }, el("span", {}, t("posyandu")), select);
-  if (!data) { page.replaceChildren(head, el("p", { class: "muted" }, t("no_posyandu"))); return; }
+  if (!data) { fill(page, head, el("p", { class: "muted" }, t("no_posyandu"))); return; }
   const total = data.total;
   const name = { key: "name", label: t("col_name") };
   const age = { key: "age", label: t("col_age"), num: true, render: (r) => t("age_months", { n: r.age }) };
@@ -365,7 +373,7 @@ function renderPosyandu(data) {
     { key: "reasons", label: t("col_reasons"), sortValue: (r) => r.reasons.join(","), render: (r) =>
       el("span", {}, (r.urgent ? "🔴 " : "⚠️ ") + r.reasons.join(", ")) },
     { key: "last", label: t("col_last"), render: (r) => fmtDate(r.last) }];
-  page.replaceChildren(head,
+  fill(page, head,
     el("h2", {}, data.posyandu.name + " · " + fmtMonth(data.month, true)),
     el("p", { class: "muted" }, data.posyandu.kelurahan),
     el("div", { class: "stats" },
@@ -444,7 +452,7 @@ function renderReview(data) {
   else notes.appendChild(el("p", { class: "muted" }, t("notes_read_only")));
   notes.appendChild(el("p", { class: "muted", id: "notes-status" },
     data.notes.updated_at ? t("saved_at", { when: fmtDate(data.notes.updated_at.slice(0, 10)) }) : ""));
-  page.replaceChildren(
+  fill(page,
     el("div", { class: "row" }, el("label", { class: "field narrow" }, el("span", {}, t("year")), yearSelect),
       el("div", { class: "downloads" },
         el("button", { type: "button", class: "primary", id: "dl-xlsx", onclick: () => download("xlsx", data) }, t("download_xlsx")),
