@@ -3,6 +3,7 @@ function), kept in a file so repeated runs skip the set-up."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import random
 import shutil
@@ -73,15 +74,15 @@ async def generate(path: Path, n_measurements: int, n_posyandu: int) -> tuple[in
     return n_children, took
 
 
-async def cached(n_measurements: int, n_posyandu: int, cache_dir: Path) -> Path:
-    """A copy of the generated database (made once per size in `cache_dir`): each run starts from the same data."""
-    cache_dir.mkdir(parents=True, exist_ok=True)
+def prepare(n_measurements: int, n_posyandu: int, cache_dir: Path) -> Path:
+    """A fresh copy of the generated database (made once per size in `cache_dir`, kept for the next runs)."""
+    cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     source = cache_dir / f"dashboard-{n_measurements}-{n_posyandu}.db"
     if not source.exists():
         t0 = time.perf_counter()
         tmp = source.with_suffix(".tmp")
         tmp.unlink(missing_ok=True)
-        children, decide = await generate(tmp, n_measurements, n_posyandu)
+        children, decide = asyncio.run(generate(tmp, n_measurements, n_posyandu))
         tmp.rename(source)
         print(f"setup: {children:,} children, {n_measurements:,} measurements, {n_posyandu:,} posyandu in one city "
               f"({time.perf_counter() - t0:.0f} s, of which the status function {decide:.0f} s; not measured)")
@@ -89,4 +90,5 @@ async def cached(n_measurements: int, n_posyandu: int, cache_dir: Path) -> Path:
     for suffix in ("", "-wal", "-shm"):
         Path(str(work) + suffix).unlink(missing_ok=True)
     shutil.copyfile(source, work)
+    work.chmod(0o600)
     return work

@@ -151,11 +151,11 @@ def can_view_dashboard(p: Principal, place: Place) -> bool:
 
 
 def can_view_child_in_dashboard(p: Principal, child: ChildRef) -> bool:
-    """A child's growth chart in the dashboard: whoever may see the child in the chat, and a health worker for the
-    children of its area (the follow-up list the dashboard shows it names them)."""
-    if can_view_child(p, child):
-        return True
-    return p.role == Role.HEALTH_WORKER and can_view_dashboard(p, child.place)
+    """A child's growth chart in the dashboard: a dashboard user who may see the child in the chat, and a health
+    worker for the children of its area (the follow-up list the dashboard shows it names them)."""
+    if not can_view_dashboard(p, child.place):
+        return False
+    return p.role == Role.HEALTH_WORKER or can_view_child(p, child)
 
 
 def can_write_review_notes(p: Principal, place: Place) -> bool:

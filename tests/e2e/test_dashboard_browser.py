@@ -26,7 +26,7 @@ from tests.e2e.dashboard_support import DASHBOARD_URL, Dashboard
 from tests.e2e.harness import BotHarness, today_wib
 from tests.e2e.test_coordinator_seed import ADMIN, COORD_A, World, add_child, seed_world
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_PATH = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "dashboard"
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -36,7 +36,7 @@ SCRIPT_NAME = '<img src=x onerror="document.title=1">Budi'
 
 playwright_api = pytest.importorskip("playwright.async_api", reason="the playwright package is not installed")
 pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists() and shutil.which("chromium") is None,
+    not Path(CHROMIUM_PATH).exists(),
     reason="no Chromium on this machine (make test installs the Debian package `chromium` where apt-get can)")
 
 
@@ -78,7 +78,7 @@ async def test_dashboard_in_chromium_numbers_language_chart_notes_and_xlsx(
     try:
         async with playwright_api.async_playwright() as pw:
             context = await pw.chromium.launch_persistent_context(
-                profile, executable_path=str(CHROMIUM if CHROMIUM.exists() else shutil.which("chromium")),
+                profile, executable_path=CHROMIUM_PATH,
                 headless=True, args=LAUNCH_ARGS, viewport={"width": 360, "height": 740}, accept_downloads=True,
                 locale="id-ID")
             page = context.pages[0] if context.pages else await context.new_page()
@@ -105,7 +105,7 @@ async def test_dashboard_in_chromium_numbers_language_chart_notes_and_xlsx(
             await page.screenshot(path=str(ARTIFACTS / "overview-360.png"), full_page=True)
 
             # A name with HTML in it is shown as text, never run.
-            await page.locator("#pos tr[data-id='%d']" % world.p_a1).click()
+            await page.locator(f"#pos tr[data-id='{world.p_a1}']").click()
             await page.wait_for_selector("body[data-ready=posyandu]")
             assert SCRIPT_NAME in (await page.text_content("#missing") or "")
             assert await page.locator("#posyandu table img").count() == 0
