@@ -26,6 +26,7 @@ MENU_COMMANDS: list[tuple[str, str]] = [
     ("kasus", N_("Open and overdue follow-up cases per posyandu")),
     ("keluarga", N_("TPK: families accompanied (brides-to-be, pregnant women, mothers)")),
     ("laporan_tpk", N_("TPK report of the month")),
+    ("dasbor", N_("Coordinator: dashboard with charts and the annual review")),
     ("bahasa", N_("Change language")),
     ("batal", N_("Cancel what is in progress")),
 ]

@@ -47,6 +47,14 @@ class Settings(BaseSettings):
     telegram_sends_per_second: int = Field(default=30, ge=1, le=1000)
     telegram_chat_sends_per_second: float = Field(default=1.0, gt=0, le=100)
     telegram_chat_burst: int = Field(default=3, ge=1, le=100)
+    # The dashboard Mini App (issue 17): its public HTTPS address, e.g. https://bot.example.id/dasbor/ (the menu
+    # button and /dasbor open it; unset: not offered). Polling mode serves it on DASHBOARD_LISTEN:DASHBOARD_PORT;
+    # webhook mode serves it beside the webhook on WEBHOOK_PORT. A Mini App session (initData) counts for
+    # DASHBOARD_AUTH_MAX_AGE seconds after Telegram signed it.
+    dashboard_url: str | None = None
+    dashboard_listen: str = "127.0.0.1"
+    dashboard_port: int = Field(default=8080, ge=1, le=65535)
+    dashboard_auth_max_age: int = Field(default=86400, ge=60, le=7 * 86400)
 
     @field_validator("telegram_bot_token", "webhook_secret", mode="before")
     @classmethod
@@ -115,6 +123,13 @@ class Settings(BaseSettings):
     def _https_webhook(cls, v: str | None) -> str | None:
         if v and not v.startswith("https://"):
             raise ValueError("Telegram only calls HTTPS webhooks: use https://your.host/path")
+        return v or None
+
+    @field_validator("dashboard_url")
+    @classmethod
+    def _https_dashboard(cls, v: str | None) -> str | None:
+        if v and not v.startswith("https://"):
+            raise ValueError("Telegram opens Mini Apps over HTTPS only: use https://your.host/dasbor/")
         return v or None
 
     @property

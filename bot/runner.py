@@ -12,6 +12,7 @@ from bot.app import PosyanduApplication, create_application
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import N_
+from bot.webapp.server import WebServer, start_web
 
 log = logging.getLogger(__name__)
 
@@ -32,23 +33,18 @@ def webhook_problem(settings: Settings) -> str | None:
     return None
 
 
-async def start_webhook(app: PosyanduApplication, settings: Settings) -> None:
-    """Serve Telegram's webhook calls; PTB refuses (403) every request without the secret header."""
-    assert app.updater is not None and settings.webhook_url and settings.webhook_secret is not None
+async def start_webhook(app: PosyanduApplication, settings: Settings) -> WebServer:
+    """Serve Telegram's webhook calls (and the dashboard, when DASHBOARD_URL is set) from our aiohttp server on
+    WEBHOOK_PORT (bot/webapp/server.py); every request without the secret header is refused (403)."""
+    assert settings.webhook_url and settings.webhook_secret is not None
     secret = settings.webhook_secret.get_secret_value()
     if len(secret) < STRONG_SECRET_LENGTH:
         log.warning("WEBHOOK_SECRET has only %d characters; use at least %d random ones", len(secret),
                     STRONG_SECRET_LENGTH)
-    url_path = settings.webhook_url.split("://", 1)[1].partition("/")[2]
-    await app.updater.start_webhook(
-        listen=settings.webhook_listen,
-        port=settings.webhook_port,
-        url_path=url_path,
-        webhook_url=settings.webhook_url,
-        secret_token=secret,
-        allowed_updates=Update.ALL_TYPES,
-    )
+    server = await start_web(app, settings, webhook=True)
+    assert server is not None
     log.info("webhook mode: listening on %s:%s", settings.webhook_listen, settings.webhook_port)
+    return server
 
 
 async def run_bot(settings: Settings, *, webhook: bool = False, clock: Clock | None = None,
@@ -68,12 +64,17 @@ async def run_bot(settings: Settings, *, webhook: bool = False, clock: Clock | N
     async with app:
         await app.start()
         assert app.updater is not None
+        server: WebServer | None
         if webhook:
-            await start_webhook(app, settings)
+            server = await start_webhook(app, settings)
         else:
             await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
             log.info("polling Telegram; press Ctrl+C to stop")
+            server = await start_web(app, settings, webhook=False)  # the dashboard, when DASHBOARD_URL is set
         await stop.wait()
         log.info("stopping")
-        await app.updater.stop()
+        if server is not None:
+            await server.stop()
+        if app.updater.running:
+            await app.updater.stop()
         await app.stop()

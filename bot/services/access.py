@@ -141,6 +141,33 @@ def scope_place(p: Principal) -> Place | None:
     return None
 
 
+# ------------------------------------------------------------------ dashboard (issue 17: the Mini App)
+
+
+def can_view_dashboard(p: Principal, place: Place) -> bool:
+    """The dashboard's numbers and lists of a place: an admin everywhere, a coordinator within its area (what
+    /rekap and /tindak_lanjut show it), a health worker (bidan, puskesmas staff) within its area, read only."""
+    if not _acting(p):
+        return False
+    if p.role == Role.HEALTH_WORKER:
+        return p.area_id is not None and p.area_id in place.area_ids
+    return p.role in (Role.ADMIN, Role.COORDINATOR) and within_scope(p, place)
+
+
+def can_view_child_in_dashboard(p: Principal, child: ChildRef) -> bool:
+    """A child's growth chart in the dashboard: a dashboard user who may see the child in the chat, and a health
+    worker for the children of its area (the follow-up list the dashboard shows it names them)."""
+    if not can_view_dashboard(p, child.place):
+        return False
+    return p.role == Role.HEALTH_WORKER or can_view_child(p, child)
+
+
+def can_write_review_notes(p: Principal, place: Place) -> bool:
+    """The annual review's notes on obstacles and recommendations: the coordinators who hold the review (and
+    admins); health workers read them."""
+    return _acting(p) and p.role in (Role.ADMIN, Role.COORDINATOR) and within_scope(p, place)
+
+
 # ------------------------------------------------------------------ loaders
 
 
