@@ -113,7 +113,8 @@ async def main(n_children: int) -> None:
         print(f"status decided for every child once (setup, not a user wait): {time.perf_counter() - t0:.1f} s")
         kids = await repos.children.list_by_posyandu(posyandu[0], limit=10)
         one = kids[0]
-        await timed("result card buttons: due_today (one child)", 100, lambda: services_due.due_today(repos, one, TODAY))
+        await timed("result card buttons: due_today (one child)", 100,
+                    lambda: services_due.due_today(repos, one, TODAY))
         await timed("/daftar page: due_for_children (10 children)", 100,
                     lambda: services_due.due_for_children(repos, kids, TODAY))
         wishes = iter(range(10**6))
