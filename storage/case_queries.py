@@ -397,6 +397,7 @@ class SubjectActivity(_Model):
     at_risk_children: frozenset[int] = frozenset()
     at_risk_women: frozenset[int] = frozenset()
     visited_children: frozenset[int] = frozenset()
+    visited_women: frozenset[int] = frozenset()
     referred_children: frozenset[int] = frozenset()
     referred_women: frozenset[int] = frozenset()
 
@@ -417,7 +418,8 @@ async def subject_activity(db: Database, posyandu_ids: Collection[int], start: d
 
     return SubjectActivity(
         at_risk_children=pick(open_rows, "child_id"), at_risk_women=pick(open_rows, "woman_id"),
-        visited_children=pick(acted, "child_id", "visit"), referred_children=pick(acted, "child_id", "referral"),
+        visited_children=pick(acted, "child_id", "visit"), visited_women=pick(acted, "woman_id", "visit"),
+        referred_children=pick(acted, "child_id", "referral"),
         referred_women=pick(acted, "woman_id", "referral"))
 
 
