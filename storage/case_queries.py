@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 from collections.abc import Collection, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from storage.db import Database, Row
+from storage.db import Database, Row, execute_sync, fetchone_sync
 from storage.repositories.base import AUDIT_SQL, in_list
 from storage.values import to_db_time
 
@@ -170,24 +171,31 @@ class NewCase(_Model):
 
 
 async def open_case(db: Database, new: NewCase) -> CaseRow | None:
-    """Insert the case with its "opened" entry; None when the subject already has an open case (a race: the
-    unique index keeps one)."""
-    async with db.transaction():
-        subject = "child_id" if new.child_id is not None else "woman_id"
-        subject_id = new.child_id if new.child_id is not None else new.woman_id
-        if await db.fetchone(f"SELECT 1 FROM cases WHERE closed_at IS NULL AND {subject} = ?", (subject_id,)):
+    """Insert the case with its "opened" entry and audit row (one transaction, one hop: a rule change can open
+    thousands at start); None when the subject already has an open case (the unique index keeps one)."""
+    subject = "child_id" if new.child_id is not None else "woman_id"
+    subject_id = new.child_id if new.child_id is not None else new.woman_id
+    at = to_db_time(new.opened_at)
+
+    def work(conn: sqlite3.Connection) -> int | None:
+        if fetchone_sync(conn, f"SELECT 1 FROM cases WHERE closed_at IS NULL AND {subject} = ?", (subject_id,)):
             return None
-        case_id = await db.insert(
-            "INSERT INTO cases (child_id, woman_id, posyandu_id, state, reasons, opened_at, opened_month, remind_at,"
-            " escalate_at) VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?) RETURNING id",
-            (new.child_id, new.woman_id, new.posyandu_id, ",".join(new.reasons), to_db_time(new.opened_at),
+        row = fetchone_sync(
+            conn, "INSERT INTO cases (child_id, woman_id, posyandu_id, state, reasons, opened_at, opened_month,"
+            " remind_at, escalate_at) VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?) RETURNING id",
+            (new.child_id, new.woman_id, new.posyandu_id, ",".join(new.reasons), at,
              new.opened_on.replace(day=1).isoformat(), to_db_time(new.remind_at), to_db_time(new.escalate_at)))
-        await _event(db, case_id, "opened", new.opened_on, new.opened_at, actor_id=new.actor_id,
-                     actor_role=new.actor_role, reasons=new.reasons)
-        await db.execute(AUDIT_SQL, _audit(new.actor_id, "open", case_id, new.opened_at,
-                                           {"reasons": list(new.reasons), "child_id": new.child_id,
-                                            "woman_id": new.woman_id}))
-    return await get_case(db, case_id)
+        assert row is not None
+        case_id = int(row["id"])
+        execute_sync(conn, _EVENT_SQL, (case_id, "opened", new.opened_on.isoformat(), at, new.actor_id,
+                                        new.actor_role, ",".join(new.reasons), None, "", None))
+        execute_sync(conn, AUDIT_SQL, _audit(new.actor_id, "open", case_id, new.opened_at,
+                                             {"reasons": list(new.reasons), "child_id": new.child_id,
+                                              "woman_id": new.woman_id}))
+        return case_id
+
+    case_id = await db.atomic(work)
+    return None if case_id is None else await get_case(db, case_id)
 
 
 async def add_reasons(db: Database, case_id: int, added: Sequence[str], all_reasons: Sequence[str], *,
@@ -247,14 +255,27 @@ async def record_action(db: Database, w: ActionWrite) -> bool:
     return True
 
 
-async def mark_deadline(db: Database, case_id: int, kind: str, deadline: dt.datetime, on: dt.date,
-                        at: dt.datetime) -> bool:
-    """An "overdue" or "escalated" entry for this deadline, once (unique index): True when it is new."""
-    inserted = await db.execute(
-        "INSERT INTO case_events (case_id, kind, on_date, at, deadline) VALUES (?, ?, ?, ?, ?)"
-        " ON CONFLICT (case_id, kind, deadline) WHERE deadline IS NOT NULL DO NOTHING",
-        (case_id, kind, on.isoformat(), to_db_time(at), to_db_time(deadline)))
-    return bool(inserted)
+class DeadlineMark(_Model):
+    case_id: int
+    kind: str  # overdue, escalated
+    deadline: dt.datetime
+    on: dt.date
+
+
+async def mark_deadlines(db: Database, marks: Sequence[DeadlineMark], at: dt.datetime) -> int:
+    """An "overdue" or "escalated" entry per deadline, once (unique index), all in one transaction: how many are
+    new."""
+    if not marks:
+        return 0
+    stamp = to_db_time(at)
+
+    def work(conn: sqlite3.Connection) -> int:
+        return sum(execute_sync(
+            conn, "INSERT INTO case_events (case_id, kind, on_date, at, deadline) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (case_id, kind, deadline) WHERE deadline IS NOT NULL DO NOTHING",
+            (m.case_id, m.kind, m.on.isoformat(), stamp, to_db_time(m.deadline))) for m in marks)
+
+    return await db.atomic(work)
 
 
 async def marked_deadlines(db: Database, case_ids: Collection[int]) -> set[tuple[int, str, dt.datetime]]:
@@ -265,14 +286,15 @@ async def marked_deadlines(db: Database, case_ids: Collection[int]) -> set[tuple
     return {(int(r["case_id"]), str(r["kind"]), dt.datetime.fromisoformat(r["deadline"])) for r in rows}
 
 
+_EVENT_SQL = ("INSERT INTO case_events (case_id, kind, on_date, at, actor_id, actor_role, reasons, detail, checklist,"
+              " note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
 async def _event(db: Database, case_id: int, kind: str, on: dt.date, at: dt.datetime, *, actor_id: int | None = None,
                  actor_role: str | None = None, reasons: Sequence[str] = (), detail: str | None = None,
                  checklist: Sequence[str] = (), note: str | None = None) -> None:
-    await db.execute(
-        "INSERT INTO case_events (case_id, kind, on_date, at, actor_id, actor_role, reasons, detail, checklist, note)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (case_id, kind, on.isoformat(), to_db_time(at), actor_id, actor_role, ",".join(reasons), detail,
-         ",".join(checklist), note))
+    await db.execute(_EVENT_SQL, (case_id, kind, on.isoformat(), to_db_time(at), actor_id, actor_role,
+                                  ",".join(reasons), detail, ",".join(checklist), note))
 
 
 def _audit(actor_id: int | None, action: str, case_id: int, at: dt.datetime, details: dict[str, Any]
@@ -289,18 +311,35 @@ class DueCase(_Model):
     case: CaseRow
     timezone: str
     kelurahan_id: int  # the posyandu's area (a TPK's scope)
+    subject_status: str  # the child's or the woman's: active, moved, deceased
 
 
 async def past_deadline(db: Database, now: dt.datetime) -> list[DueCase]:
     stamp = to_db_time(now)
     rows = await db.fetchall(
-        f"SELECT {_C_CASE_COLS}, p.timezone AS p_timezone, p.area_id AS p_area FROM cases c"
-        f" JOIN posyandu p ON p.id = c.posyandu_id"
+        f"SELECT {_C_CASE_COLS}, p.timezone AS p_timezone, p.area_id AS p_area,"
+        f" COALESCE(ch.status, w.status, 'active') AS p_status FROM cases c"
+        f" JOIN posyandu p ON p.id = c.posyandu_id LEFT JOIN children ch ON ch.id = c.child_id"
+        f" LEFT JOIN women w ON w.id = c.woman_id"
         f" WHERE c.closed_at IS NULL AND c.remind_at IS NOT NULL AND c.remind_at <= ? ORDER BY c.id", (stamp,))
     out = []
     for r in rows:
-        tz, area = r.pop("p_timezone"), r.pop("p_area")
-        out.append(DueCase(case=_case(r), timezone=str(tz), kelurahan_id=int(area)))
+        tz, area, status = r.pop("p_timezone"), r.pop("p_area"), r.pop("p_status")
+        out.append(DueCase(case=_case(r), timezone=str(tz), kelurahan_id=int(area), subject_status=str(status)))
+    return out
+
+
+async def open_cases_of_gone(db: Database) -> list[DueCase]:
+    """Open cases whose child or woman the register marks as moved or deceased."""
+    rows = await db.fetchall(
+        f"SELECT {_C_CASE_COLS}, p.timezone AS p_timezone, p.area_id AS p_area,"
+        f" COALESCE(ch.status, w.status) AS p_status FROM cases c JOIN posyandu p ON p.id = c.posyandu_id"
+        f" LEFT JOIN children ch ON ch.id = c.child_id LEFT JOIN women w ON w.id = c.woman_id"
+        f" WHERE c.closed_at IS NULL AND COALESCE(ch.status, w.status) <> 'active' ORDER BY c.id")
+    out = []
+    for r in rows:
+        tz, area, status = r.pop("p_timezone"), r.pop("p_area"), r.pop("p_status")
+        out.append(DueCase(case=_case(r), timezone=str(tz), kelurahan_id=int(area), subject_status=str(status)))
     return out
 
 
@@ -309,11 +348,16 @@ class Recipient(_Model):
     language: str
 
 
-async def cadres_of(db: Database, posyandu_id: int) -> list[Recipient]:
+async def cadres_of(db: Database, posyandu_ids: Collection[int]) -> dict[int, list[Recipient]]:
+    """Active, reachable cadres of each of these posyandu (one query)."""
+    marks, ids = in_list(posyandu_ids)
     rows = await db.fetchall(
-        "SELECT telegram_id AS user_id, language FROM users WHERE role = 'cadre' AND posyandu_id = ? AND active = 1"
-        " AND opted_out = 0 ORDER BY telegram_id", (posyandu_id,))
-    return [Recipient.model_validate(r) for r in rows]
+        f"SELECT telegram_id AS user_id, language, posyandu_id FROM users WHERE role = 'cadre' AND active = 1"
+        f" AND opted_out = 0 AND posyandu_id IN ({marks}) ORDER BY telegram_id", ids)
+    out: dict[int, list[Recipient]] = {}
+    for r in rows:
+        out.setdefault(int(r.pop("posyandu_id")), []).append(Recipient.model_validate(r))
+    return out
 
 
 async def staff_of_areas(db: Database, role: str, area_ids: Sequence[int]) -> dict[int, list[Recipient]]:
@@ -397,6 +441,7 @@ class SubjectActivity(_Model):
     at_risk_children: frozenset[int] = frozenset()
     at_risk_women: frozenset[int] = frozenset()
     visited_children: frozenset[int] = frozenset()
+    visited_women: frozenset[int] = frozenset()
     referred_children: frozenset[int] = frozenset()
     referred_women: frozenset[int] = frozenset()
 
@@ -417,13 +462,15 @@ async def subject_activity(db: Database, posyandu_ids: Collection[int], start: d
 
     return SubjectActivity(
         at_risk_children=pick(open_rows, "child_id"), at_risk_women=pick(open_rows, "woman_id"),
-        visited_children=pick(acted, "child_id", "visit"), referred_children=pick(acted, "child_id", "referral"),
+        visited_children=pick(acted, "child_id", "visit"), visited_women=pick(acted, "woman_id", "visit"),
+        referred_children=pick(acted, "child_id", "referral"),
         referred_women=pick(acted, "woman_id", "referral"))
 
 
 __all__ = [
-    "ActionWrite", "CaseEvent", "CaseRow", "ChildFacts", "DueCase", "MonthCases", "NewCase", "PosyanduCases",
-    "Recipient", "SubjectActivity", "add_reasons", "cadres_of", "cases_in", "child_facts", "events", "get_case",
-    "last_closed_on", "mark_deadline", "marked_deadlines", "month_counts", "open_case", "open_case_of_woman",
-    "open_cases_of_children", "open_counts", "past_deadline", "record_action", "staff_of_areas", "subject_activity",
+    "ActionWrite", "CaseEvent", "CaseRow", "ChildFacts", "DeadlineMark", "DueCase", "MonthCases", "NewCase",
+    "PosyanduCases", "Recipient", "SubjectActivity", "add_reasons", "cadres_of", "cases_in", "child_facts", "events",
+    "get_case", "last_closed_on", "mark_deadlines", "marked_deadlines", "month_counts", "open_case",
+    "open_case_of_woman", "open_cases_of_children", "open_cases_of_gone", "open_counts", "past_deadline",
+    "record_action", "staff_of_areas", "subject_activity",
 ]

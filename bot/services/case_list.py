@@ -62,6 +62,8 @@ async def build(repos: Repositories, scope: case_svc.CaseScope, today: dt.date, 
     by_child = {c.child_id: c for c in open_cases if c.child_id is not None}
     missing = [cid for cid in by_child if cid not in rows]
     children = {c.id: c for c in await repos.children.get_many(missing)} if missing else {}
+    # A case closed since the child's last counted visit (a puskesmas outcome) settled that visit's reasons.
+    settled = await cq.last_closed_on(repos.db, [cid for cid in rows if cid not in by_child])
     cadres = await coq.cadre_names(repos.db, pids)
     entered = await coq.display_names(repos.db, {r.entered_by for r in rows.values() if r.entered_by is not None})
     items: list[Item] = []
@@ -71,6 +73,9 @@ async def build(repos: Repositories, scope: case_svc.CaseScope, today: dt.date, 
         if child is None or child.status.value != "active":
             continue
         reasons = fsvc.reasons_for(row, today) if row else []
+        seen_on = row.status.measured_on if row is not None and row.status is not None else None
+        if case is None and seen_on is not None and cid in settled and seen_on <= settled[cid]:
+            reasons = [r for r in reasons if r == fsvc.NOT_WEIGHED]
         if case is not None:
             now_refers = row is not None and row.status is not None and row.status.refer
             reasons = list(row.status.reasons if now_refers and row and row.status else case.reasons) + [

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.growth.case_rules import CLOSE_STATE, CloseReason
 from bot.i18n import get_translator
 from bot.services import reminders
 from bot.services.case_view import reason_words
@@ -69,8 +70,10 @@ def _text(kind: str, subject: str, posyandu: str, reasons: Sequence[str], deadli
 
 
 async def candidates(db: Database, repos: Any, now: dt.datetime) -> list[reminders.Candidate]:
+    for gone in await cq.open_cases_of_gone(db):
+        await _close_gone(db, gone, now)
     due = await cq.past_deadline(db, now)
-    due = [d for d in due if not reminders.in_quiet_hours(now, ZoneInfo(d.timezone))]
+    due = [d for d in due if d.subject_status == "active" and not reminders.in_quiet_hours(now, ZoneInfo(d.timezone))]
     if not due:
         return []
     posyandu_names = {p.id: p.name for p in await repos.posyandu.get_many(sorted({d.case.posyandu_id for d in due}))}
@@ -79,11 +82,13 @@ async def candidates(db: Database, repos: Any, now: dt.datetime) -> list[reminde
     coordinators = await _coordinators(repos, kelurahan)
     tpk = await cq.staff_of_areas(db, "tpk", sorted(kelurahan))
     marked = await cq.marked_deadlines(db, [d.case.id for d in due])
+    cadres = await cq.cadres_of(db, {d.case.posyandu_id for d in due if d.case.child_id is not None})
     out: list[reminders.Candidate] = []
+    to_mark: list[cq.DeadlineMark] = []
     for d in due:
         case, tz = d.case, ZoneInfo(d.timezone)
         local = now.astimezone(tz).date()
-        first = await cq.cadres_of(db, case.posyandu_id) if case.child_id is not None else tpk.get(d.kelurahan_id, [])
+        first = cadres.get(case.posyandu_id, []) if case.child_id is not None else tpk.get(d.kelurahan_id, [])
         above = coordinators.get(d.kelurahan_id, [])
         stages: list[tuple[str, dt.datetime, list[cq.Recipient]]] = []
         assert case.remind_at is not None
@@ -93,7 +98,7 @@ async def candidates(db: Database, repos: Any, now: dt.datetime) -> list[reminde
         for kind, deadline, people in stages:
             event = "overdue" if kind == FIRST else "escalated"
             if (case.id, event, deadline) not in marked:
-                await cq.mark_deadline(db, case.id, event, deadline, local, now)
+                to_mark.append(cq.DeadlineMark(case_id=case.id, kind=event, deadline=deadline, on=local))
             for person in people:
                 async def render(kind: str = kind, deadline: dt.datetime = deadline, person: cq.Recipient = person,
                                  case: cq.CaseRow = case, tz: ZoneInfo = tz) -> tuple[str, dict[str, Any]]:
@@ -103,7 +108,18 @@ async def candidates(db: Database, repos: Any, now: dt.datetime) -> list[reminde
                     key=reminders.key(kind, person.user_id, case.id, deadline.isoformat()),
                     recipient_id=person.user_id, kind=kind, tz=d.timezone, due_at=deadline,
                     expires_at=deadline + EXPIRES_AFTER, render=render))
+    await cq.mark_deadlines(db, to_mark, now)
     return out
+
+
+async def _close_gone(db: Database, d: cq.DueCase, now: dt.datetime) -> None:
+    """A child (or woman) marked as moved or deceased in the register: the case closes the same way instead of
+    reminding anyone (the register is where a cadre records it)."""
+    reason = CloseReason.DIED if d.subject_status == "deceased" else CloseReason.MOVED
+    await cq.record_action(db, cq.ActionWrite(
+        case_id=d.case.id, kind="close", on_date=now.astimezone(ZoneInfo(d.timezone)).date(), at=now,
+        actor_id=None, actor_role=None, new_state=CLOSE_STATE[reason].value, detail=reason.value,
+        closed_reason=reason.value, counts_as_action=False))
 
 
 def install() -> None:

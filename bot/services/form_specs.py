@@ -200,7 +200,8 @@ _ACTIONS = {"visit": Action.VISIT, "referral": Action.REFERRAL, "outcome": Actio
 def form_of(session: Session) -> Form:
     """The form of a session; the home visit's checklist depends on her group (kept in the context)."""
     form = FORMS[str(session["form"])]
-    if form.key == "home":
+    # A home visit of a woman (her record, or her case) ticks the checklist of her group.
+    if form.key == "home" or (form.key == "visit" and session["ctx"].get("woman")):
         items = HOME_CHECKS.get(str(session["ctx"].get("group")), HOME_CHECKS["other"])
         fields = tuple(Field(f.key, f.kind, f.prompt, f.label, f.optional, items) if f.key == "checks" else f
                        for f in form.fields)
@@ -222,13 +223,17 @@ async def begin(repos: Repositories, p: access.Principal, key: str, target: int,
     """A new session of form `key` on `target`, or FormRefused (gone, closed, not allowed, not her group)."""
     if key in CASE_FORMS:
         case = await cq.get_case(repos.db, target)
-        if case is None:
+        if case is None or not await case_svc.may_view(repos, p, case):
             raise FormRefused("not_found")
         if _ACTIONS[key] not in await case_svc.allowed_actions(repos, p, case):
             raise FormRefused("closed" if not case.is_open else "not_allowed")
         subject = await subject_of_case(repos, case)
         opened = case.opened_at.astimezone(case_svc.DEFAULT_TZ).date()
-        return new_session(FORMS[key], target, {"subject": subject, "opened": opened.isoformat()})
+        ctx: dict[str, Any] = {"subject": subject, "opened": opened.isoformat()}
+        if case.woman_id is not None:
+            view = await fam.woman_view(repos, p, case.woman_id, today)
+            ctx.update(woman=True, group=view.group if view else None)
+        return new_session(FORMS[key], target, ctx)
     if key in FAMILY_FORMS:
         view = await fam.woman_view(repos, p, target, today)
         if view is None:

@@ -85,8 +85,9 @@ async def build(repos: Repositories, p: access.Principal, month: dt.date, now: d
         women = await fq.women_in(repos.db, pids, created_before=end_at)
         pregnancies = await fq.pregnancies_of(repos.db, [w.id for w in women])
         groups = {w.id: fam.group_of(w, pregnancies.get(w.id, []), ref) for w in women}
-        visited = await fq.visited_in(repos.db, [w.id for w in women], start, end, ("home", "postnatal"))
         activity = await cq.subject_activity(repos.db, pids, start, end, start_at, end_at)
+        visited = await fq.visited_in(repos.db, [w.id for w in women], start, end, ("home", "postnatal")) | set(
+            activity.visited_women)
         baduta = await fq.young_children(repos.db, pids, _two_years_before(ref), ref, end_at)
         report = VillageReport(area_id, name, kecamatan)
         for group in (fam.CATIN, fam.PREGNANT, fam.POSTPARTUM):

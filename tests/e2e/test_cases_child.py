@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 
 from bot.clock import ManualClock
+from bot.services import status as status_svc
+from bot.services.reminders import run_due
 from bot.sim.fake_api import FakeBotAPI
+from storage import ChildStatus
 from storage import case_queries as cq
 from tests.e2e.cases_support import BIDAN, CADRE, COORD, Area, at, child, seed, weigh_real
 from tests.e2e.harness import BotHarness, buttons, texts
@@ -153,3 +156,43 @@ async def test_stale_and_forged_case_buttons_are_answered_politely(cbot: BotHarn
     await cbot.press(CADRE, "Hari ini")  # a button of the cancelled form
     assert len(await cq.events(repos.db, case.id)) == before
     assert api.unanswered_callback_queries() == []
+
+
+async def test_a_form_survives_a_restart_and_an_outcome_that_closes_the_case_settles_the_list(
+        cbot: BotHarness, api: FakeBotAPI, area: Area) -> None:
+    """The conversation is persistent (user_data): after a restart the midwife answers the next question. "Not
+    confirmed" closes the case; the visit it knew neither reopens it nor keeps the child on the list."""
+    repos = cbot.runtime.repos
+    kid = await child(repos, area.melati, "Rina Lestari", dt.date(2023, 3, 1))
+    await weigh_real(repos, kid, dt.date(2025, 3, 3), "11.2", "79")  # stunted: a doctor confirms (KMK 1928/2022)
+    case = (await cq.open_cases_of_children(repos.db, [kid]))[kid]
+    await cbot.say(BIDAN, f"/kasus_{case.id}")
+    await cbot.press(BIDAN, "Hasil puskesmas")
+    await cbot.press(BIDAN, "Hari ini")
+    await cbot.restart()
+    await cbot.press(BIDAN, "Tidak terkonfirmasi")
+    await cbot.say(BIDAN, "Panjang diukur ulang oleh dokter: normal")
+    assert "Tercatat pada kasus Rina Lestari" in texts(await cbot.press(BIDAN, "Simpan"))
+    repos = cbot.runtime.repos
+    closed = await cq.get_case(repos.db, case.id)
+    assert closed is not None and closed.closed_reason == "not_confirmed" and closed.state == "closed"
+    assert "Rina Lestari" not in texts(await cbot.say(COORD, "/tindak_lanjut"))
+    await status_svc.decide(repos, await repos.children.get(kid), await repos.measurements.history_for_child(kid),
+                            version=None)
+    assert await cq.open_cases_of_children(repos.db, [kid]) == {}
+
+
+async def test_a_child_marked_moved_closes_its_case_instead_of_reminding(cbot: BotHarness, api: FakeBotAPI,
+                                                                          area: Area) -> None:
+    repos = cbot.runtime.repos
+    kid = await child(repos, area.melati, "Fajar", dt.date(2023, 3, 1))
+    await weigh_real(repos, kid, dt.date(2025, 2, 4), "11", "85")
+    await weigh_real(repos, kid, dt.date(2025, 3, 4), "11", "85.5")  # T
+    case = (await cq.open_cases_of_children(repos.db, [kid]))[kid]
+    await repos.children.set_status(kid, ChildStatus.MOVED, actor_id=CADRE)
+    await _move(cbot, at(2025, 3, 12))
+    assert cbot.app is not None
+    await run_due(cbot.runtime, cbot.app.bot)
+    closed = await cq.get_case(repos.db, case.id)
+    assert closed is not None and closed.state == "moved" and closed.closed_reason == "moved"
+    assert not any("Fajar" in str(m.get("text")) for m in api.messages(CADRE))
