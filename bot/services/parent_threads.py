@@ -183,8 +183,9 @@ async def copy_message(repos: Any, thread: Thread, copy: ThreadCopy, now: dt.dat
     status = None
     if child is not None:
         status = render.status_line(await status_svc.child_status(repos, child), tr)
+    tz = posyandu.timezone if posyandu else "Asia/Jakarta"
     return render.copy_text(thread, tr, posyandu_name=posyandu.name if posyandu else "", child=child, status=status,
-                            today=_today(posyandu.timezone if posyandu else "Asia/Jakarta", now),
+                            today=_today(tz, now), asked_on=_today(tz, thread.created_at),
                             escalated=copy.escalation, answered_by=answered_by)
 
 
