@@ -49,6 +49,7 @@ REPLIES = frozenset({"sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup
                      "editMessageCaption", "editMessageReplyMarkup"})
 EXTRA_CADRES, EXTRA_COORDINATOR, EXTRA_PARENTS, EXTRA_STRANGER = (1101, 1102), 3101, (2101, 2102), 4101
 DRILL_CADRE, DRILL_COORDINATOR, DRILL_PARENT = 1201, 3201, 2201
+DRILL_PARENT_OF_TWO = 2202  # issue 15: asking a cadre starts with "which child?"
 NAMES = [k.name for k in KIDS]
 # What a person types at a step (the conversation's state decides which list is used, most of the time).
 TYPED: dict[tuple[str, int], list[str]] = {
@@ -72,6 +73,7 @@ TYPED: dict[tuple[str, int], list[str]] = {
     ("jadwal", 9): ["21/1", "1/1/2020", "besok", "x"],
     ("jadwal", 10): ["21/2", "kemarin", "15 Juni"],
     ("coordinator_broadcast", 0): ["Besok ada vitamin A di posyandu.", "<b>Penting</b> & hadir ya", "x" * 4000],
+    ("parent_ask", 1): ["Anak saya susah makan, bagaimana?", "<b>tolong</b> & cepat", "x" * 1500, " "],
 }
 ANYWHERE = ["halo", "terima kasih", "kapan mulai MPASI?", "anak saya susah makan", "batal", "❌ Batal", "ukur",
             "A2 10,5 80", "AB12CD34", "ABCDEFGH", "/start AB12CD34", "ya", "tidak", "Budi", "3273014503250001",
@@ -169,7 +171,8 @@ class Fuzzer:
 
     def _command(self) -> str:
         if self.rng.random() < 0.5:  # the plain commands that open a conversation: the way into every state
-            return self.rng.choice(["/ukur", "/anak_baru", "/jadwal", "/siaran", "/koreksi", "/ukur Budi"])
+            return self.rng.choice(["/ukur", "/anak_baru", "/jadwal", "/siaran", "/koreksi", "/ukur Budi",
+                                    "/tanya_kader"])
         return "/" + self.rng.choice(self.commands) + self.rng.choice(COMMAND_JUNK)
 
     def pick(self, uid: int) -> tuple[str, Callable[[], int]]:
@@ -322,7 +325,13 @@ async def _drill_world(bot: BotHarness, api: FakeBotAPI) -> dict[str, Any]:
     await repos.users.upsert(DRILL_PARENT, "Ortu Latihan", "id")
     await repos.users.set_role(DRILL_PARENT, Role.PARENT, posyandu_id=first.id)
     await repos.guardians.link(child.id, DRILL_PARENT)
-    for uid in (DRILL_CADRE, DRILL_COORDINATOR, DRILL_PARENT):
+    second = await repos.children.create(ChildCreate(name="Adik Latihan", sex=Sex.FEMALE, birth_date=birth,
+                                                     posyandu_id=first.id, guardian_name="Ibu Latihan"))
+    await repos.users.upsert(DRILL_PARENT_OF_TWO, "Ortu Dua Anak", "id")
+    await repos.users.set_role(DRILL_PARENT_OF_TWO, Role.PARENT, posyandu_id=first.id)
+    for kid in (child, second):
+        await repos.guardians.link(kid.id, DRILL_PARENT_OF_TWO)
+    for uid in (DRILL_CADRE, DRILL_COORDINATOR, DRILL_PARENT, DRILL_PARENT_OF_TWO):
         api.user(uid, f"User{uid}")
     return {"posyandu": first.id, "code": child.code, "birth": f"{birth.day}/{birth.month}/{birth.year}"}
 
@@ -347,6 +356,7 @@ def drill_paths(world: dict[str, Any]) -> list[tuple[int, str, list[tuple[str, i
         (DRILL_COORDINATOR, "jadwal", [("/jadwal", 0), (f"data:jadwal:p:{pid}", 1), ("data:jadwal:add", 10)]),
         (DRILL_COORDINATOR, "coordinator_broadcast", [
             ("/siaran", 0), ("Pengumuman latihan", 1), ("data:siaran:aud:parents", 2), ("data:siaran:s:a:", 3)]),
+        (DRILL_PARENT_OF_TWO, "parent_ask", [("/tanya_kader", 0), ("data:kader:c:", 1)]),
     ]
 
 
@@ -371,7 +381,8 @@ async def test_fuzzed_inputs_in_every_state_always_get_a_clean_answer(
 
     runs: list[Awaitable[None]] = [fuzzer.user(uid, per_user + (1 if i < walk % len(users) else 0))
                                    for i, uid in enumerate(users)]
-    await asyncio.gather(*runs, drill_user(DRILL_CADRE), drill_user(DRILL_COORDINATOR))
+    await asyncio.gather(*runs, drill_user(DRILL_CADRE), drill_user(DRILL_COORDINATOR),
+                         drill_user(DRILL_PARENT_OF_TWO))
     await fuzz_bot._settle(60)
     elapsed = time.monotonic() - fuzzer.report.started
 
