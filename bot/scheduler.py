@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from bot.clock import Clock
@@ -68,6 +69,31 @@ async def _run_job(context: BotContext) -> None:
     from bot.services.reminders import run_due
 
     await run_due(context.runtime, context.bot)
+
+
+# Every "what is due now" job (reminders; journeys add theirs, e.g. the parents' questions): the simulator's
+# clock command runs them at once after moving the clock, so a newcomer sees a day later without waiting.
+DueJob = Callable[[Any, Any], Awaitable[object]]
+
+
+async def _reminders_due(runtime: Any, bot: Any) -> object:
+    from bot.services.reminders import run_due
+
+    return await run_due(runtime, bot)
+
+
+DUE_JOBS: list[DueJob] = [_reminders_due]
+
+
+def register_due_job(job: DueJob) -> None:
+    if job not in DUE_JOBS:
+        DUE_JOBS.append(job)
+
+
+async def run_due_jobs(runtime: Any, bot: Any) -> None:
+    """Run every registered due job now, in order (the simulator's /jam)."""
+    for job in DUE_JOBS:
+        await job(runtime, bot)
 
 
 def start_jobs(app: PosyanduApplication) -> Any:

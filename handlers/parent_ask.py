@@ -20,6 +20,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 from bot import callbacks
 from bot.context import BotContext
 from bot.i18n import Translator
+from bot.scheduler import register_due_job
 from bot.services import parent_threads as svc
 
 if TYPE_CHECKING:
@@ -218,8 +219,12 @@ def _seconds(name: str, default: float) -> float:
         return default
 
 
+async def run_due(runtime: Any, bot: Any) -> svc.ThreadsReport:
+    return await svc.run_due(runtime, bot, again_keyboard)
+
+
 async def run_job(context: BotContext) -> None:
-    await svc.run_due(context.runtime, context.bot, again_keyboard)
+    await run_due(context.runtime, context.bot)
 
 
 def register(app: PosyanduApplication) -> None:
@@ -240,6 +245,7 @@ def register(app: PosyanduApplication) -> None:
         allow_reentry=True,
     )
     app.add_handler(conversation)
+    register_due_job(run_due)
     if app.job_queue is not None:
         # The same knobs as the reminders job (tests keep both quiet and call run_due themselves).
         app.job_queue.run_repeating(
@@ -249,4 +255,5 @@ def register(app: PosyanduApplication) -> None:
                         "misfire_grace_time": None})
 
 
-__all__ = ["STATE_KEY", "again_keyboard", "ask_button", "register", "remember_question", "run_job", "state"]
+__all__ = ["STATE_KEY", "again_keyboard", "ask_button", "register", "remember_question", "run_due", "run_job",
+           "state"]

@@ -47,7 +47,8 @@ async def reply(update: Update, context: BotContext) -> None:
     assert msg and msg.text and user and msg.reply_to_message
     tr = context.tr
     rt = context.runtime
-    result = await svc.answer_by_reply(rt.repos, user.id, msg.reply_to_message.message_id, msg.text, rt.clock.now())
+    result = await svc.answer_by_reply(rt.repos, user.id, msg.reply_to_message.message_id, msg.text, rt.clock.now(),
+                                       admin=user.id in rt.settings.admin_telegram_ids)
     O = svc.ReplyOutcome  # noqa: E741 - a short alias keeps the branches readable
     if result.outcome is O.UNKNOWN:
         await msg.reply_text(tr.gettext("This question is no longer open. Type /pertanyaan to see the open ones."))
@@ -76,7 +77,8 @@ async def open_questions(update: Update, context: BotContext) -> None:
     assert msg and user
     tr = context.tr
     rt = context.runtime
-    found = await svc.open_for_staff(rt.repos, user.id)
+    admin = user.id in rt.settings.admin_telegram_ids
+    found = await svc.open_for_staff(rt.repos, user.id, admin=admin)
     if found is None:
         await msg.reply_text(tr.gettext("This command is for posyandu cadres, health workers and coordinators."))
         return
@@ -88,7 +90,7 @@ async def open_questions(update: Update, context: BotContext) -> None:
                                      "{n} open questions from parents. Reply to a question to answer it:",
                                      len(threads)).format(n=len(threads)))
     for thread in threads[:MAX_SHOWN]:
-        await svc.resend_to(rt.repos, context.bot, user.id, thread, role, rt.clock.now())
+        await svc.resend_to(rt.repos, context.bot, user.id, thread, role, rt.clock.now(), admin=admin)
 
 
 def register(app: PosyanduApplication) -> None:

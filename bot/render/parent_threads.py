@@ -50,7 +50,7 @@ def status_line(status: ChildStatus, tr: Translator) -> str:
 
 
 def copy_text(thread: Thread, tr: Translator, *, posyandu_name: str, child: Child | None, status: str | None,
-              today: dt.date, escalated: bool, answered_by: str | None = None) -> str:
+              today: dt.date, asked_on: dt.date, escalated: bool, answered_by: str | None = None) -> str:
     """The question as a staff member receives it; they answer with a Telegram reply to this message."""
     if escalated:
         head = tr.gettext("{mark} Not answered for a working day — parent's question #{id} · {posyandu}").format(
@@ -65,7 +65,7 @@ def copy_text(thread: Thread, tr: Translator, *, posyandu_name: str, child: Chil
             code=html.escape(child.code), sex=sex_text(child.sex, tr), age=age_text(days, tr)))
     if status:
         lines.append(status)
-    lines.append(tr.gettext("Asked: {date}").format(date=tr.date(thread.created_at.date())))
+    lines.append(tr.gettext("Asked: {date}").format(date=tr.date(asked_on)))
     lines.append("")
     lines.append(f"«{html.escape(thread.question)}»")
     lines.append("")

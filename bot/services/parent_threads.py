@@ -183,8 +183,9 @@ async def copy_message(repos: Any, thread: Thread, copy: ThreadCopy, now: dt.dat
     status = None
     if child is not None:
         status = render.status_line(await status_svc.child_status(repos, child), tr)
+    tz = posyandu.timezone if posyandu else "Asia/Jakarta"
     return render.copy_text(thread, tr, posyandu_name=posyandu.name if posyandu else "", child=child, status=status,
-                            today=_today(posyandu.timezone if posyandu else "Asia/Jakarta", now),
+                            today=_today(tz, now), asked_on=_today(tz, thread.created_at),
                             escalated=copy.escalation, answered_by=answered_by)
 
 
@@ -241,8 +242,10 @@ async def _name(repos: Any, user_id: int | None) -> str:
     return user.display_name if user and user.display_name else ""
 
 
-async def may_answer(repos: Any, user_id: int, thread: Thread) -> bool:
-    principal = await access.load_principal(repos, user_id)
+async def may_answer(repos: Any, user_id: int, thread: Thread, *, admin: bool = False) -> bool:
+    """`admin`: an admin named in the settings (ADMIN_TELEGRAM_IDS), who may have no role row."""
+    principal = (access.Principal(user_id=user_id, role=Role.ADMIN) if admin
+                 else await access.load_principal(repos, user_id))
     if principal is None:
         return False
     try:
@@ -253,13 +256,13 @@ async def may_answer(repos: Any, user_id: int, thread: Thread) -> bool:
 
 
 async def answer_by_reply(repos: Any, replier_id: int, replied_message_id: int, text: str,
-                          now: dt.datetime) -> ReplyResult:
+                          now: dt.datetime, *, admin: bool = False) -> ReplyResult:
     """A staff member replied to a copy: the first allowed reply answers the thread."""
     copy = await q.copy_by_message(repos.db, replier_id, replied_message_id)
     thread = await q.get_thread(repos.db, copy.thread_id) if copy is not None else None
     if thread is None:
         return ReplyResult(ReplyOutcome.UNKNOWN)
-    if not await may_answer(repos, replier_id, thread):
+    if not await may_answer(repos, replier_id, thread, admin=admin):
         log.warning("user %s replied to thread %s outside their scope", replier_id, thread.id)
         return ReplyResult(ReplyOutcome.NOT_ALLOWED, thread)
     answer = text.strip()
@@ -383,9 +386,10 @@ async def deliver_now(runtime: Any, bot: Any, thread_id: int, reply_markup: Any 
 # ------------------------------------------------------------------ staff: the open questions of my scope
 
 
-async def open_for_staff(repos: Any, user_id: int) -> tuple[list[Thread], str] | None:
+async def open_for_staff(repos: Any, user_id: int, *, admin: bool = False) -> tuple[list[Thread], str] | None:
     """Unanswered questions a staff member may answer, and the role they answer as; None for non-staff."""
-    principal = await access.load_principal(repos, user_id)
+    principal = (access.Principal(user_id=user_id, role=Role.ADMIN) if admin
+                 else await access.load_principal(repos, user_id))
     if principal is None or not principal.active:
         return None
     if principal.role == Role.HEALTH_WORKER and principal.area_id is not None:
@@ -397,9 +401,10 @@ async def open_for_staff(repos: Any, user_id: int) -> tuple[list[Thread], str] |
     return await q.open_threads(repos.db, posyandu_ids), principal.role.value if principal.role else "cadre"
 
 
-async def resend_to(repos: Any, bot: Any, user_id: int, thread: Thread, role: str, now: dt.datetime) -> None:
+async def resend_to(repos: Any, bot: Any, user_id: int, thread: Thread, role: str, now: dt.datetime, *,
+                    admin: bool = False) -> None:
     """Show an open question again to a staff member in scope; their reply to this new message answers it."""
-    if not await may_answer(repos, user_id, thread):
+    if not await may_answer(repos, user_id, thread, admin=admin):
         return
     copy = ThreadCopy(thread_id=thread.id, recipient_id=user_id, role=role, escalation=False, message_id=None,
                       claimed_at=None, sent_at=None, attempts=0, failed=False)

@@ -3,7 +3,10 @@
 Interactive: each line is sent as the current persona's message; ``/as <nama>`` (or ``:as``, ``@nama``)
 switches persona, ``/users`` lists them, typing a button's label or number presses it, ``[Label]`` presses
 the newest button containing that label, ``/photo``, ``/contact 0812...``, ``/stiker``, ``/suara``,
-``/dokumen <path>`` send media, ``/quit`` or end of input stops.
+``/dokumen <path>`` send media, ``/balas [#12] teks`` replies (Telegram reply) to the newest parent's question
+the persona got (or the newest message), ``/jam`` shows or moves the bot's clock (``/jam +1d``, ``+3h``,
+``+30m``, ``/jam 2026-12-08 16:00``) and runs what became due (reminders, tips, escalations), ``/quit`` or
+end of input stops.
 
 Script: every non-empty line not starting with ``#`` is ``persona: text`` with the same syntax. The whole
 script always runs (an error is printed and the next line follows); the exit code is 1 if a button was not
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import re
 import sys
@@ -23,6 +27,7 @@ import traceback
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple, TextIO
+from zoneinfo import ZoneInfo
 
 from telegram.ext import Application, CallbackContext
 
@@ -30,6 +35,26 @@ from bot.sim.fake_api import FakeBotAPI, SentCall
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 BuildApp = Callable[[str, str], Awaitable[AnyApplication]]
+OnClock = Callable[[AnyApplication], Awaitable[None]]  # run what is due after the clock moved
+_SHIFT = re.compile(r"^\+((?:\d+[dhm])+)$")
+_SHIFT_PART = re.compile(r"(\d+)([dhm])")
+_QUESTION_MARKS = ("🙋", "⏰")  # the first characters of a parent's question as staff get it
+
+
+def parse_clock(text: str, now: dt.datetime, tz: ZoneInfo) -> dt.datetime:
+    """`+1d`, `+3h`, `+1d6h`, `+30m` from now, or `2026-12-08 16:00` (local time); ValueError otherwise."""
+    text = text.strip()
+    shift = _SHIFT.match(text)
+    if shift:
+        units = {"d": "days", "h": "hours", "m": "minutes"}
+        delta = dt.timedelta(**{units[u]: 0 for u in units})
+        for amount, unit in _SHIFT_PART.findall(shift.group(1)):
+            delta += dt.timedelta(**{units[unit]: int(amount)})
+        return now + delta
+    moment = dt.datetime.fromisoformat(text.replace(" ", "T", 1) if " " in text else text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    return moment.astimezone(dt.UTC)
 
 _NEW = frozenset({"sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "copyMessage", "forwardMessage"})
 _EDIT = frozenset({"editMessageText", "editMessageCaption", "editMessageReplyMarkup"})
@@ -52,9 +77,13 @@ class Simulator:
     """Drives one running application through a FakeBotAPI and prints the conversation."""
 
     def __init__(self, api: FakeBotAPI, app: AnyApplication, personas: Mapping[str, Persona | tuple[Any, ...]],
-                 out: TextIO, *, idle_timeout: float = 30.0, save_dir: Path | None = None) -> None:
+                 out: TextIO, *, idle_timeout: float = 30.0, save_dir: Path | None = None, clock: Any = None,
+                 on_clock: OnClock | None = None, tz: ZoneInfo | None = None) -> None:
         self.api = api
         self.app = app
+        self.clock = clock  # a bot.clock.ManualClock the app uses, or None (then /jam is not available)
+        self.on_clock = on_clock
+        self.tz = tz or ZoneInfo("Asia/Jakarta")
         self.personas = {name: Persona(*p) for name, p in personas.items()}
         self.out = out
         self.idle_timeout = idle_timeout
@@ -96,7 +125,13 @@ class Simulator:
             if cmd in ("/quit", ":quit", ":q", "/keluar"):
                 self.quit = True
                 return
-            if cmd in ("/photo", "/foto"):
+            if cmd in ("/jam", ":jam", "/clock"):
+                await self._clock(rest)
+                return
+            if cmd in ("/balas", ":balas", "/reply"):
+                if not self._reply(p.user_id, rest):
+                    return
+            elif cmd in ("/photo", "/foto"):
                 self.api.send_photo(p.user_id, caption=rest or None)
             elif cmd in ("/contact", "/kontak"):
                 self.api.send_contact(p.user_id, rest.strip() or self.api.phone_numbers.get(p.user_id, "081234567890"))
@@ -127,6 +162,50 @@ class Simulator:
         await self.settle()
         if not self.flush(name):
             self._print("(tidak ada balasan)")
+
+    def _reply(self, user_id: int, rest: str) -> bool:
+        """`/balas [#12] teks`: a Telegram reply to the newest parent's question (with that number) in this chat,
+        else to the newest message of the bot; False when there is nothing to reply to."""
+        text = rest.strip()
+        number = None
+        if text.startswith("#"):
+            number, _, text = text.partition(" ")
+        mine = [m for m in self.api.messages(user_id) if m.get("from", {}).get("is_bot")]
+        wanted = [m for m in mine if str(m.get("text", "")).startswith(_QUESTION_MARKS)
+                  and (number is None or f"{number} " in str(m.get("text", "")))]
+        target = wanted[-1] if wanted else (mine[-1] if mine and number is None else None)
+        if target is None or not text.strip():
+            self._fail("tidak ada pesan untuk dibalas" if target is None else "tulis balasannya: /balas teks")
+            return False
+        self.api.send_message(user_id, text.strip(), reply_to=target["message_id"])
+        return True
+
+    async def _clock(self, rest: str) -> None:
+        """`/jam`: show the bot's time; `/jam +1d` or `/jam 2026-12-08 16:00`: move it, then run what is due."""
+        if self.clock is None:
+            self._fail("jam simulator tidak bisa diubah di sini")
+            return
+        if rest.strip():
+            try:
+                moment = parse_clock(rest, self.clock.now(), self.tz)
+            except ValueError:
+                self._fail("format jam: /jam +1d, /jam +3h, /jam +30m atau /jam 2026-12-08 16:00")
+                return
+            if moment < self.clock.now():
+                self._print("(jam dimundurkan: pengingat yang sudah terkirim tidak terkirim lagi)")
+            self.clock.set(moment)
+        self._print(f"(jam bot: {self._now_text()})")
+        if rest.strip() and self.on_clock is not None:
+            await self.on_clock(self.app)
+            await self.settle()
+            if not self.flush():
+                self._print("(tidak ada pesan yang jatuh tempo)")
+
+    def _now_text(self) -> str:
+        from bot.i18n import fmt_date
+
+        local = self.clock.now().astimezone(self.tz)
+        return f"{fmt_date(local.date(), 'id')} {local:%H.%M} {local.tzname()}"
 
     def _switch(self, name: str) -> None:
         if name not in self.personas:
@@ -303,9 +382,10 @@ async def run_script(sim: Simulator, script: Path) -> None:
             break
 
 
-async def run_interactive(sim: Simulator, inp: TextIO) -> None:
-    sim._print("Simulator Posyandu Bot. Ketik pesan; /as <persona> ganti pengguna, /users daftar, "
-               "nomor/label tombol untuk menekan, /photo, /contact <no>, /quit keluar.")
+async def run_interactive(sim: Simulator, inp: TextIO, greeting: str | None = None) -> None:
+    for intro in (greeting or "Simulator Posyandu Bot. Ketik pesan; /as <persona> ganti pengguna, /users daftar, "
+                  "nomor/label tombol untuk menekan, /balas, /jam, /photo, /contact <no>, /quit keluar.").splitlines():
+        sim._print(intro)
     echo = not inp.isatty()  # piped input is not echoed by a terminal: show it so the transcript reads well
     while not sim.quit:
         prompt = f"[{sim.current}] > "
@@ -332,7 +412,8 @@ async def run_interactive(sim: Simulator, inp: TextIO) -> None:
 
 async def simulate(build_app: BuildApp, personas: Mapping[str, Persona | tuple[Any, ...]], script: Path | None,
                    out: TextIO = sys.stdout, inp: TextIO = sys.stdin, *, idle_timeout: float = 30.0,
-                   save_dir: Path | None = None) -> int:
+                   save_dir: Path | None = None, clock: Any = None, on_clock: OnClock | None = None,
+                   tz: ZoneInfo | None = None, greeting: str | None = None) -> int:
     """Start the stand-in and the app built by `build_app(base_url, base_file_url)`; chat; return an exit code.
 
     The app is built with the stand-in's URLs and must not be initialised yet; the stand-in adopts its token.
@@ -344,7 +425,8 @@ async def simulate(build_app: BuildApp, personas: Mapping[str, Persona | tuple[A
     try:
         app = await build_app(api.base_url, api.base_file_url)
         api.use_token(app.bot.token)
-        sim = Simulator(api, app, personas, out, idle_timeout=idle_timeout, save_dir=save_dir)
+        sim = Simulator(api, app, personas, out, idle_timeout=idle_timeout, save_dir=save_dir, clock=clock,
+                        on_clock=on_clock, tz=tz)
         async with app:
             await app.start()
             assert app.updater is not None, "the simulator needs an Application with an Updater"
@@ -354,7 +436,7 @@ async def simulate(build_app: BuildApp, personas: Mapping[str, Persona | tuple[A
                 if script is not None:
                     await run_script(sim, script)
                 else:
-                    await run_interactive(sim, inp)
+                    await run_interactive(sim, inp, greeting)
                 sim.flush()
             finally:
                 await app.updater.stop()

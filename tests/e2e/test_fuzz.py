@@ -50,6 +50,7 @@ REPLIES = frozenset({"sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup
 EXTRA_CADRES, EXTRA_COORDINATOR, EXTRA_PARENTS, EXTRA_STRANGER = (1101, 1102), 3101, (2101, 2102), 4101
 DRILL_CADRE, DRILL_COORDINATOR, DRILL_PARENT = 1201, 3201, 2201
 DRILL_TPK = 6201  # issue 16: the case and family forms
+DRILL_PARENT_OF_TWO = 2202  # issue 15: asking a cadre starts with "which child?"
 NAMES = [k.name for k in KIDS]
 # What a person types at a step (the conversation's state decides which list is used, most of the time).
 TYPED: dict[tuple[str, int], list[str]] = {
@@ -75,6 +76,7 @@ TYPED: dict[tuple[str, int], list[str]] = {
     ("case_forms", 0): ["Siti Rahma", "25", "15/10/2024", "22", "10,5", "hari ini", "besok", "30", "0", "abc",
                         "x" * 90],
     ("coordinator_broadcast", 0): ["Besok ada vitamin A di posyandu.", "<b>Penting</b> & hadir ya", "x" * 4000],
+    ("parent_ask", 1): ["Anak saya susah makan, bagaimana?", "<b>tolong</b> & cepat", "x" * 1500, " "],
 }
 ANYWHERE = ["halo", "terima kasih", "kapan mulai MPASI?", "anak saya susah makan", "batal", "❌ Batal", "ukur",
             "A2 10,5 80", "AB12CD34", "ABCDEFGH", "/start AB12CD34", "ya", "tidak", "Budi", "3273014503250001",
@@ -172,7 +174,8 @@ class Fuzzer:
 
     def _command(self) -> str:
         if self.rng.random() < 0.5:  # the plain commands that open a conversation: the way into every state
-            return self.rng.choice(["/ukur", "/anak_baru", "/jadwal", "/siaran", "/koreksi", "/ukur Budi"])
+            return self.rng.choice(["/ukur", "/anak_baru", "/jadwal", "/siaran", "/koreksi", "/ukur Budi",
+                                    "/tanya_kader"])
         return "/" + self.rng.choice(self.commands) + self.rng.choice(COMMAND_JUNK)
 
     def pick(self, uid: int) -> tuple[str, Callable[[], int]]:
@@ -327,7 +330,13 @@ async def _drill_world(bot: BotHarness, api: FakeBotAPI) -> dict[str, Any]:
     await repos.guardians.link(child.id, DRILL_PARENT)
     await repos.users.upsert(DRILL_TPK, "TPK Latihan", "id")
     await repos.users.set_role(DRILL_TPK, Role.TPK, area_id=kel.id)
-    for uid in (DRILL_CADRE, DRILL_COORDINATOR, DRILL_PARENT, DRILL_TPK):
+    second = await repos.children.create(ChildCreate(name="Adik Latihan", sex=Sex.FEMALE, birth_date=birth,
+                                                     posyandu_id=first.id, guardian_name="Ibu Latihan"))
+    await repos.users.upsert(DRILL_PARENT_OF_TWO, "Ortu Dua Anak", "id")
+    await repos.users.set_role(DRILL_PARENT_OF_TWO, Role.PARENT, posyandu_id=first.id)
+    for kid in (child, second):
+        await repos.guardians.link(kid.id, DRILL_PARENT_OF_TWO)
+    for uid in (DRILL_CADRE, DRILL_COORDINATOR, DRILL_PARENT, DRILL_TPK, DRILL_PARENT_OF_TWO):
         api.user(uid, f"User{uid}")
     return {"posyandu": first.id, "code": child.code, "birth": f"{birth.day}/{birth.month}/{birth.year}"}
 
@@ -358,6 +367,7 @@ def drill_paths(world: dict[str, Any]) -> list[tuple[int, str, list[tuple[str, i
             ("data:prog:c:done", 6)]),
         (DRILL_TPK, "case_forms", [
             ("/ibu_baru", 0), ("Ibu Latihan", 0), ("25", 0), (f"data:kf:c:{pid}", 0), ("data:kf:c:catin", 1)]),
+        (DRILL_PARENT_OF_TWO, "parent_ask", [("/tanya_kader", 0), ("data:kader:c:", 1)]),
     ]
 
 
@@ -382,7 +392,8 @@ async def test_fuzzed_inputs_in_every_state_always_get_a_clean_answer(
 
     runs: list[Awaitable[None]] = [fuzzer.user(uid, per_user + (1 if i < walk % len(users) else 0))
                                    for i, uid in enumerate(users)]
-    await asyncio.gather(*runs, drill_user(DRILL_CADRE), drill_user(DRILL_COORDINATOR), drill_user(DRILL_TPK))
+    await asyncio.gather(*runs, drill_user(DRILL_CADRE), drill_user(DRILL_COORDINATOR), drill_user(DRILL_TPK),
+                         drill_user(DRILL_PARENT_OF_TWO))
     await fuzz_bot._settle(60)
     elapsed = time.monotonic() - fuzzer.report.started
 

@@ -187,3 +187,18 @@ async def test_cancel_sends_nothing(abot: BotHarness, api: FakeBotAPI) -> None:
     await abot.say(PARENT, "/tanya_kader")
     assert "tidak ada yang dikirim" in texts(await abot.say(PARENT, "/batal"))
     assert question_copies(api, CADRE_A) == []
+
+
+async def test_deleting_my_data_deletes_my_questions(abot: BotHarness, api: FakeBotAPI) -> None:
+    """UU PDP: /hapus_saya removes the parent's threads with the account (migration 0080, ON DELETE CASCADE)."""
+    from storage import thread_queries
+
+    await _family(abot, api)
+    await _ask(abot, "Anak saya boleh minum teh?")
+    db = abot.runtime.repos.db
+    assert len(await thread_queries.threads_of_parent(db, PARENT)) == 1
+    await abot.say(PARENT, "/hapus_saya")
+    await abot.press(PARENT, "Ya, hapus")
+    assert await thread_queries.threads_of_parent(db, PARENT) == []
+    [copy] = question_copies(api, CADRE_A)
+    assert "tidak terbuka" in texts(await reply(abot, api, CADRE_A, copy["message_id"], "Jangan dulu ya Bu"))
