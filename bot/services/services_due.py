@@ -32,6 +32,7 @@ from storage.models import Child
 from storage.services_queries import ServiceRecord
 
 MAX_DOSE_BUTTONS = 6  # more than this on a card is a child whose book should be copied in first (/layanan)
+MAX_CHILDREN = 400  # one read; a page of /daftar or a card asks for far fewer
 
 
 @dataclass(frozen=True)
@@ -131,15 +132,17 @@ def _dues(child: Child, on: dt.date, records: Sequence[ServiceRecord], rounds: R
 
 async def due_for_children(repos: Repositories, children: Sequence[Child], on: dt.date) -> dict[int, list[Due]]:
     """What each child is due on `on` (children over five get nothing): a few queries for the whole list."""
-    kids = [c for c in children if c.birth_date <= on]
+    kids = [c for c in children if c.birth_date <= on][:MAX_CHILDREN]
     if not kids:
         return {}
-    ids = [c.id for c in kids]
-    records = await sq.current_for(repos.db, ids)
-    enrolments = await pq.enrolments_of(repos.db, ids)
+    data = await sq.due_inputs(repos.db, [c.id for c in kids], [on.year])
+    records, enrolments = data.records, data.enrolments
     program_ids = {e.program_id for es in enrolments.values() for e in es if e.active_on(on)}
     programs = {pid: p for pid in program_ids if (p := await pq.get(repos.db, pid)) is not None}
-    rounds = await load_rounds(repos, [c.posyandu_id for c in kids], [on.year])
+    by_area = any(area is not None for rows in data.deworming.values() for area in rows)
+    chains = ({pid: await repos.posyandu.area_chain(pid) for pid in {c.posyandu_id for c in kids}}
+              if by_area else {})
+    rounds = Rounds(data.vitamin_a, data.deworming, chains)
     return {c.id: _dues(c, on, records.get(c.id, []), rounds, [e for e in enrolments.get(c.id, []) if e.active_on(on)],
                         programs) for c in kids}
 
