@@ -269,6 +269,17 @@ async def program_deliveries(db: Database, program_id: int) -> list[ServiceRecor
     return [_record(r) for r in rows]
 
 
+async def delivered(db: Database, program_ids: Collection[int], child_ids: Collection[int]
+                    ) -> dict[tuple[int, int], int]:
+    """Days or packages delivered so far, per (program, child)."""
+    p_marks, p_vals = in_list(program_ids)
+    c_marks, c_vals = in_list(list(child_ids)[:_CHUNK])
+    rows = await db.fetchall(
+        f"SELECT program_id, child_id, SUM(quantity) AS total FROM child_services WHERE program_id IN ({p_marks})"
+        f" AND child_id IN ({c_marks}) AND {CURRENT} GROUP BY program_id, child_id", [*p_vals, *c_vals])
+    return {(int(r["program_id"]), int(r["child_id"])): int(r["total"] or 0) for r in rows}
+
+
 # ------------------------------------------------------------------ what "due today" reads, in one hop
 
 
@@ -344,5 +355,5 @@ async def set_deworming_rounds(db: Database, year: int, area_id: int | None, mon
 
 
 __all__ = ["CURRENT", "DueInputs", "MonthServices", "ServiceCreate", "ServiceRecord", "add", "add_many", "current_for",
-           "deworming_rounds", "due_inputs", "find", "history_for", "month_services", "program_deliveries",
+           "delivered", "deworming_rounds", "due_inputs", "find", "history_for", "month_services", "program_deliveries",
            "set_deworming_rounds", "supersede"]
