@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from storage.db import Database, Row, execute_sync, fetchone_sync
 from storage.errors import MSG_FUTURE_DATE, Conflict, InvalidInput, NotFound
+from storage.program_queries import Enrolled
 from storage.repositories.base import AUDIT_SQL, in_list
 from storage.values import month_bounds, to_db_time
 
@@ -268,6 +269,66 @@ async def program_deliveries(db: Database, program_id: int) -> list[ServiceRecor
     return [_record(r) for r in rows]
 
 
+async def delivered(db: Database, program_ids: Collection[int], child_ids: Collection[int]
+                    ) -> dict[tuple[int, int], int]:
+    """Days or packages delivered so far, per (program, child)."""
+    p_marks, p_vals = in_list(program_ids)
+    c_marks, c_vals = in_list(list(child_ids)[:_CHUNK])
+    rows = await db.fetchall(
+        f"SELECT program_id, child_id, SUM(quantity) AS total FROM child_services WHERE program_id IN ({p_marks})"
+        f" AND child_id IN ({c_marks}) AND {CURRENT} GROUP BY program_id, child_id", [*p_vals, *c_vals])
+    return {(int(r["program_id"]), int(r["child_id"])): int(r["total"] or 0) for r in rows}
+
+
+# ------------------------------------------------------------------ what "due today" reads, in one hop
+
+
+class DueInputs(_Model):
+    """What deciding the services due for some children needs (the card's buttons are on the hot path)."""
+
+    records: dict[int, list[ServiceRecord]]
+    enrolments: dict[int, list[Enrolled]]
+    vitamin_a: dict[int, tuple[int, ...]]  # years whose rounds were moved
+    deworming: dict[int, dict[int | None, tuple[int, ...]]]  # year -> area (None: everyone) -> months
+
+
+def _months(text: object) -> tuple[int, ...]:
+    return tuple(int(m) for m in str(text).split(",") if m)
+
+
+async def due_inputs(db: Database, child_ids: Sequence[int], years: Sequence[int]) -> DueInputs:
+    """Current records and enrolments of these children and the round months of these years, read in one hop to the
+    database thread (`Database.atomic`)."""
+    ids = list(child_ids)[:_CHUNK]
+    marks, vals = in_list(ids)
+    y_marks, y_vals = in_list(sorted(set(years)))
+
+    def rows(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[Row]:
+        cur = conn.execute(sql, params)
+        try:
+            return [dict(r) for r in cur.fetchall()]
+        finally:
+            cur.close()
+
+    def work(conn: sqlite3.Connection) -> DueInputs:
+        records: dict[int, list[ServiceRecord]] = {cid: [] for cid in ids}
+        for r in rows(conn, f"SELECT {_COLS} FROM child_services WHERE child_id IN ({marks}) AND {CURRENT}"
+                            " ORDER BY child_id, given_on, id", vals):
+            records[int(r["child_id"])].append(_record(r))
+        enrolments: dict[int, list[Enrolled]] = {cid: [] for cid in ids}
+        for r in rows(conn, f"SELECT program_id, child_id, enrolled_on, enrolled_by, left_on FROM program_children"
+                            f" WHERE child_id IN ({marks}) ORDER BY enrolled_on", vals):
+            enrolments[int(r["child_id"])].append(Enrolled.model_validate(r))
+        vitamin_a = {int(r["year"]): _months(r["months"])
+                     for r in rows(conn, "SELECT year, months FROM vitamin_a_rounds", ())}
+        deworming: dict[int, dict[int | None, tuple[int, ...]]] = {int(y): {} for y in y_vals}
+        for r in rows(conn, f"SELECT year, area_id, months FROM deworming_rounds WHERE year IN ({y_marks})", y_vals):
+            deworming[int(r["year"])][r["area_id"]] = _months(r["months"])
+        return DueInputs(records=records, enrolments=enrolments, vitamin_a=vitamin_a, deworming=deworming)
+
+    return await db.atomic(work)
+
+
 # ------------------------------------------------------------------ deworming months
 
 
@@ -293,6 +354,6 @@ async def set_deworming_rounds(db: Database, year: int, area_id: int | None, mon
                                      json.dumps({"area_id": area_id, "months": list(months or [])}), now))
 
 
-__all__ = ["CURRENT", "MonthServices", "ServiceCreate", "ServiceRecord", "add", "add_many", "current_for",
-           "deworming_rounds", "find", "history_for", "month_services", "program_deliveries",
+__all__ = ["CURRENT", "DueInputs", "MonthServices", "ServiceCreate", "ServiceRecord", "add", "add_many", "current_for",
+           "delivered", "deworming_rounds", "due_inputs", "find", "history_for", "month_services", "program_deliveries",
            "set_deworming_rounds", "supersede"]

@@ -370,10 +370,12 @@ def kia_rows(birth: dt.date, on: dt.date, given: Sequence[Given], *, regional: b
     known = knows_history(given)
     dates = {g.code: g.given_on for g in given if g.kind is ServiceKind.IMMUNISATION}
     rows = []
-    for s in dose_states(birth, on, set(dates), regional=regional):
+    for s in dose_states(birth, on, set(dates), regional=True):
+        if s.dose.regional and not regional and s.dose.code not in dates:
+            continue  # JE: only in endemic districts, shown once recorded
         state = KiaState(s.state.value)
-        if not known and state in (KiaState.OVERDUE, KiaState.MISSED):
-            state = KiaState.UNRECORDED
+        if state in (KiaState.OVERDUE, KiaState.MISSED) and (not known or s.dose.at_facility):
+            state = KiaState.UNRECORDED  # the book may have it (HB0 is given where the baby is born)
         rows.append(KiaRow(s.dose, state, s.due_on, s.last_on, dates.get(s.dose.code)))
     return rows
 

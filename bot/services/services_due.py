@@ -20,10 +20,13 @@ from bot.growth.child_services import (
     kia_rows,
     knows_history,
     offers_on,
+    planned_pmt_days,
 )
 from bot.growth.child_services import Enrolment as RuleEnrolment
-from bot.growth.immunisation import VITAMIN_A_MONTHS, Capsule, vitamin_a_capsule
+from bot.growth.immunisation import VITAMIN_A_MONTHS, Capsule, add_months, vitamin_a_capsule
+from bot.services import status as status_svc
 from bot.services.child_services import given_of
+from bot.services.programs import BASELINE_LOOKBACK_MONTHS, baseline
 from storage import Repositories
 from storage import program_queries as pq
 from storage import reminders_queries as rq
@@ -32,6 +35,7 @@ from storage.models import Child
 from storage.services_queries import ServiceRecord
 
 MAX_DOSE_BUTTONS = 6  # more than this on a card is a child whose book should be copied in first (/layanan)
+MAX_CHILDREN = 400  # one read; a page of /daftar or a card asks for far fewer
 
 
 @dataclass(frozen=True)
@@ -106,11 +110,11 @@ async def deworming_months(repos: Repositories, year: int, posyandu_id: int) -> 
 
 
 def _deliveries_due(child: Child, on: dt.date, given: Sequence[Given], enrolments: Sequence[pq.Enrolled],
-                    programs: dict[int, pq.Program]) -> list[Due]:
+                    programs: dict[int, pq.Program], finished: set[tuple[int, int]]) -> list[Due]:
     out = []
     for e in enrolments:
         program = programs.get(e.program_id)
-        if program is None:
+        if program is None or (program.id, child.id) in finished:
             continue
         rule = RuleEnrolment(program.id, program.starts_on, program.ends_on, e.enrolled_on, e.left_on)
         if check_delivery(on, rule, given) is None:
@@ -120,28 +124,56 @@ def _deliveries_due(child: Child, on: dt.date, given: Sequence[Given], enrolment
 
 
 def _dues(child: Child, on: dt.date, records: Sequence[ServiceRecord], rounds: Rounds,
-          enrolments: Sequence[pq.Enrolled], programs: dict[int, pq.Program]) -> list[Due]:
+          enrolments: Sequence[pq.Enrolled], programs: dict[int, pq.Program],
+          finished: set[tuple[int, int]]) -> list[Due]:
     given = given_of(records)
     offers = offers_on(child.birth_date, on, given, vitamin_a_round=rounds.vitamin_a_month(on),
                        deworming_round=rounds.deworming_month(on, child.posyandu_id))
     doses = [Due(o.kind, o.code, o.overdue) for o in offers if o.kind is ServiceKind.IMMUNISATION]
     others = [Due(o.kind, o.code) for o in offers if o.kind is not ServiceKind.IMMUNISATION]
-    return doses[:MAX_DOSE_BUTTONS] + others + _deliveries_due(child, on, given, enrolments, programs)
+    return doses[:MAX_DOSE_BUTTONS] + others + _deliveries_due(child, on, given, enrolments, programs, finished)
 
 
 async def due_for_children(repos: Repositories, children: Sequence[Child], on: dt.date) -> dict[int, list[Due]]:
     """What each child is due on `on` (children over five get nothing): a few queries for the whole list."""
-    kids = [c for c in children if c.birth_date <= on]
+    kids = [c for c in children if c.birth_date <= on][:MAX_CHILDREN]
     if not kids:
         return {}
-    ids = [c.id for c in kids]
-    records = await sq.current_for(repos.db, ids)
-    enrolments = await pq.enrolments_of(repos.db, ids)
+    data = await sq.due_inputs(repos.db, [c.id for c in kids], [on.year])
+    records, enrolments = data.records, data.enrolments
     program_ids = {e.program_id for es in enrolments.values() for e in es if e.active_on(on)}
     programs = {pid: p for pid in program_ids if (p := await pq.get(repos.db, pid)) is not None}
-    rounds = await load_rounds(repos, [c.posyandu_id for c in kids], [on.year])
+    by_area = any(area is not None for rows in data.deworming.values() for area in rows)
+    chains = ({pid: await repos.posyandu.area_chain(pid) for pid in {c.posyandu_id for c in kids}}
+              if by_area else {})
+    rounds = Rounds(data.vitamin_a, data.deworming, chains)
+    finished = await _pmt_finished(repos, kids, on, enrolments, programs)
     return {c.id: _dues(c, on, records.get(c.id, []), rounds, [e for e in enrolments.get(c.id, []) if e.active_on(on)],
-                        programs) for c in kids}
+                        programs, finished) for c in kids}
+
+
+async def _pmt_finished(repos: Repositories, kids: Sequence[Child], on: dt.date,
+                        enrolments: dict[int, list[pq.Enrolled]], programs: dict[int, pq.Program]
+                        ) -> set[tuple[int, int]]:
+    """(program, child) of PMT lokal whose planned days are delivered: the Juknis PMT lokal 2023 duration for the
+    child's problem at enrolment (bot.growth.child_services.PMT_DAYS), from the stored status. A few more reads,
+    only for children enrolled in PMT lokal."""
+    pairs = [(e, c) for c in kids for e in enrolments.get(c.id, []) if e.active_on(on)
+             and (p := programs.get(e.program_id)) is not None and p.kind == "pmt_lokal"]
+    if not pairs:
+        return set()
+    await status_svc.flush(repos, posyandu_ids={c.posyandu_id for _, c in pairs})  # read the stored status current
+    done = await sq.delivered(repos.db, {e.program_id for e, _ in pairs}, {c.id for _, c in pairs})
+    first = add_months(min(e.enrolled_on for e, _ in pairs).replace(day=1), -BASELINE_LOOKBACK_MONTHS)
+    facts = await pq.month_facts(repos.db, {c.id for _, c in pairs}, first, on)
+    out = set()
+    for e, c in pairs:
+        base = baseline(facts.get(c.id, []), e.enrolled_on)
+        planned = planned_pmt_days(wasted=base.wasted, underweight=base.underweight,
+                                   faltering=base.weighing in ("T", "2T")) if base is not None else None
+        if planned is not None and done.get((e.program_id, c.id), 0) >= planned:
+            out.add((e.program_id, c.id))
+    return out
 
 
 async def due_today(repos: Repositories, child: Child, on: dt.date) -> list[Due]:

@@ -100,8 +100,9 @@ async def test_old_buttons_pressed_by_ex_staff_are_answered_once(bot: BotHarness
         await bot._settle(10)
     _clean_since(api, mark, CADRE_ID)
     answers = [c for c in api.calls[mark:] if c.method == "answerCallbackQuery"]
-    # the card: chart, fix, services, next; the history: three
-    assert len(answers) == len({c.params["callback_query_id"] for c in answers}) == len(pressed) == 7
+    # The card's buttons: chart, correct, the services record (and what is due that day), next child.
+    assert len(pressed) >= 7
+    assert len(answers) == len({c.params["callback_query_id"] for c in answers}) == len(pressed)
     assert "untuk kader posyandu" in "\n".join(texts_to(api, CADRE_ID, mark))
 
 

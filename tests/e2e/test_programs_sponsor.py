@@ -71,8 +71,9 @@ def _xlsx_text(content: bytes) -> str:
 
 
 def _everything(api: FakeBotAPI, chat: int) -> str:
-    """Every text, caption, button and file the bot sent to a chat."""
-    parts: list[str] = []
+    """Every text, caption, button and file the bot sent to a chat, and every answer to its button presses."""
+    parts: list[str] = [str((answer or {}).get("text") or "") for qid, answer in api.callback_answers.items()
+                        if qid.startswith(str(chat))]
     for m in api.messages(chat):
         parts += [str(m.get("text") or ""), str(m.get("caption") or ""), *buttons(m)]
         doc: dict[str, Any] | None = m.get("document")

@@ -217,3 +217,13 @@ def test_a_dose_past_its_limit_is_missed_only_where_the_record_is_kept(given: li
                                                                        expected: KiaState) -> None:
     rows = {r.dose.code: r for r in kia_rows(BIRTH, dt.date(2025, 3, 1), given)}
     assert rows["RV1"].state is expected
+
+
+def test_the_birth_dose_is_never_called_missed_and_je_shows_once_recorded() -> None:
+    """HB0 is given where the baby is born (Juknis ILP 2023), often not copied to the posyandu's record: without a
+    record it is "not recorded", not "missed". JE (endemic districts only) appears once it is recorded."""
+    rows = {r.dose.code: r for r in kia_rows(BIRTH, dt.date(2025, 3, 1), [shot("BCG", day(30))])}
+    assert rows["HB0"].state is KiaState.UNRECORDED
+    assert "JE" not in rows
+    with_je = {r.dose.code: r for r in kia_rows(BIRTH, dt.date(2025, 3, 1), [shot("JE", day(310))])}
+    assert with_je["JE"].state is KiaState.GIVEN

@@ -135,3 +135,24 @@ async def test_an_area_sets_its_own_deworming_months(repos: Repositories) -> Non
     assert any(d.kind is ServiceKind.DEWORMING for d in due[here.id])
     assert not any(d.kind is ServiceKind.DEWORMING for d in due[there.id])
     assert await services_due.area_deworming_months(repos, 2025, None) == (8,)
+
+
+async def test_pmt_lokal_is_offered_until_the_planned_days_are_delivered(repos: Repositories) -> None:
+    """Juknis PMT lokal 2023: an underweight child (WAZ < -2 at enrolment) gets 28 days; after four deliveries of 7
+    days the card offers no more PMT (the coordinator may still record one)."""
+    from storage import program_queries as pq
+    from storage.program_queries import ProgramCreate
+
+    child = await _child(repos, dt.date(2024, 1, 5))
+    await repos.measurements.add(MeasurementCreate(child_id=child.id, measured_on=dt.date(2025, 7, 8), weight_kg=7.9,
+                                                   length_cm=76.0, position="lying", waz=-2.4, haz=-1.5))
+    program = await pq.create(repos.db, ProgramCreate(name="PMT", posyandu_id=child.posyandu_id, kind="pmt_lokal",
+                                                      starts_on=dt.date(2025, 7, 1), ends_on=dt.date(2025, 12, 31)))
+    await pq.enrol(repos.db, program.id, [child.id], dt.date(2025, 7, 10), None)
+    days = [dt.date(2025, 7, 15), dt.date(2025, 7, 22), dt.date(2025, 7, 29), dt.date(2025, 8, 5)]
+    for i, on in enumerate(days):
+        due = await services_due.due_today(repos, child, on)
+        assert any(d.kind is ServiceKind.PMT for d in due), i
+        done = await svc.record(repos, child, Wish(ServiceKind.PMT, program_id=program.id), on, by=1, today=TODAY)
+        assert isinstance(done, Recorded) and done.record.quantity == 7
+    assert not any(d.kind is ServiceKind.PMT for d in await services_due.due_today(repos, child, TODAY))
