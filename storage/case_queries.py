@@ -383,15 +383,18 @@ class PosyanduCases(_Model):
     women: int = 0  # of the open ones, about women
 
 
-async def open_counts(db: Database, posyandu_ids: Collection[int], now: dt.datetime) -> dict[int, PosyanduCases]:
+async def open_counts(db: Database, posyandu_ids: Collection[int], now: dt.datetime, *, women: bool = True
+                      ) -> dict[int, PosyanduCases]:
+    """Open cases per posyandu (`women` False: children's only, for readers who may not know of women's cases)."""
     marks, ids = in_list(posyandu_ids)
     stamp = to_db_time(now)
+    subject = "" if women else " AND child_id IS NOT NULL"
     rows = await db.fetchall(
         f"""SELECT posyandu_id, COUNT(*) AS open,
                    SUM(CASE WHEN remind_at IS NOT NULL AND remind_at <= ? THEN 1 ELSE 0 END) AS overdue,
                    SUM(CASE WHEN escalate_at IS NOT NULL AND escalate_at <= ? THEN 1 ELSE 0 END) AS escalated,
                    SUM(CASE WHEN woman_id IS NOT NULL THEN 1 ELSE 0 END) AS women
-            FROM cases WHERE closed_at IS NULL AND posyandu_id IN ({marks}) GROUP BY posyandu_id""",
+            FROM cases WHERE closed_at IS NULL AND posyandu_id IN ({marks}){subject} GROUP BY posyandu_id""",
         [stamp, stamp, *ids])
     out = {pid: PosyanduCases(posyandu_id=pid) for pid in ids}
     for r in rows:

@@ -241,10 +241,11 @@ async def cases_for(repos: Repositories, scope: CaseScope, *, open_only: bool = 
     return await q.cases_in(repos.db, scope.posyandu_ids, women=scope.women, open_only=open_only)
 
 
-async def open_overview(repos: Repositories, posyandu_ids: Collection[int], now: dt.datetime
-                        ) -> dict[int, q.PosyanduCases]:
-    """Open, overdue and escalated cases per posyandu (the coordinator's /kasus)."""
-    return await q.open_counts(repos.db, posyandu_ids, now)
+async def open_overview(repos: Repositories, posyandu_ids: Collection[int], now: dt.datetime, *,
+                        women: bool = True) -> dict[int, q.PosyanduCases]:
+    """Open, overdue and escalated cases per posyandu (the coordinator's /kasus); `women` False leaves women's
+    cases out (a cadre's view)."""
+    return await q.open_counts(repos.db, posyandu_ids, now, women=women)
 
 
 async def case_counts(repos: Repositories, posyandu_ids: Collection[int], month: dt.date, *,
