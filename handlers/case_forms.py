@@ -45,6 +45,8 @@ REFUSALS: dict[str, str] = {
     "no_birth": N_("No birth is recorded for her yet."),
     "already_pregnant": N_("A pregnancy is already on record for her."),
     "child_not_found": N_("No child with that code at her posyandu. Type the baby's name instead, or check the code."),
+    "duplicate": N_("A woman with that name is already registered at that posyandu: open her record with "
+                    "/keluarga. Nothing new was saved."),
     "child_other_birth_date": N_("That child has another date of birth. Check the code or the date of the birth."),
 }
 

@@ -14,8 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.growth._i18n import N_
-from bot.growth.status import REASON_LABELS, REASON_ORDER, Reason
+from bot.growth.status import REASON_ORDER, Reason
 
 
 class CaseState(StrEnum):
@@ -38,17 +37,6 @@ FINAL_STATES = frozenset({CaseState.CLOSED, CaseState.MOVED, CaseState.DIED, Cas
 _PROGRESS = {CaseState.OPEN: 0, CaseState.VISITED: 1, CaseState.REFERRED: 2, CaseState.SEEN: 3,
              CaseState.RECOVERING: 4}
 
-STATE_LABELS: dict[CaseState, str] = {
-    CaseState.OPEN: N_("open, no action yet"),
-    CaseState.VISITED: N_("visited"),
-    CaseState.REFERRED: N_("referred"),
-    CaseState.SEEN: N_("seen at the puskesmas"),
-    CaseState.RECOVERING: N_("under treatment"),
-    CaseState.CLOSED: N_("closed"),
-    CaseState.MOVED: N_("closed: moved away"),
-    CaseState.DIED: N_("closed: died"),
-    CaseState.LOST: N_("closed: lost to follow-up"),
-}
 
 
 class Action(StrEnum):
@@ -77,13 +65,6 @@ OUTCOME_STATE: dict[Outcome, CaseState] = {
     Outcome.HOSPITAL: CaseState.SEEN,
     Outcome.NOT_CONFIRMED: CaseState.CLOSED,
     Outcome.DISCHARGED: CaseState.CLOSED,
-}
-OUTCOME_LABELS: dict[Outcome, str] = {
-    Outcome.CONFIRMED: N_("Confirmed: treatment/PMT started"),
-    Outcome.CHECK_AGAIN: N_("Seen: check again later"),
-    Outcome.HOSPITAL: N_("Referred on to the hospital"),
-    Outcome.NOT_CONFIRMED: N_("Not confirmed: no problem found"),
-    Outcome.DISCHARGED: N_("Treatment finished: recovered"),
 }
 
 
@@ -138,11 +119,6 @@ class WomanReason(StrEnum):
     ANAEMIA = "anaemia"  # Hb < 11 g/dL pregnant, < 12 g/dL not pregnant (WHO 2011)
 
 
-WOMAN_REASON_LABELS: dict[WomanReason, str] = {
-    WomanReason.SEVERE_ANAEMIA: N_("severe anaemia"),
-    WomanReason.KEK: N_("KEK (MUAC < 23.5 cm)"),
-    WomanReason.ANAEMIA: N_("anaemia"),
-}
 URGENT_REASONS = frozenset({Reason.OEDEMA.value, Reason.SEVERE_WASTING.value, Reason.MUAC_SEVERE.value,
                             WomanReason.SEVERE_ANAEMIA.value})
 
@@ -152,8 +128,6 @@ _ORDER: dict[str, float] = {r.value: float(REASON_ORDER[r]) for r in Reason}
 _ORDER.update({WomanReason.SEVERE_ANAEMIA.value: REASON_ORDER[Reason.MUAC_SEVERE] + 0.5,
                WomanReason.KEK.value: REASON_ORDER[Reason.WASTED] + 0.5,
                WomanReason.ANAEMIA.value: REASON_ORDER[Reason.WASTED] + 0.6})
-LABELS: dict[str, str] = {**{r.value: label for r, label in REASON_LABELS.items()},
-                          **{r.value: label for r, label in WOMAN_REASON_LABELS.items()}}
 
 
 def order_of(reason: str) -> float:
@@ -256,9 +230,8 @@ def recovered(months: Sequence[CountedMonth], opened_month: dt.date) -> bool:
 
 
 __all__ = [
-    "CLOSE_STATE", "DEADLINES", "FINAL_STATES", "LABELS", "OUTCOME_LABELS", "OUTCOME_STATE", "RECOVERED_REASONS",
-    "RECOVERY_MONTHS", "STATE_LABELS", "THIS_WEEK", "TODAY", "TWO_WEEKS", "URGENT_REASONS",
-    "WOMAN_REASON_LABELS", "Action", "CaseState", "CloseReason", "CountedMonth", "Deadline", "Due", "Outcome",
-    "WomanReason", "close_reason_of", "deadline_of", "due_after", "next_state", "order_of", "recovered",
-    "sort_reasons", "tighter",
+    "CLOSE_STATE", "DEADLINES", "FINAL_STATES", "OUTCOME_STATE", "RECOVERED_REASONS", "RECOVERY_MONTHS",
+    "THIS_WEEK", "TODAY", "TWO_WEEKS", "URGENT_REASONS", "Action", "CaseState", "CloseReason", "CountedMonth",
+    "Deadline", "Due", "Outcome", "WomanReason", "close_reason_of", "deadline_of", "due_after", "next_state",
+    "order_of", "recovered", "sort_reasons", "tighter",
 ]

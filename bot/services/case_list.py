@@ -12,14 +12,14 @@ import datetime as dt
 import html
 from dataclasses import dataclass
 
-from bot.growth.case_rules import STATE_LABELS, CaseState, order_of, sort_reasons
+from bot.growth.case_rules import CaseState, order_of, sort_reasons
 from bot.i18n import Translator
 from bot.services import cases as case_svc
 from bot.services import followup as fsvc
 from bot.services import status as status_svc
 from bot.services.case_view import is_urgent, reason_words
 from bot.services.families import group_of
-from bot.services.record_choices import GROUP_LABELS
+from bot.services.record_choices import GROUP_LABELS, STATE_LABELS
 from storage import Child, Repositories
 from storage import case_queries as cq
 from storage import coordinator_queries as coq
@@ -167,7 +167,7 @@ def format_page(items: list[Item], page: int, tr: Translator) -> tuple[str, int,
 async def overview_text(repos: Repositories, scope: case_svc.CaseScope, now: dt.datetime, tr: Translator,
                         title: str) -> str:
     pids = list(scope.posyandu_ids)
-    counts = await case_svc.open_overview(repos, pids, now)
+    counts = await case_svc.open_overview(repos, pids, now, women=scope.women)
     names = {p.id: p.name for p in await repos.posyandu.get_many(pids)} if pids else {}
     total = sum(c.open for c in counts.values())
     overdue = sum(c.overdue for c in counts.values())

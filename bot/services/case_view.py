@@ -9,22 +9,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.growth.age import age_text
-from bot.growth.case_rules import (
-    LABELS,
-    OUTCOME_LABELS,
-    STATE_LABELS,
-    URGENT_REASONS,
-    Action,
-    CaseState,
-    Outcome,
-    order_of,
-)
+from bot.growth.case_rules import URGENT_REASONS, Action, CaseState, Outcome, order_of
 from bot.i18n import N_, Translator
 from bot.services import access
 from bot.services import cases as case_svc
 from bot.services import families as fam
 from bot.services import status as status_svc
-from bot.services.record_choices import ALL_CHECKS, GROUP_LABELS, WORDS
+from bot.services.record_choices import ALL_CHECKS, GROUP_LABELS, LABELS, OUTCOME_LABELS, STATE_LABELS, WORDS
 from storage import Repositories
 from storage import case_queries as cq
 from storage import coordinator_queries as coq

@@ -22,6 +22,7 @@ from bot.growth.case_rules import Action, CaseState, CloseReason, CountedMonth, 
 from bot.services import access
 from bot.services import status as status_svc
 from storage import Repositories, Role
+from storage import case_counts as counts
 from storage import case_queries as q
 from storage.status_queries import ChildDecision
 
@@ -241,21 +242,22 @@ async def cases_for(repos: Repositories, scope: CaseScope, *, open_only: bool = 
     return await q.cases_in(repos.db, scope.posyandu_ids, women=scope.women, open_only=open_only)
 
 
-async def open_overview(repos: Repositories, posyandu_ids: Collection[int], now: dt.datetime
-                        ) -> dict[int, q.PosyanduCases]:
-    """Open, overdue and escalated cases per posyandu (the coordinator's /kasus)."""
-    return await q.open_counts(repos.db, posyandu_ids, now)
+async def open_overview(repos: Repositories, posyandu_ids: Collection[int], now: dt.datetime, *,
+                        women: bool = True) -> dict[int, counts.PosyanduCases]:
+    """Open, overdue and escalated cases per posyandu (the coordinator's /kasus); `women` False leaves women's
+    cases out (a cadre's view)."""
+    return await counts.open_counts(repos.db, posyandu_ids, now, women=women)
 
 
 async def case_counts(repos: Repositories, posyandu_ids: Collection[int], month: dt.date, *,
-                      now: dt.datetime | None = None) -> dict[int, q.MonthCases]:
+                      now: dt.datetime | None = None) -> dict[int, counts.MonthCases]:
     """Per posyandu for the calendar month: opened, closed recovered, closed otherwise, still open (at the month's
     end, or now for the running month) and gone overdue."""
     start = month.replace(day=1)
     end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     now = now or repos.db.now()
     end_at = min(now, dt.datetime.combine(end, dt.time(), tzinfo=DEFAULT_TZ))
-    return await q.month_counts(repos.db, posyandu_ids, start, end, end_at,
+    return await counts.month_counts(repos.db, posyandu_ids, start, end, end_at,
                                 [r.value for r in rules.RECOVERED_REASONS])
 
 

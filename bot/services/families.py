@@ -213,6 +213,8 @@ class Registration:
 async def register(repos: Repositories, p: access.Principal, reg: Registration, today: dt.date) -> Woman:
     if not await may_change(repos, p, reg.posyandu_id):
         raise FamilyRefused("not_allowed")
+    if await q.find_same(repos.db, reg.name, reg.posyandu_id) is not None:
+        raise FamilyRefused("duplicate")
     lmp = mat.check_lmp(reg.lmp, today) if reg.group == PREGNANT and reg.lmp else None
     delivered = mat.check_recent_birth(reg.delivered_on, today) if reg.group == POSTPARTUM and reg.delivered_on \
         else None

@@ -7,11 +7,11 @@ from __future__ import annotations
 import html
 
 from bot.growth import maternal as mat
-from bot.growth.case_rules import STATE_LABELS, CaseState
+from bot.growth.case_rules import CaseState
 from bot.i18n import Translator
 from bot.services import families as fam
 from bot.services.case_view import reason_words
-from bot.services.record_choices import GROUP_LABELS, WORDS
+from bot.services.record_choices import GROUP_LABELS, STATE_LABELS, WORDS
 
 PER_PAGE = 10
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.growth import maternal as mat
-from bot.growth.case_rules import OUTCOME_LABELS, Action, CloseReason, Outcome
+from bot.growth.case_rules import Action, CloseReason, Outcome
 from bot.growth.maternal import MaternalInputError
 from bot.i18n import N_, Translator
 from bot.services import access
@@ -29,6 +29,7 @@ from bot.services.record_choices import (
     FAMILY_PLANNING,
     GROUPS,
     HOME_CHECKS,
+    OUTCOME_LABELS,
     POSTNATAL_CHECKS,
     REFERRAL_PLACES,
     VISIT_CHECKS,
@@ -209,6 +210,9 @@ def form_of(session: Session) -> Form:
     return form
 
 
+MAX_POSYANDU_CHOICES = 60  # buttons under the question (Telegram allows 100; a TPK's village has a handful)
+
+
 class FormRefused(Exception):
     def __init__(self, code: str) -> None:
         super().__init__(code)
@@ -248,7 +252,8 @@ async def begin(repos: Repositories, p: access.Principal, key: str, target: int,
     if key == REGISTER:
         ids = await access.case_posyandu_ids(repos, p)
         places = await (repos.posyandu.list_all() if ids is None else repos.posyandu.get_many(ids))
-        allowed = [(pl.id, pl.name) for pl in places if await fam.may_change(repos, p, pl.id)]
+        allowed = [(pl.id, pl.name) for pl in sorted(places, key=lambda pl: pl.name.casefold())
+                   if await fam.may_change(repos, p, pl.id)][:MAX_POSYANDU_CHOICES]
         if not allowed:
             raise FormRefused("not_allowed")
         return new_session(FORMS[key], 0, {"subject": tr.gettext("new"), "posyandu": allowed})

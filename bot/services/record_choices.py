@@ -1,9 +1,10 @@
-"""The words of the choices and checklists of the case and family records (shared by the forms that ask them and
-the cards that show them): each a (stored key, English msgid) pair; the key is what the database keeps."""
+"""The words of cases and family records (shared by the forms that ask them and the cards and lists that show
+them): states, outcomes, reasons, choices and checklists, each a stored key with its English msgid."""
 
 from __future__ import annotations
 
-from bot.growth.case_rules import CloseReason
+from bot.growth.case_rules import CaseState, CloseReason, Outcome, WomanReason
+from bot.growth.status import REASON_LABELS
 from bot.i18n import N_
 
 CATIN, PREGNANT, POSTPARTUM = "catin", "pregnant", "postpartum"
@@ -46,3 +47,30 @@ ALL_CHECKS: dict[str, str] = {key: label for items in (VISIT_CHECKS, POSTNATAL_C
                               for key, label in items}
 WORDS: dict[str, str] = {key: label for key, label in (*FAMILY_PLANNING, *REFERRAL_PLACES, *CLOSE_CHOICES)}
 GROUP_LABELS: dict[str, str] = dict(GROUPS)
+
+STATE_LABELS: dict[CaseState, str] = {
+    CaseState.OPEN: N_("open, no action yet"),
+    CaseState.VISITED: N_("visited"),
+    CaseState.REFERRED: N_("referred"),
+    CaseState.SEEN: N_("seen at the puskesmas"),
+    CaseState.RECOVERING: N_("under treatment"),
+    CaseState.CLOSED: N_("closed"),
+    CaseState.MOVED: N_("closed: moved away"),
+    CaseState.DIED: N_("closed: died"),
+    CaseState.LOST: N_("closed: lost to follow-up"),
+}
+OUTCOME_LABELS: dict[Outcome, str] = {
+    Outcome.CONFIRMED: N_("Confirmed: treatment/PMT started"),
+    Outcome.CHECK_AGAIN: N_("Seen: check again later"),
+    Outcome.HOSPITAL: N_("Referred on to the hospital"),
+    Outcome.NOT_CONFIRMED: N_("Not confirmed: no problem found"),
+    Outcome.DISCHARGED: N_("Treatment finished: recovered"),
+}
+WOMAN_REASON_LABELS: dict[WomanReason, str] = {
+    WomanReason.SEVERE_ANAEMIA: N_("severe anaemia"),
+    WomanReason.KEK: N_("KEK (MUAC < 23.5 cm)"),
+    WomanReason.ANAEMIA: N_("anaemia"),
+}
+# Every reason a case can have, in the card's words (a child's from bot.growth.status, a woman's from above).
+LABELS: dict[str, str] = {**{r.value: label for r, label in REASON_LABELS.items()},
+                          **{r.value: label for r, label in WOMAN_REASON_LABELS.items()}}

@@ -19,7 +19,7 @@ from bot.services import cases as case_svc
 from bot.services import families as fam
 from bot.services.team import load_tree
 from storage import AreaLevel, Repositories
-from storage import case_queries as cq
+from storage import case_counts as counts_q
 from storage import family_queries as fq
 
 BADUTA = "baduta"
@@ -43,7 +43,7 @@ class VillageReport:
     name: str
     kecamatan: str
     groups: dict[str, GroupRow] = field(default_factory=dict)
-    cases: cq.MonthCases = field(default_factory=lambda: cq.MonthCases(posyandu_id=0))
+    cases: counts_q.MonthCases = field(default_factory=lambda: counts_q.MonthCases(posyandu_id=0))
 
 
 def _bounds(month: dt.date, now: dt.datetime) -> tuple[dt.date, dt.date, dt.datetime, dt.datetime, dt.date]:
@@ -85,7 +85,7 @@ async def build(repos: Repositories, p: access.Principal, month: dt.date, now: d
         women = await fq.women_in(repos.db, pids, created_before=end_at)
         pregnancies = await fq.pregnancies_of(repos.db, [w.id for w in women])
         groups = {w.id: fam.group_of(w, pregnancies.get(w.id, []), ref) for w in women}
-        activity = await cq.subject_activity(repos.db, pids, start, end, start_at, end_at)
+        activity = await counts_q.subject_activity(repos.db, pids, start, end, start_at, end_at)
         visited = await fq.visited_in(repos.db, [w.id for w in women], start, end, ("home", "postnatal")) | set(
             activity.visited_women)
         baduta = await fq.young_children(repos.db, pids, _two_years_before(ref), ref, end_at)
@@ -98,9 +98,9 @@ async def build(repos: Repositories, p: access.Principal, month: dt.date, now: d
                                          len(baduta & activity.visited_children),
                                          len(baduta & activity.referred_children))
         counts = await case_svc.case_counts(repos, pids, month, now=now)
-        total = cq.MonthCases(posyandu_id=0)
+        total = counts_q.MonthCases(posyandu_id=0)
         for c in counts.values():
-            total = cq.MonthCases(posyandu_id=0, **{k: getattr(total, k) + getattr(c, k) for k in
+            total = counts_q.MonthCases(posyandu_id=0, **{k: getattr(total, k) + getattr(c, k) for k in
                                                     ("opened", "closed_recovered", "closed_other", "still_open",
                                                      "overdue")})
         report.cases = total

@@ -100,6 +100,7 @@ async def test_a_cadre_sees_her_posyandus_children_and_never_a_woman(sbot: BotHa
     assert "Budi Melati" in card and "Hasil puskesmas" not in buttons(api.last_message(CADRE))
     for other in (c.kenanga_child, c.woman_case):
         assert REFUSED_CARD in texts(await sbot.say(CADRE, f"/kasus_{other}"))
+    assert "1 kasus terbuka" in texts(await sbot.say(CADRE, "/kasus"))  # her case is not even counted
     assert "hanya untuk TPK, bidan dan koordinator" in texts(await sbot.say(CADRE, "/keluarga"))
     assert "untuk koordinator, bidan dan TPK" in texts(await sbot.say(CADRE, "/laporan_tpk"))
     assert "bukan di wilayah Anda" in await _forge(sbot, api, CADRE, f"ibu:w:{c.woman}")
@@ -116,6 +117,7 @@ async def test_tpk_and_health_workers_reach_their_area_only(sbot: BotHarness, ap
     own = texts(await sbot.say(TPK, "/tindak_lanjut"))
     assert "Budi Melati" in own and "Siti Hamil" in own and "Tono Kenanga" not in own
     assert "Siti Hamil" in texts(await sbot.say(TPK, "/keluarga"))
+    assert "Posyandu Melati: 2 terbuka" in texts(await sbot.say(TPK, "/kasus")) and "1 ibu" in sbot.last_text(TPK)
     # A TPK of another village: nothing of kelurahan A, by list, link, card button or form button.
     other = texts(await sbot.say(TPK_OTHER, "/tindak_lanjut"))
     assert "Budi Melati" not in other and "Siti Hamil" not in other
