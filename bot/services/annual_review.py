@@ -89,7 +89,7 @@ async def build_review(repos: Repositories, scope: DashboardScope, area_id: int 
     month = weighed[-1] if weighed else last
     month_before = month.replace(year=year - 1)
     before = (await dc.month_table(repos, pids, [month_before]))[month_before]
-    stunting = await dq.year_stunting(repos.db, pids, year, until=last)
+    stunting = await dc.year_table(repos, pids, year, last)
     now = table[month]
 
     def row(rid: int | None, name: str, parent: str, group: list[int]) -> ReviewRow:

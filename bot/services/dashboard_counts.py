@@ -57,8 +57,7 @@ async def month_table(repos: Repositories, posyandu_ids: Collection[int], months
     wanted = [m.replace(day=1) for m in months]
     if not pids or not wanted:
         return {m: {} for m in wanted}
-    # Children still on the status dirty list are decided first: that raises their posyandu's version.
-    await status_svc.flush(repos, posyandu_ids=pids)
+    await _decide_dirty(repos, pids)
     kept = await dq.kept_counts(repos.db, pids, wanted)
     table = {m: dict(kept.current.get(m, {})) for m in wanted}
     if all(len(table[m]) == len(pids) for m in wanted):
@@ -81,6 +80,35 @@ async def month_table(repos: Repositories, posyandu_ids: Collection[int], months
     return table
 
 
+async def _decide_dirty(repos: Repositories, pids: list[int]) -> None:
+    """Children still on the status dirty list are decided first (that raises their posyandu's version); the
+    flush's own query joins every child of the posyandu, so an empty list is checked first."""
+    if await dq.any_dirty(repos.db):
+        await status_svc.flush(repos, posyandu_ids=pids)
+
+
+async def year_table(repos: Repositories, posyandu_ids: Collection[int], year: int, until: dt.date
+                     ) -> dict[int, dq.YearStunting]:
+    """posyandu -> the year's stunting counts (storage.dashboard_queries.year_stunting), kept like the months."""
+    pids = sorted(set(posyandu_ids))
+    if not pids:
+        return {}
+    await _decide_dirty(repos, pids)
+    kept = await dq.kept_years(repos.db, pids, year, until)
+    if len(kept.current) == len(pids):
+        return kept.current
+    async with _LOCK:
+        kept = await dq.kept_years(repos.db, pids, year, until)
+        table = dict(kept.current)
+        missing = [p for p in pids if p not in table]
+        if missing:
+            counted = await dq.year_stunting(repos.db, missing, year, until=until)
+            await dq.keep_years(repos.db, year, until, counted.values(), versions=kept.versions,
+                                fingerprints=kept.fingerprints)
+            table.update(counted)
+    return table
+
+
 async def fill(repos: Repositories, posyandu_ids: Collection[int], month: dt.date, *, months: int = 13) -> None:
     """Count ahead what the overview will ask for (at start-up, in the background)."""
     for m in months_back(month, months):
@@ -88,4 +116,4 @@ async def fill(repos: Repositories, posyandu_ids: Collection[int], month: dt.dat
         await asyncio.sleep(0)
 
 
-__all__ = ["Counts", "as_tuple", "fill", "month_table", "months_back"]
+__all__ = ["Counts", "as_tuple", "fill", "month_table", "months_back", "year_table"]
