@@ -132,7 +132,14 @@ async def first_render(page_url: str, loads: int) -> None:
                 rows = await page.locator("#pos tbody tr").count()
                 if i == 0:
                     print(f"  first open (new profile): {mark:.0f} ms from navigation to the overview on screen "
-                          f"({wall * 1000:.0f} ms as Playwright saw it; {rows} posyandu rows)")
+                          f"({wall * 1000:.0f} ms as Playwright saw it; {rows} posyandu rows shown)")
+                if i in (0, loads - 1):
+                    steps = await page.evaluate(
+                        "JSON.stringify(performance.getEntriesByType('resource').map(e => "
+                        "[e.name.split('?')[0].split('/').slice(-2).join('/'), Math.round(e.startTime), "
+                        "Math.round(e.responseEnd)]))")
+                    print("    " + ("first open" if i == 0 else "last reload") + ": " + ", ".join(
+                        f"{name} {start}-{end} ms" for name, start, end in json.loads(steps)))
             print(f"  reloads: {percentiles(times[1:])} ({loads - 1} loads)")
             await context.close()
     finally:

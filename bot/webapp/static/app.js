@@ -561,7 +561,7 @@ function setArea(id) {
   loadTab();
 }
 
-function switchTab(tab) {
+function showTab(tab) {
   state.tab = tab;
   document.querySelectorAll(".tab").forEach((b) => {
     b.classList.toggle("active", b.dataset.tab === tab);
@@ -569,7 +569,17 @@ function switchTab(tab) {
   });
   document.querySelectorAll(".page").forEach((p) => { p.hidden = p.id !== tab; });
   document.getElementById("month").disabled = tab === "review";
+}
+
+function switchTab(tab) {
+  showTab(tab);
   loadTab();
+}
+
+function ready() {
+  setStatus("");
+  document.body.dataset.ready = state.tab;
+  if (performance.mark) performance.mark("ready-" + state.tab);  // benchmarks/dashboard.py reads it
 }
 
 let loading = 0;
@@ -591,11 +601,7 @@ async function loadTab() {
       const data = await api("review?" + areaParam + "year=" + (state.year || state.me.year));
       if (ticket === loading) renderReview(data);
     }
-    if (ticket === loading) {
-      setStatus("");
-      document.body.dataset.ready = state.tab;
-      if (performance.mark) performance.mark("ready-" + state.tab);  // benchmarks/dashboard.py reads it
-    }
+    if (ticket === loading) ready();
   } catch (e) {
     if (ticket === loading) setStatus(explain(e), true);
   }
@@ -606,8 +612,10 @@ async function start() {
   let lang = asked || "";
   try { lang = lang || localStorage.getItem("dashboardLang") || ""; } catch (e) { /* storage off */ }
   if (lang) state.lang = lang === "en" ? "en" : "id";
+  // The words, the caller and the home area's overview are asked for at once (the overview needs neither).
   const words = loadStrings(lang || "id");
-  const me = TG.initData ? api("me", { anyLang: !lang }).catch((e) => e) : null;  // both requests at once
+  const me = TG.initData ? api("me", { anyLang: !lang }).catch((e) => e) : null;
+  const first = TG.initData ? api("overview", { anyLang: !lang }).catch((e) => e) : null;
   await words;
   translateChrome();
   if (!TG.initData) { setStatus(t("err_open_in_telegram"), true); return; }
@@ -633,7 +641,14 @@ async function start() {
   });
   TG.postEvent("web_app_ready");
   TG.postEvent("web_app_expand");
-  switchTab("overview");
+  const early = first ? await first : null;
+  if (early && !(early instanceof Error) && early.month === state.month) {
+    showTab("overview");
+    renderOverview(early);
+    ready();
+  } else {
+    switchTab("overview");
+  }
 }
 
 start();
