@@ -240,3 +240,33 @@ async def test_dasbor_without_a_url_says_how_to_set_it_up(api: FakeBotAPI, tmp_p
         assert "DASHBOARD_URL" in out and "https://" in out
     finally:
         await harness.stop()
+
+
+async def test_webhook_mode_serves_the_dashboard_on_the_webhook_port(api: FakeBotAPI, tmp_path: Path) -> None:
+    """One port for both (PTB's own webhook server is tornado-based): the page and the webhook, each guarded."""
+    import asyncio
+
+    import aiohttp
+
+    from bot.runner import run_bot
+    from tests.e2e.test_hardening_webhook import SECRET, _free_port, _settings
+
+    port = _free_port()
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_bot(_settings(api, tmp_path / "w.db", port, dashboard_url=DASHBOARD_URL),
+                                       webhook=True, stop=stop))
+    try:
+        await api.wait_for(lambda: bool(api.webhook.get("url")) or task.done(), timeout=15)
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"http://127.0.0.1:{port}/dasbor/") as r:
+                assert r.status == 200 and "static/app.js" in await r.text()
+            async with session.get(f"http://127.0.0.1:{port}/dasbor/api/me") as r:
+                assert r.status == 401
+            async with session.post(f"http://127.0.0.1:{port}/telegram", json={"update_id": 1}) as r:
+                assert r.status == 403  # no secret
+            async with session.post(f"http://127.0.0.1:{port}/telegram", json={"update_id": 2},
+                                    headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}) as r:
+                assert r.status == 200
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=15)
