@@ -241,6 +241,66 @@ TANYA_QUESTION = Callback("tanya:q:{entry:key}[:{lang:id|en}]")
 # Unfinished work in a conversation (handlers/cadre_shared.guard_unfinished): continue it or discard it.
 WORK = Callback("work:{action:go|drop}:{conversation:key}")
 
+# Issue 14, services at the posyandu: buttons under the result card and in /catat answers
+# (handlers/services_record.py), /layanan (handlers/services_list.py), the parent's Buku KIA picture
+# (handlers/services_parent.py); intervention programs (handlers/programs.py, programs_new.py) and sponsors
+# (handlers/sponsor.py). The place picker of /program_baru is handlers/team.picker_keyboard with prefix "prog".
+LAYANAN_GIVE = Callback("lay:g:{child:id}:{item:key}:{day:date}")
+LAYANAN_UNDO = Callback("lay:x:{record:id}")
+LAYANAN_OVERRIDE = Callback("lay:o:{child:id}:{item:key}:{day:date}:{reason:grace|klb|bencana}")
+LAYANAN_REDATE = Callback("lay:c:{record:id}:{day:date}")
+LAYANAN_REMOVE = Callback("lay:r:{record:id}")
+LAYANAN_LIST = Callback("lay:l:{child:id}")
+LAYANAN_KIA = Callback("lay:kia:{child:id}")
+PROGRAM_OPEN_AREA = Callback("prog:d:{node:node}:{offset:n}")
+PROGRAM_PLACE = Callback("prog:{kind:a|p}:{target:id}")
+PROGRAM_KIND = Callback("prog:k:{kind:pmt_lokal|pmt_pabrikan|other}")
+PROGRAM_PERIOD = Callback("prog:per:{months:3|6|12}")
+PROGRAM_CRITERION = Callback("prog:c:{criterion:stunted|severely_stunted|wasted|underweight|t|2t|bgm|done}")
+PROGRAM_SKIP = Callback("prog:skip")
+PROGRAM_SAVE = Callback("prog:save")
+PROGRAM_CANCEL = Callback("prog:cancel")
+PROGRAM_CARD = Callback("prog:o:{program:id}")
+PROGRAM_PROPOSALS = Callback("prog:u:{program:id}")
+PROGRAM_ENROL = Callback("prog:e:{program:id}:{child:id}")
+PROGRAM_ENROL_ALL = Callback("prog:ea:{program:id}")
+PROGRAM_FOLLOWED = Callback("prog:f:{program:id}")
+PROGRAM_REPORT = Callback("prog:r:{program:id}")
+PROGRAM_XLSX = Callback("prog:x:{program:id}")
+PROGRAM_INVITE = Callback("prog:i:{program:id}")
+ASUH_PROGRAM = Callback("asuh:o:{program:id}")
+ASUH_REPORT = Callback("asuh:r:{program:id}")
+ASUH_XLSX = Callback("asuh:x:{program:id}")
+ASUH_MESSAGE = Callback("asuh:m:{program:id}")
+
+# Issue 16, follow-up cases and the families TPK accompany (handlers/case_list.py, case_forms.py, families.py,
+# tpk_report.py; the invite roles in handlers/team.py)
+KASUS_CARD = Callback("kasus:c:{case:id}")
+KF_START = Callback("kf:{form:visit|referral|outcome|note|close|check|anc|home|birth|postnatal|pregnancy}:{target:id}")
+KF_NEW = Callback("kf:new")
+KF_DAY = Callback("kf:day:{back:0|1}")
+KF_CHOICE = Callback("kf:c:{value:key}")
+KF_TOGGLE = Callback("kf:t:{item:n}")
+KF_DONE = Callback("kf:done")
+KF_SKIP = Callback("kf:skip")
+KF_BACK = Callback("kf:back")
+KF_SAVE = Callback("kf:save")
+KF_CANCEL = Callback("kf:cancel")
+IBU_CARD = Callback("ibu:w:{woman:id}")
+IBU_PAGE = Callback("ibu:p:{page:n}")
+TPK_XLSX = Callback("tpk:xlsx:{month:month}")
+UNDANG_ROLE_FAMILY = Callback("undang:r:{role:tpk|health_worker}")
+UNDANG_OPEN_FAMILY = Callback("undang:{role:t|h}:d:{node:node}:{offset:n}")
+UNDANG_PICK_FAMILY = Callback("undang:{role:t|h}:a:{target:id}")
+
+# Issue 15, parents: answers about one's own child (handlers/parent_personal.py), ask a cadre or midwife
+# (handlers/parent_ask.py).
+JAWAB_CHILD = Callback("jawab:c:{child:id}")  # which child the pending question is about
+JAWAB_SEX = Callback("jawab:sex:{sex:M|F}:{days:n}:{grams:n}:{mm:n}")  # score typed numbers as a boy / a girl
+KADER_ASK = Callback("kader:ask")  # "🙋 Tanya kader/bidan"
+KADER_CHILD = Callback("kader:c:{child:id}")  # which child the question to a person is about
+KADER_SEND = Callback("kader:{action:last|cancel}")  # send the question typed before / cancel
+
 ALL: tuple[Callback, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Callback))
 
 

@@ -21,6 +21,8 @@ from babel.numbers import NumberFormatError, format_decimal, get_decimal_symbol,
 from babel.numbers import parse_decimal as babel_parse_decimal
 from babel.support import Translations
 
+from storage import errors as storage_errors
+
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
@@ -92,6 +94,10 @@ def get_translator(lang: str | None) -> Translator:
     if first is not None:
         merged = first
     return Translator(code, merged)
+
+
+# Storage errors carry English msgids; told in Indonesian unless the caller passes a translator.
+storage_errors.default_translator = lambda: get_translator(DEFAULT_LANGUAGE)
 
 
 def normalise_language(code: str | None) -> str:

@@ -40,6 +40,7 @@ from bot.services import measurement as svc
 from bot.services.measurement import Draft, InputIssue
 from bot.services.quick_entry import QuickEntry, QuickEntryError, parse_quick_entry
 from handlers.cadre_shared import deliver_result, get_staff, guard_unfinished, refuse_stranger, send_text
+from handlers.services_record import forget_services, quick_services, remember_services, send_reply
 from storage.errors import StorageError
 from storage.models import Child, Measurement, Position
 
@@ -136,6 +137,7 @@ async def catat(update: Update, context: BotContext) -> None:
     except QuickEntryError as exc:
         await message.reply_text(_entry_issue(tr, exc, today))
         return
+    remember_services(context, entry)  # vita, imun:campak ...: recorded with the line's measurement (issue 14)
     await _enter(update, context, entry, typed=_rolled_back(line, entry, today))
 
 
@@ -174,6 +176,9 @@ async def _enter(update: Update, context: BotContext, entry: QuickEntry, *, type
     except InputIssue as issue:
         await send_text(update, context, date_issue(tr, issue.code, birth_date=child.birth_date,
                                                     age_days=issue.params.get("age_days"), today=today))
+        return
+    if not entry.measured:  # services only (`/catat A12 vita imun:campak`): nothing to measure
+        await send_reply(update, context, await quick_services(update, context, child, measured_on))
         return
     age_days = (measured_on - child.birth_date).days
     position = Position(entry.position) if entry.position else svc.suggested_position(age_days)
@@ -292,7 +297,10 @@ async def _save(update: Update, context: BotContext, draft: Draft, *, child: Chi
     except StorageError as exc:
         await context.bot.send_message(update.effective_chat.id, exc.message(tr))
         return
+    # The line's services before the card, so that its buttons offer only what is still due.
+    services = await quick_services(update, context, child, saved.measurement.measured_on)
     await deliver_result(update, context, child, saved)
+    await send_reply(update, context, services)
 
 
 async def _take_pending(context: BotContext, query: CallbackQuery,
@@ -324,6 +332,7 @@ async def pending_pressed(update: Update, context: BotContext) -> None:
     action = callbacks.CATAT_PENDING.parse(query.data).text("action")
     if action == "cancel":
         assert update.effective_chat
+        forget_services(context)
         await context.bot.send_message(update.effective_chat.id, tr.gettext("Cancelled. Nothing was saved."))
         return
     draft = Draft.from_dict(pending["draft"])
@@ -361,6 +370,7 @@ async def date_pressed(update: Update, context: BotContext) -> None:
     if query.data.endswith(":yes"):
         await _enter(update, context, _entry_from_dict(pending["entry"]), typed=None)
         return
+    forget_services(context)
     await send_text(update, context, tr.gettext(
         "Nothing was saved. Send /catat again with the right date, for example tgl {example}.").format(
         example=short_example(example_day(context.runtime.today()))))

@@ -14,7 +14,9 @@ from bot.context import BotContext
 from bot.i18n import fmt_month
 from bot.render import history_text
 from bot.render.lists import month_line
+from bot.render.services import due_compact
 from bot.services import measurement as svc
+from bot.services.services_due import due_for_children
 from bot.services.status import child_status, month_page, page_counts
 from handlers.cadre_shared import child_button, escape, get_staff, refuse_stranger
 
@@ -122,9 +124,15 @@ async def _show_page(update: Update, context: BotContext, page: int, *, edit: bo
     lines.append("")
     if not rows_data:
         lines.append(tr.gettext("No children registered yet. Register one with /anak_baru."))
+    # Who is due what today (issue 14), compactly after each child: 💉 doses, 💊 vitamin A, 🪱 deworming, 🍲 PMT.
+    dues = await due_for_children(repos, [item.child for item in rows_data], month)
     for item in rows_data:
-        lines.append(month_line(tr, item))
+        suffix = due_compact(tr, dues.get(item.child.id, []))
+        lines.append(month_line(tr, item) + (f" · {suffix}" if suffix else ""))
     lines += ["", tr.gettext("✅ measured · 🔴 needs follow-up · ⚠️ needs re-measuring · ⬜ not yet measured")]
+    if any(dues.values()):
+        lines.append(tr.gettext("Due today: 💉 vaccine · 💊 vitamin A · 🪱 deworming · 🍲 PMT (record them with "
+                                "/catat, e.g. /catat A12 vita imun:mr)"))
     nav = []
     if page > 0:
         nav.append(InlineKeyboardButton(tr.gettext("⬅️ Previous"), callback_data=f"daftar:p:{page - 1}"))

@@ -57,21 +57,41 @@ async def refuse_stranger(update: Update, context: BotContext) -> None:
         await update.effective_message.reply_text(text)
 
 
-def result_keyboard(context: BotContext, saved: svc.Saved) -> InlineKeyboardMarkup:
+# Journeys add rows to the result card (issue 14: the services due today for this child, one tap each). A provider
+# gets the context, the child and what was saved; its failure only costs its rows (logged), never the card.
+ResultRows = Callable[[BotContext, Child, svc.Saved], Awaitable[list[list[InlineKeyboardButton]]]]
+RESULT_ROWS: list[ResultRows] = []
+
+
+def result_keyboard(context: BotContext, saved: svc.Saved,
+                    extra: list[list[InlineKeyboardButton]] | None = None) -> InlineKeyboardMarkup:
     tr = context.tr
     m = saved.measurement
     return InlineKeyboardMarkup([
         [InlineKeyboardButton(tr.gettext("📈 Chart"), callback_data=f"ukur:chart:{m.child_id}:wfa"),
          InlineKeyboardButton(tr.gettext("✏️ Correct"), callback_data=f"ukur:fix:{m.id}")],
+        *(extra or []),
         [InlineKeyboardButton(tr.gettext("➕ Next child"), callback_data="ukur:next")],
     ])
+
+
+async def _extra_rows(context: BotContext, child: Child, saved: svc.Saved) -> list[list[InlineKeyboardButton]]:
+    rows: list[list[InlineKeyboardButton]] = []
+    for provider in RESULT_ROWS:
+        try:
+            rows += await provider(context, child, saved)
+        except Exception:  # the card goes out without these buttons rather than not at all
+            log.exception("result card rows of %s failed for child %s", getattr(provider, "__qualname__", "?"),
+                          child.id)
+    return rows
 
 
 async def deliver_result(update: Update, context: BotContext, child: Child, saved: svc.Saved) -> None:
     """The result card to the cadre first, then the linked parents (a parent's block never reaches the cadre)."""
     assert update.effective_chat
     await context.bot.send_message(update.effective_chat.id, result_card(context.tr, child, saved),
-                                   reply_markup=result_keyboard(context, saved))
+                                   reply_markup=result_keyboard(context, saved, await _extra_rows(context, child,
+                                                                                                  saved)))
 
     async def send(notice: Notice) -> Delivery:
         tr = get_translator(notice.lang)

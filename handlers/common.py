@@ -96,6 +96,14 @@ async def start(update: Update, context: BotContext) -> None:
             "Welcome back, {name}! Type /anakku to see how your child is growing, or just type a question.").format(
             name=name))
         return
+    if role in ("tpk", "health_worker"):  # issue 16
+        await update.effective_message.reply_text(tr.gettext(
+            "Welcome back, {name}! Type /tindak_lanjut for the cases to follow up, /keluarga for the families, or "
+            "/help for all your commands.").format(name=name))
+        for resume in START_RESUME_HANDLERS:
+            if await resume(update, context):
+                break
+        return
     text = tr.gettext(
         "Hello {name}! I am Posyandu Bot, helping posyandu fight stunting.\n\n"
         "• <b>Cadres</b> enter a child's weight and height and get the WHO z-scores, the status per "
@@ -122,6 +130,25 @@ async def help_command(update: Update, context: BotContext) -> None:
             tr.gettext("/riwayat A12 — a child's measurements"),
             tr.gettext("/koreksi — correct a recent entry"),
             tr.gettext("/jadwal — posyandu schedule: set, move or cancel dates"),
+            tr.gettext("/layanan A12 — a child's immunisation, vitamin A, deworming and PMT record"),
+            tr.gettext("/kode_ortu A12 — a link code for a parent of a registered child"),
+            tr.gettext("/pertanyaan — parents' questions waiting for an answer"),
+        ]
+    if role == "cadre":
+        lines.append(tr.gettext("/tindak_lanjut — follow-up cases of your posyandu"))
+    if role in ("tpk", "health_worker"):  # issue 16
+        lines += [
+            tr.gettext("/tindak_lanjut — cases to follow up (visits, referrals, outcomes)"),
+            tr.gettext("/kasus — open and overdue cases per posyandu"),
+            tr.gettext("/keluarga — brides-to-be, pregnant women and mothers after birth"),
+            tr.gettext("/ibu_baru — register a woman"),
+            tr.gettext("/laporan_tpk — monthly TPK report (Excel too)"),
+        ]
+    if role in ("coordinator", "admin"):
+        lines += [
+            tr.gettext("/kasus — open and overdue cases per posyandu"),
+            tr.gettext("/keluarga — the families TPK accompany"),
+            tr.gettext("/laporan_tpk — monthly TPK report (Excel too)"),
         ]
     if role in ("coordinator", "admin"):
         lines += [
@@ -132,6 +159,12 @@ async def help_command(update: Update, context: BotContext) -> None:
             tr.gettext("/tim — your cadres and their last activity"),
             tr.gettext("/ekspor — Excel file for e-PPGBM"),
             tr.gettext("/undang — invite cadres (and coordinators of smaller areas)"),
+            tr.gettext("/program — intervention programs (PMT, orang tua asuh); /program_baru to define one"),
+        ]
+    if role == "sponsor":
+        lines += [
+            tr.gettext("/asuh — the children of your program (by code only) and its report"),
+            tr.gettext("/pesan_kader — write to the program's cadres"),
         ]
     if role is None or role == "parent":
         lines += [
@@ -139,6 +172,7 @@ async def help_command(update: Update, context: BotContext) -> None:
             tr.gettext("/tips — a tip for my child's age"),
             tr.gettext("/tanya — questions about growth, food and immunisation"),
             tr.gettext("/hubungkan — link your child (phone number or code)"),
+            tr.gettext("/tanya_kader — ask your posyandu cadre or midwife"),
             tr.gettext("/berhenti — stop reminders and tips (/mulai to resume)"),
             tr.gettext("/hapus_saya — delete my data"),
             tr.gettext("/jadwal — next posyandu dates, reminders on/off"),

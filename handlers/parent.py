@@ -34,6 +34,7 @@ from bot.services import parent as svc
 from bot.services import tips as tips_svc
 from bot.services.phone import mask_phone
 from handlers.common import START_PAYLOAD_HANDLERS
+from handlers.services_parent import kia_section
 from storage.models import Child, Position
 
 if TYPE_CHECKING:
@@ -352,7 +353,12 @@ async def send_reports(update: Update, context: BotContext) -> None:
     today = rt.today()
     for child in children:
         report = await svc.child_report(rt.repos, child, today, tr)
-        await context.bot.send_message(chat.id, report_text(report, tr), reply_markup=report_keyboard(report, tr))
+        keyboard = report_keyboard(report, tr)
+        # The immunisation and vitamin A record, like the Buku KIA page, and a button to its picture (issue 14).
+        kia_lines, kia_button = await kia_section(rt.repos, child, today, tr)
+        text = report_text(report, tr) + "\n\n" + "\n".join(kia_lines)
+        keyboard = InlineKeyboardMarkup([*keyboard.inline_keyboard, [kia_button]])
+        await context.bot.send_message(chat.id, text, reply_markup=keyboard)
 
 
 async def anakku(update: Update, context: BotContext) -> None:

@@ -1,7 +1,10 @@
-"""Free-text questions about growth, feeding, hygiene and immunisation, answered from content/faq.toml; /tanya.
+"""Free text from parents: small talk, questions about their own child (handlers/parent_personal.py), a wish
+to ask a person (handlers/parent_ask.py), and general questions answered from content/faq.toml; /tanya.
 
-ORDER 90: registered after every conversation that takes free text, so this only sees text nobody else
-claimed. Callback data starts with `tanya:`. Question texts are never logged (they may hold names).
+bot/services/parent_intents.route decides which; the FAQ answers the best entry and offers the next ones as
+"did you mean" buttons. ORDER 90: registered after every conversation that takes free text, so this only
+sees text nobody else claimed. Callback data starts with `tanya:`. Question texts are never logged (they may
+hold names).
 """
 
 from __future__ import annotations
@@ -17,9 +20,13 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot import callbacks
 from bot.context import BotContext
 from bot.i18n import N_, Translator, get_translator
-from bot.services.faq import Confidence, FaqEntry, content_stems, focus_lines, load_catalog, looks_english
+from bot.services import parent as parent_svc
+from bot.services.faq import Confidence, FaqEntry, Match, focus_lines, load_catalog, looks_english
+from bot.services.parent_intents import SMALL_TALK, Intent, route
 from handlers import common
 from handlers.parent import looks_like_code, try_code
+from handlers.parent_ask import ask_button, remember_question
+from handlers.parent_personal import Sent, send_personal
 
 if TYPE_CHECKING:
     from bot.app import PosyanduApplication
@@ -39,16 +46,9 @@ TOPICS: dict[str, str] = {
     "posyandu": N_("🏥 Posyandu and development"),
 }
 
-_GREETING = re.compile(r"^\s*(halo+|hai+|hi+|hello|helo|pagi|siang|sore|malam|selamat \w+|assalamu\S*|"
-                       r"permisi|p)\b", re.IGNORECASE)
-_THANKS = re.compile(r"^\s*(terima ?kasih|makasih|makasi|trims|tq|thanks?( you)?|thx|matur ?nuwun|suwun|nuwun|"
-                     r"ok(e|ey|ay)?|siap|baik|sip)\b", re.IGNORECASE)
-
-
-def only(pattern: re.Pattern[str], text: str) -> bool:
-    """The text is just a greeting (or thanks) plus words that carry no question ("makasih bu 🙏")."""
-    m = pattern.match(text)
-    return m is not None and not content_stems(text[m.end():])
+# English small talk gets an English answer even from an Indonesian-language account.
+_ENGLISH_CHAT = re.compile(r"\b(thank|thanks|hello|hi|good\s+(?:morning|afternoon|evening)|noted|okay)\b",
+                           re.IGNORECASE)
 
 
 def answer_text(entry: FaqEntry, lang: str, tr: Translator, question: str = "") -> str:
@@ -62,8 +62,15 @@ def answer_text(entry: FaqEntry, lang: str, tr: Translator, question: str = "") 
             + tr.gettext("General information: for your own child, ask your cadre, midwife or puskesmas."))
 
 
-def more_keyboard(tr: Translator) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[InlineKeyboardButton(tr.gettext("❓ Other topics"), callback_data="tanya:menu")]])
+def more_keyboard(tr: Translator, alternatives: tuple[Match, ...] = (),
+                  lang: str | None = None) -> InlineKeyboardMarkup:
+    """Under an answer: the next entries that might be meant ("did you mean"), other topics, a person."""
+    suffix = f":{lang}" if lang else ""
+    rows = [[InlineKeyboardButton("🔎 " + m.entry.question(tr.lang), callback_data=f"tanya:q:{m.entry.id}{suffix}")]
+            for m in alternatives]
+    rows.append([InlineKeyboardButton(tr.gettext("❓ Other topics"), callback_data="tanya:menu")])
+    rows.append([ask_button(tr)])
+    return InlineKeyboardMarkup(rows)
 
 
 def no_answer_text(tr: Translator) -> str:
@@ -84,6 +91,36 @@ def _looks_like_entry(text: str) -> bool:
     return bool(_ENTRY.match(text.strip()))
 
 
+async def small_talk(update: Update, context: BotContext, intent: Intent, text: str) -> None:
+    """A thank-you, a greeting or an "ok" (often a reply to a reminder or an announcement): a short kind answer."""
+    msg = update.effective_message
+    assert msg
+    tr = get_translator("en") if _ENGLISH_CHAT.search(text) else context.tr
+    if intent is Intent.THANKS:
+        await msg.reply_text(tr.gettext("You're welcome! Ask again any time."))
+    elif intent is Intent.GREETING:
+        await msg.reply_text(tr.gettext("Hello! Type a question about your child's growth or food, for example "
+                                        "“when to start MPASI?”, or type /help."))
+    elif _replies_to_bot(update):
+        await msg.reply_text(tr.gettext("🙏 Thank you for your reply! See you at the posyandu."))
+    else:
+        await msg.reply_text(tr.gettext("👍 Noted. If you have a question, just type it here."))
+
+
+def _replies_to_bot(update: Update) -> bool:
+    replied = update.effective_message.reply_to_message if update.effective_message else None
+    return replied is not None and replied.from_user is not None and replied.from_user.is_bot
+
+
+async def _child_names(context: BotContext, update: Update) -> list[str]:
+    """First names of the sender's linked children, lower case ("umur budi berapa")."""
+    user = update.effective_user
+    if user is None:
+        return []
+    children = await parent_svc.linked_children(context.runtime.repos, user.id)
+    return [c.name.split()[0].lower() for c in children if c.name.split()]
+
+
 async def question(update: Update, context: BotContext) -> None:
     msg = update.effective_message
     assert msg and msg.text
@@ -101,30 +138,59 @@ async def question(update: Update, context: BotContext) -> None:
             "To record a measurement, type /catat followed by the child's code, weight and height, e.g. "
             "/catat A2 10.5 80 — or type /ukur to be guided step by step."))
         return
-    if only(_GREETING, text):
-        await msg.reply_text(tr.gettext("Hello! Type a question about your child's growth or food, for example "
-                                        "“when to start MPASI?”, or type /help."))
+    routed = route(text, await _child_names(context, update))
+    log.info("message from user %s routed to %s", update.effective_user.id if update.effective_user else None,
+             routed.intent)
+    if routed.intent in SMALL_TALK:
+        assert routed.intent is not None
+        await small_talk(update, context, routed.intent, text)
         return
-    if only(_THANKS, text):
-        await msg.reply_text(tr.gettext("You're welcome! Ask again any time."))
+    if routed.intent is Intent.ASK_PERSON:
+        await msg.reply_text(tr.gettext("Yes! Press the button below and write your question: the cadre of your "
+                                        "posyandu answers here, in this chat."),
+                             reply_markup=InlineKeyboardMarkup([[ask_button(tr)]]))
         return
+    linked_hint = False
+    if routed.intent is not None:
+        if await send_personal(update, context, routed, text) is Sent.DONE:
+            return
+        linked_hint = True  # about one's own child, but no child is linked: the general answer, and how to link
+    remember_question(context, text)
+    await faq_answer(update, context, text, linked_hint=linked_hint)
+
+
+async def faq_answer(update: Update, context: BotContext, text: str, *, linked_hint: bool = False) -> None:
+    """The catalog's best entry with the next ones offered, a choice when unsure, or an honest no."""
+    msg = update.effective_message
+    assert msg
     lang = "en" if looks_english(text) else context.lang
     answer_tr = get_translator(lang)
+    suffix_lang = lang if lang != context.lang else None  # an English question keeps English answers
     result = load_catalog().match(text)
     log.info("question from user %s: %s %s", update.effective_user.id if update.effective_user else None,
-             result.confidence, [(m.entry.id, m.score) for m in result.matches])
+             result.confidence, [(m.entry.id, m.score) for m in (*result.matches, *result.alternatives)])
+    hint = ("\n\n" + answer_tr.gettext("For an answer about your own child, link your child: /hubungkan")
+            if linked_hint else "")
     if result.confidence is Confidence.ANSWER and result.best is not None:
-        await msg.reply_text(answer_text(result.best, lang, answer_tr, text), reply_markup=more_keyboard(answer_tr))
+        await msg.reply_text(answer_text(result.best, lang, answer_tr, text) + hint,
+                             reply_markup=more_keyboard(answer_tr, result.alternatives, suffix_lang))
         return
     if result.confidence is Confidence.SUGGEST:
-        suffix = f":{lang}" if lang != context.lang else ""  # an English question keeps English answers
+        suffix = f":{suffix_lang}" if suffix_lang else ""
         rows = [[InlineKeyboardButton(m.entry.question(lang), callback_data=f"tanya:q:{m.entry.id}{suffix}")]
                 for m in result.matches]
         rows.append([InlineKeyboardButton(answer_tr.gettext("None of these"), callback_data="tanya:none")])
-        await msg.reply_text(answer_tr.gettext("Did you mean one of these? Press a question:"),
+        rows.append([ask_button(answer_tr)])
+        await msg.reply_text(answer_tr.gettext("Did you mean one of these? Press a question:") + hint,
                              reply_markup=InlineKeyboardMarkup(rows))
         return
-    await msg.reply_text(no_answer_text(answer_tr), reply_markup=more_keyboard(answer_tr))
+    if _replies_to_bot(update):
+        # A reply to a reminder or an announcement that is not a question we know: thank, and offer a person.
+        await msg.reply_text(answer_tr.gettext("🙏 Thank you for your reply! I am an automatic bot; to ask the cadre "
+                                               "or midwife of your posyandu, press the button below."),
+                             reply_markup=InlineKeyboardMarkup([[ask_button(answer_tr)]]))
+        return
+    await msg.reply_text(no_answer_text(answer_tr) + hint, reply_markup=more_keyboard(answer_tr))
 
 
 async def topics_command(update: Update, context: BotContext) -> None:

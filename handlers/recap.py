@@ -1,5 +1,5 @@
-"""Coordinator numbers: `/rekap [bulan]` (monthly recap with a chart), `/tindak_lanjut` (children needing action,
-paginated) and `/ekspor [bulan]` (the e-PPGBM Excel file of the area)."""
+"""Coordinator numbers: `/rekap [bulan]` (monthly recap with a chart; its follow-up button opens the case list of
+handlers/case_list.py) and `/ekspor [bulan]` (the e-PPGBM Excel file of the area)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot import callbacks
 from bot.context import BotContext
 from bot.i18n import Translator, fmt_month
-from bot.services import followup as fsvc
 from bot.services import recap as rsvc
 from bot.services.team import StaffScope, area_label
+from handlers.case_list import send_list
 from handlers.team import scope_or_refuse
 
 if TYPE_CHECKING:
@@ -75,7 +75,6 @@ async def recap_button(update: Update, context: BotContext) -> None:
         return
     tr = context.tr
     if callbacks.REKAP_FOLLOW_UP.matches(query.data):
-        await query.answer()
         page = callbacks.REKAP_FOLLOW_UP.parse(query.data).number("page")
         await _send_follow_up(update, context, scope, page, edit=False)
         return
@@ -97,40 +96,9 @@ async def recap_button(update: Update, context: BotContext) -> None:
 # ------------------------------------------------------------------ follow-up
 
 
-async def follow_up_command(update: Update, context: BotContext) -> None:
-    scope = await scope_or_refuse(update, context)
-    if scope is None:
-        return
-    await _send_follow_up(update, context, scope, 0, edit=False)
-
-
-async def follow_up_page(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    assert query and query.data
-    scope = await scope_or_refuse(update, context)
-    if scope is None:
-        return
-    await query.answer()
-    await _send_follow_up(update, context, scope, callbacks.TL_PAGE.parse(query.data).number("page"), edit=True)
-
-
 async def _send_follow_up(update: Update, context: BotContext, scope: StaffScope, page: int, *, edit: bool) -> None:
-    tr = context.tr
-    today = context.runtime.today()
-    items = await fsvc.build_follow_up(context.runtime.repos, scope, today)
-    text, shown, pages = fsvc.format_page(items, page, tr, today)
-    nav: list[InlineKeyboardButton] = []
-    if shown > 0:
-        nav.append(InlineKeyboardButton(tr.gettext("‹ Previous"), callback_data=f"tl:page:{shown - 1}"))
-    if shown + 1 < pages:
-        nav.append(InlineKeyboardButton(tr.gettext("Next ›"), callback_data=f"tl:page:{shown + 1}"))
-    markup = InlineKeyboardMarkup([nav]) if nav else None
-    if edit and update.callback_query:
-        await update.callback_query.edit_message_text(text, reply_markup=markup)
-    else:
-        chat = update.effective_chat
-        assert chat
-        await context.bot.send_message(chat.id, text, reply_markup=markup)
+    # The follow-up list is the case list now (issue 16: handlers/case_list.py), for every role that follows cases.
+    await send_list(update, context, page, edit=edit)
 
 
 # ------------------------------------------------------------------ export
@@ -174,8 +142,6 @@ def register(app: PosyanduApplication) -> None:
     app.add_handler(CommandHandler(["rekap", "recap"], recap_command))
     app.add_handler(CallbackQueryHandler(recap_button, pattern=callbacks.any_of(callbacks.REKAP_MONTH,
                                                                                 callbacks.REKAP_FOLLOW_UP)))
-    app.add_handler(CommandHandler(["tindak_lanjut", "followup"], follow_up_command))
-    app.add_handler(CallbackQueryHandler(follow_up_page, pattern=callbacks.TL_PAGE.matches))
     app.add_handler(CommandHandler(["ekspor", "export"], export_command))
 
 

@@ -20,6 +20,7 @@ from bot.services import team as svc
 from bot.services.parent import code_lock, note_wrong_code
 from bot.services.team import StaffScope, area_label
 from handlers.common import START_PAYLOAD_HANDLERS
+from handlers.invite_family import family_picker, family_welcome
 from storage import coordinator_queries as q
 from storage.errors import InviteInvalid
 from storage.models import Role
@@ -34,10 +35,13 @@ ADMIN_SYNCED_KEY = "coord_admin_synced"  # user_data flag: the settings admin wa
 PICK_PAGE = 24  # buttons per picker page (Telegram allows 100; a phone screen shows about this many)
 
 ROLE_WORDS = {"kader": Role.CADRE, "cadre": Role.CADRE, "koordinator": Role.COORDINATOR,
-              "coordinator": Role.COORDINATOR}
-_PICKER_ROLES = {"k": Role.CADRE, "c": Role.COORDINATOR}  # `undang:k:...` invites a cadre, `undang:c:...` a coordinator
+              "coordinator": Role.COORDINATOR, "tpk": Role.TPK, "bidan": Role.HEALTH_WORKER,
+              "nakes": Role.HEALTH_WORKER, "puskesmas": Role.HEALTH_WORKER}
+# `undang:k:...` invites a cadre, `undang:c:...` a coordinator, `undang:t:...` a TPK member, `undang:h:...` a health
+# worker (issue 16).
+_PICKER_ROLES = {"k": Role.CADRE, "c": Role.COORDINATOR, "t": Role.TPK, "h": Role.HEALTH_WORKER}
 ROLE_LABELS = {Role.CADRE: N_("cadre"), Role.COORDINATOR: N_("coordinator"), Role.ADMIN: N_("admin"),
-               Role.PARENT: N_("parent")}
+               Role.PARENT: N_("parent"), Role.TPK: N_("TPK member"), Role.HEALTH_WORKER: N_("midwife/puskesmas staff")}
 
 
 # ------------------------------------------------------------------ shared helpers
@@ -154,8 +158,9 @@ async def invite_command(update: Update, context: BotContext) -> None:
     word = (context.args[0].casefold() if context.args else "")
     if word and word not in ROLE_WORDS:
         await update.effective_message.reply_text(
-            tr.gettext("I don't know the role “{word}”. Write /undang kader or /undang koordinator, or choose:")
-            .format(word=html.escape(word[:30])), reply_markup=_role_keyboard(roles, tr))
+            tr.gettext("I don't know the role “{word}”. Write /undang kader, /undang koordinator, /undang tpk or "
+                       "/undang bidan, or choose:").format(word=html.escape(word[:30])),
+            reply_markup=_role_keyboard(roles, tr))
         return
     if not word:
         await update.effective_message.reply_text(tr.gettext("Whom do you want to invite? Choose:"),
@@ -165,9 +170,10 @@ async def invite_command(update: Update, context: BotContext) -> None:
 
 
 def _role_keyboard(roles: list[Role], tr: Translator) -> InlineKeyboardMarkup:
-    labels = {Role.CADRE: tr.gettext("👩‍⚕️ Cadre"), Role.COORDINATOR: tr.gettext("🧭 Coordinator")}
-    return InlineKeyboardMarkup([[InlineKeyboardButton(labels[r], callback_data=f"undang:r:{r.value}")
-                                  for r in roles]])
+    labels = {Role.CADRE: tr.gettext("👩‍⚕️ Cadre"), Role.COORDINATOR: tr.gettext("🧭 Coordinator"),
+              Role.TPK: tr.gettext("🤝 TPK"), Role.HEALTH_WORKER: tr.gettext("🩺 Midwife/puskesmas")}
+    buttons = [InlineKeyboardButton(labels[r], callback_data=f"undang:r:{r.value}") for r in roles]
+    return InlineKeyboardMarkup([buttons[i:i + 2] for i in range(0, len(buttons), 2)])
 
 
 async def _ask_place(update: Update, context: BotContext, scope: StaffScope, role: Role, *, edit: bool,
@@ -187,6 +193,8 @@ async def _ask_place(update: Update, context: BotContext, scope: StaffScope, rol
         text = tr.gettext("Which posyandu will the new cadre work at? Choose (📂 opens an area):")
         markup = picker_keyboard("undang:k", scope, node, tr, offset=offset, pick_areas=False, pick_posyandu=True,
                                  pick_node=False)
+    elif role in (Role.TPK, Role.HEALTH_WORKER):
+        text, markup = family_picker(scope, role, node, offset, tr, picker_keyboard)
     else:
         text = tr.gettext("For which area is the new coordinator? Choose (📂 opens an area, ✅ picks it):")
         own = scope.area.id if scope.area else None
@@ -205,13 +213,16 @@ async def invite_button(update: Update, context: BotContext) -> None:
     if scope is None:
         return
     tr = context.tr
-    if callbacks.UNDANG_ROLE.matches(query.data):
+    role_schema = next((c for c in (callbacks.UNDANG_ROLE, callbacks.UNDANG_ROLE_FAMILY) if c.matches(query.data)),
+                       None)
+    if role_schema is not None:
         await query.answer()
-        await _ask_place(update, context, scope, Role(callbacks.UNDANG_ROLE.parse(query.data).text("role")),
-                         edit=True)
+        await _ask_place(update, context, scope, Role(role_schema.parse(query.data).text("role")), edit=True)
         return
-    if callbacks.UNDANG_OPEN.matches(query.data):
-        opened = callbacks.UNDANG_OPEN.parse(query.data)
+    open_schema = next((c for c in (callbacks.UNDANG_OPEN, callbacks.UNDANG_OPEN_FAMILY) if c.matches(query.data)),
+                       None)
+    if open_schema is not None:
+        opened = open_schema.parse(query.data)
         node = opened.optional_id("node")
         if not node_allowed(scope, node):
             await query.answer(tr.gettext("That area is outside your area."), show_alert=True)
@@ -220,14 +231,18 @@ async def invite_button(update: Update, context: BotContext) -> None:
         await _ask_place(update, context, scope, _PICKER_ROLES[opened.text("role")], edit=True, node=node,
                          offset=opened.number("offset"))
         return
-    picked = callbacks.UNDANG_PICK.parse(query.data)
-    role, kind, target = _PICKER_ROLES[picked.text("role")], picked.text("kind"), picked.id("target")
+    pick_schema = callbacks.UNDANG_PICK if callbacks.UNDANG_PICK.matches(query.data) else callbacks.UNDANG_PICK_FAMILY
+    picked = pick_schema.parse(query.data)
+    role, target = _PICKER_ROLES[picked.text("role")], picked.id("target")
+    kind = picked.optional_text("kind") or "a"
     try:
         invite = await svc.create_staff_invite(
             context.runtime.repos, scope, role,
             posyandu_id=target if kind == "p" else None, area_id=target if kind == "a" else None)
-    except svc.InviteRefused:
-        await query.answer(tr.gettext("That place is outside your area."), show_alert=True)
+    except svc.InviteRefused as exc:
+        await query.answer(tr.gettext("A TPK is invited for one kelurahan/desa: open an area and pick a kelurahan.")
+                           if exc.code == "not_a_village" else tr.gettext("That place is outside your area."),
+                           show_alert=True)
         return
     await query.answer()
     if role == Role.CADRE:
@@ -269,7 +284,8 @@ async def redeem_staff_invite(update: Update, context: BotContext, payload: str)
         # so guessing staff codes is rate-limited like parent codes.
         return False
     invite = await repos.invites.find(payload)
-    if invite is None or invite.role not in (Role.CADRE, Role.COORDINATOR, Role.ADMIN):
+    if invite is None or invite.role not in (Role.CADRE, Role.COORDINATOR, Role.ADMIN, Role.TPK,
+                                             Role.HEALTH_WORKER):
         return False
     tr = context.tr
     stored = await repos.users.find(user.id)
@@ -302,6 +318,10 @@ async def redeem_staff_invite(update: Update, context: BotContext, payload: str)
                           "/ukur — enter a child's measurement\n/anak_baru — register a new child\n"
                           "/daftar — children of your posyandu this month\n/help — all commands").format(
             name=html.escape(user.first_name or ""), place=html.escape(place))
+    elif invite.role in (Role.TPK, Role.HEALTH_WORKER):
+        area = tree.areas.get(invite.area_id) if invite.area_id is not None else None
+        place = area_label(area, tr)
+        text = family_welcome(invite.role, user.first_name or "", place, tr)
     else:
         area = tree.areas.get(invite.area_id) if invite.area_id is not None else None
         place = area_label(area, tr)
@@ -398,7 +418,8 @@ def register(app: PosyanduApplication) -> None:
     app.add_handler(TypeHandler(Update, sync_settings_admin), group=-2)
     app.add_handler(CommandHandler(["undang", "invite"], invite_command))
     app.add_handler(CallbackQueryHandler(invite_button, pattern=callbacks.any_of(
-        callbacks.UNDANG_ROLE, callbacks.UNDANG_OPEN, callbacks.UNDANG_PICK)))
+        callbacks.UNDANG_ROLE, callbacks.UNDANG_OPEN, callbacks.UNDANG_PICK, callbacks.UNDANG_ROLE_FAMILY,
+        callbacks.UNDANG_OPEN_FAMILY, callbacks.UNDANG_PICK_FAMILY)))
     app.add_handler(CommandHandler(["tim", "team"], team_command))
     if redeem_staff_invite not in START_PAYLOAD_HANDLERS:  # register runs again for every Application built
         START_PAYLOAD_HANDLERS.append(redeem_staff_invite)

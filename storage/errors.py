@@ -6,13 +6,22 @@ names, NIK or phone numbers, so both are safe to log.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
-from bot.i18n import N_, get_translator
+
+def N_(message: str) -> str:
+    """Mark a msgid for extraction (translated later, in the reader's language)."""
+    return message
 
 
 class _Gettext(Protocol):
     def gettext(self, message: str) -> str: ...
+
+
+# The translator `message()` uses when none is given: the bot's Indonesian catalogs, set by bot.i18n when it is
+# loaded (storage does not import bot; without it the English msgid is the message).
+default_translator: Callable[[], _Gettext] | None = None
 
 
 class StorageError(Exception):
@@ -34,7 +43,9 @@ class StorageError(Exception):
 
     def message(self, tr: _Gettext | None = None) -> str:
         """The message translated (Indonesian by default)."""
-        return self._format((tr or get_translator("id")).gettext(self.msgid))
+        if tr is None and default_translator is not None:
+            tr = default_translator()
+        return self._format(tr.gettext(self.msgid) if tr is not None else self.msgid)
 
 
 class DatabaseUnavailable(StorageError):

@@ -1,4 +1,5 @@
-"""SQL the parent journey needs beyond the shared repositories: code-attempt rate limiting and tip history.
+"""SQL the parent journey needs beyond the shared repositories: code-attempt rate limiting, tip history, and
+revoking a child's unused parent codes when a fresh one is made (/kode_ortu).
 
 Portable SQL; times are UTC ISO text like everywhere else (storage.values.to_db_time), so they compare as text.
 """
@@ -6,8 +7,10 @@ Portable SQL; times are UTC ISO text like everywhere else (storage.values.to_db_
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from storage.db import Database
+from storage.repositories.base import AUDIT_SQL
 from storage.values import from_db_time, to_db_time
 
 # Attempt rows older than this are useless for rate limiting and are pruned as new ones arrive.
@@ -45,3 +48,17 @@ async def tip_history(db: Database, user_id: int) -> dict[str, dt.datetime]:
 async def record_tip(db: Database, user_id: int, tip_id: str, when: dt.datetime) -> None:
     await db.execute("INSERT INTO tips_sent (user_id, tip_id, sent_at) VALUES (?, ?, ?)",
                      (user_id, tip_id, to_db_time(when)))
+
+
+async def revoke_unused_parent_codes(db: Database, child_id: int, now: dt.datetime, actor_id: int | None) -> int:
+    """Expire every unused, unexpired parent code of a child (a fresh one replaces them); audited. Used codes stay:
+    they are the record of who linked."""
+    stamp = to_db_time(now)
+    async with db.transaction():
+        changed = await db.execute(
+            "UPDATE invites SET expires_at = ? WHERE child_id = ? AND role = 'parent' AND use_count = 0"
+            " AND expires_at > ?", (stamp, child_id, stamp))
+        if changed:
+            await db.execute(AUDIT_SQL, (actor_id, "revoke", "invite", None,
+                                         json.dumps({"child_id": child_id, "count": changed}), stamp))
+    return changed

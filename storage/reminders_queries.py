@@ -10,15 +10,12 @@ import datetime as dt
 import json
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from storage.db import Database
 from storage.models import PosyanduSession, SessionStatus
 from storage.repositories.base import in_list
 from storage.values import from_db_time, to_db_time
-
-if TYPE_CHECKING:
-    from bot.services.schedule import PosyanduInfo
 
 _CHUNK = 400  # SQLite's default limit is 999 bound parameters per statement
 
@@ -31,23 +28,32 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]
 # ------------------------------------------------------------------ posyandu and one-off changes
 
 
-def _info(row: dict[str, Any]) -> PosyanduInfo:
-    from bot.services.schedule import PosyanduInfo, load_rule
+@dataclass(frozen=True)
+class PosyanduRow:
+    """What the schedule needs of a posyandu; its rule text is read by bot.services.schedule."""
 
-    return PosyanduInfo(id=int(row["id"]), name=str(row["name"]), place=str(row["address"] or row["name"]),
-                        timezone=str(row["timezone"]), rule=load_rule(row["schedule_rule"]))
+    id: int
+    name: str
+    address: str | None
+    timezone: str
+    schedule_rule: str | None
 
 
-async def posyandu_info(db: Database, posyandu_id: int) -> PosyanduInfo | None:
+def _posyandu_row(row: dict[str, Any]) -> PosyanduRow:
+    return PosyanduRow(id=int(row["id"]), name=str(row["name"]), address=row["address"],
+                       timezone=str(row["timezone"]), schedule_rule=row["schedule_rule"])
+
+
+async def posyandu_row(db: Database, posyandu_id: int) -> PosyanduRow | None:
     row = await db.fetchone(
         "SELECT id, name, address, timezone, schedule_rule FROM posyandu WHERE id = ?", (posyandu_id,))
-    return _info(row) if row else None
+    return _posyandu_row(row) if row else None
 
 
-async def active_posyandu_infos(db: Database) -> list[PosyanduInfo]:
+async def active_posyandu_rows(db: Database) -> list[PosyanduRow]:
     rows = await db.fetchall(
         "SELECT id, name, address, timezone, schedule_rule FROM posyandu WHERE active = 1 ORDER BY id")
-    return [_info(r) for r in rows]
+    return [_posyandu_row(r) for r in rows]
 
 
 def _session(row: dict[str, Any]) -> PosyanduSession:

@@ -356,11 +356,7 @@ def months(assessments: Sequence[Assessment]) -> list[MonthStatus]:
     return out
 
 
-def counted_ids(statuses: Sequence[MonthStatus]) -> set[int]:
-    return {s.counted.visit.id for s in statuses if s.counted is not None}
-
-
 __all__ = [
     "REASON_LABELS", "REASON_ORDER", "URGENT", "WEIGHING_REASONS", "Assessment", "ChildFacts", "MonthStatus",
-    "Reason", "Visit", "assess", "counted_ids", "growth_of", "month_of", "months", "reasons_of",
+    "Reason", "Visit", "assess", "growth_of", "month_of", "months", "reasons_of",
 ]

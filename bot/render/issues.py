@@ -216,6 +216,10 @@ def quick_entry_issue(tr: Translator, code: str, token: str, field: str | None) 
         "number_word": tr.gettext("Please write numbers in digits, not in words (“{token}”)."),
         "unknown_word": tr.gettext("I don't know the word “{token}”."),
         "nothing_measured": tr.gettext("Write at least the weight or the length/height."),
+        # services on the line (issue 14)
+        "unknown_vaccine": tr.gettext("“{token}” is not a vaccine of the schedule. Write for example imun:campak, "
+                                      "imun:bcg, imun:polio, imun:dpt, imun:pcv, imun:rota, imun:ipv or imun:mr2."),
+        "bad_quantity": tr.gettext("“{token}”: write the days or packages of PMT as a number, for example pmt:7."),
     }
     what = field_name(tr, field)
     text = messages.get(code, messages["unknown_word"]).format(token=_quote(token), what=what.capitalize())

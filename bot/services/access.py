@@ -9,6 +9,8 @@ helpers at the bottom, then ask the pure functions; tests drive the functions wi
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from pydantic import BaseModel, ConfigDict
 
 from storage import NotFound, Repositories, Role
@@ -120,6 +122,8 @@ def can_invite(p: Principal, role: Role, target: Place) -> bool:
         return False
     if role in (Role.CADRE, Role.PARENT) and not target.is_posyandu:
         return False
+    if role in (Role.TPK, Role.HEALTH_WORKER) and (target.is_posyandu or not target.area_ids):
+        return False  # scoped to an area (a TPK's kelurahan/desa: bot.services.team checks the level)
     return within_scope(p, target)
 
 
@@ -206,6 +210,79 @@ async def posyandu_ids_in_scope(repos: Repositories, p: Principal) -> list[int] 
     return []
 
 
+# ------------------------------------------------------------------ follow-up cases and families (issue 16)
+# Health workers (bidan, puskesmas staff) and TPK members reach the posyandu of their area (a TPK's kelurahan/desa).
+# A woman's data is health data: her TPK, the health workers of her area and the coordinators see it; cadres,
+# parents and sponsors never do. Only a health worker records what the puskesmas found (the outcome of a case).
+
+
+def _in_own_area(p: Principal, place: Place) -> bool:
+    return p.area_id is not None and p.area_id in place.area_ids
+
+
+def can_view_woman(p: Principal, place: Place) -> bool:
+    """See a woman's record (catin, pregnancy, after birth) registered at `place` (her posyandu)."""
+    if not _acting(p):
+        return False
+    if p.role in (Role.ADMIN, Role.COORDINATOR):
+        return within_scope(p, place)
+    if p.role in (Role.HEALTH_WORKER, Role.TPK):
+        return _in_own_area(p, place)
+    return False
+
+
+def can_change_woman(p: Principal, place: Place) -> bool:
+    """Register a woman and record her checks, visits and the birth: her TPK and the area's health workers."""
+    if not _acting(p):
+        return False
+    if p.role == Role.ADMIN:
+        return True
+    return p.role in (Role.HEALTH_WORKER, Role.TPK) and _in_own_area(p, place)
+
+
+def can_view_case(p: Principal, place: Place, *, about_woman: bool) -> bool:
+    """See a follow-up case of a child (or a woman) of the posyandu `place`."""
+    if about_woman:
+        return can_view_woman(p, place)
+    if not _acting(p):
+        return False
+    if p.role in (Role.ADMIN, Role.COORDINATOR, Role.CADRE):
+        return within_scope(p, place)
+    if p.role in (Role.HEALTH_WORKER, Role.TPK):
+        return _in_own_area(p, place)
+    return False
+
+
+def can_act_on_case(p: Principal, place: Place, *, about_woman: bool) -> bool:
+    """Record a visit, a referral, a note, or close the case as moved, died or lost: whoever may see it."""
+    return can_view_case(p, place, about_woman=about_woman)
+
+
+def can_record_outcome(p: Principal, place: Place) -> bool:
+    """Enter what the puskesmas found (it keeps or closes the case): a health worker of the area (or an admin)."""
+    if not _acting(p):
+        return False
+    return p.role == Role.ADMIN or (p.role == Role.HEALTH_WORKER and _in_own_area(p, place))
+
+
+def can_view_family_report(p: Principal, place: Place) -> bool:
+    """The TPK report of a kelurahan/desa (`place`: the area): coordinators, health workers and TPK within it."""
+    if not _acting(p):
+        return False
+    if p.role in (Role.ADMIN, Role.COORDINATOR):
+        return within_scope(p, place)
+    return p.role in (Role.HEALTH_WORKER, Role.TPK) and _in_own_area(p, place)
+
+
+async def case_posyandu_ids(repos: Repositories, p: Principal) -> list[int] | None:
+    """Posyandu whose cases the user may see (None: all, for admins; [] for no one)."""
+    if not _acting(p):
+        return []
+    if p.role in (Role.HEALTH_WORKER, Role.TPK) and p.area_id is not None:
+        return await repos.areas.posyandu_ids_within(p.area_id)
+    return await posyandu_ids_in_scope(repos, p)
+
+
 async def _principal_and_child(repos: Repositories, user_id: int, child_id: int) -> tuple[Principal, ChildRef] | None:
     p = await load_principal(repos, user_id)
     if p is None:
@@ -225,3 +302,31 @@ async def may_view_child(repos: Repositories, user_id: int, child_id: int) -> bo
 async def may_change_child(repos: Repositories, user_id: int, child_id: int) -> bool:
     pair = await _principal_and_child(repos, user_id, child_id)
     return pair is not None and can_change_child(*pair)
+
+
+# ------------------------------------------------------------------ intervention programs and sponsors (issue 14)
+
+
+def can_manage_program(p: Principal, place: Place) -> bool:
+    """Define a program, enrol its children, invite its sponsors, read its report: an admin, or a coordinator whose
+    area holds the program's place (a kelurahan or a posyandu)."""
+    return _acting(p) and p.role in (Role.ADMIN, Role.COORDINATOR) and within_scope(p, place)
+
+
+def can_follow_program(p: Principal, program_id: int, member_of: Collection[int]) -> bool:
+    """A sponsor member (orang tua asuh) follows its own programs' children, anonymised; nothing else: a sponsor
+    never reaches a child through within_scope."""
+    return _acting(p) and p.role == Role.SPONSOR and program_id in member_of
+
+
+# ------------------------------------------------------------------ parents' questions to a person (issue 15)
+
+
+def can_answer_parent_question(p: Principal, place: Place) -> bool:
+    """Answer a parent's question about a child of `place` (a posyandu): its cadres, the health workers and
+    coordinators of its area, admins. The health worker's area grant is this journey's own (see RANK)."""
+    if not _acting(p):
+        return False
+    if p.role == Role.HEALTH_WORKER:
+        return p.area_id is not None and p.area_id in place.area_ids
+    return within_scope(p, place)

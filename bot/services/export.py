@@ -22,6 +22,8 @@ from bot.growth.status import REASON_LABELS
 from bot.i18n import N_, get_translator
 from bot.services import status as status_svc
 from storage import AreaLevel, Child, Measurement, Posyandu, Repositories
+from storage import services_queries as services_q
+from storage.services_queries import MonthServices
 from storage.status_queries import PosyanduCounts, StatusRow
 from storage.values import mask_nik
 
@@ -54,6 +56,8 @@ COLUMNS: tuple[str, ...] = (
     "Posyandu", "RT", "RW", "Alamat", "Usia Saat Ukur", "Usia (hari)", "Tanggal Pengukuran", "Berat", "Tinggi",
     "Cara Ukur", "LiLA", "Lingkar Kepala", "Edema", "BB/U", "ZS BB/U", "TB/U", "ZS TB/U", "BB/TB", "ZS BB/TB",
     "IMT/U", "ZS IMT/U", "Naik Berat Badan", "BGM", "Rujuk", "Alasan Rujuk",
+    # Services of the month (issue 14): PMT received (Ya/Tidak), vitamin A capsules, doses, deworming.
+    "PMT Diterima", "Jml Vit A", "Imunisasi", "Obat Cacing",
 )
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "Posyandu", "Desa/Kel", "Kec", "Kab/Kota", "S", "D", "N", "T", "2T", "O", "B", "Belum Dinilai", "BGM",
@@ -78,6 +82,7 @@ class ExportData:
     places: dict[int, PlaceNames]  # by posyandu id
     rows: dict[int, list[tuple[Child, Measurement, StatusRow]]] = field(default_factory=dict)  # by posyandu id
     counts: dict[int, PosyanduCounts] = field(default_factory=dict)  # by posyandu id
+    services: dict[int, MonthServices] = field(default_factory=dict)  # by child id: what it got that month
 
     @property
     def row_count(self) -> int:
@@ -107,6 +112,7 @@ async def collect_export(repos: Repositories, month: dt.date, posyandu_ids: Sequ
     for rows in data.rows.values():
         rows.sort(key=lambda cms: (cms[0].name.casefold(), cms[0].id))
     data.counts = await status_svc.month_counts(repos, ids, month)
+    data.services = await services_q.month_services(repos.db, list(children), month)
     return data
 
 
@@ -130,8 +136,16 @@ def _num(value: float | None, digits: int = 2) -> float | str:
     return round(value, digits) if value is not None else ""
 
 
+def _service_cells(got: MonthServices | None) -> list[object]:
+    """PMT Diterima, Jml Vit A, Imunisasi, Obat Cacing (the month's current service records)."""
+    if got is None:
+        return ["Tidak", 0, "", ""]
+    return ["Ya" if got.pmt_deliveries else "Tidak", got.vitamin_a, ", ".join(got.doses),
+            "Ya" if got.deworming else ""]
+
+
 def _row(child: Child, m: Measurement, status: StatusRow, place: PlaceNames, posyandu: str, full_nik: bool,
-         label: CategoryLabel) -> list[object]:
+         label: CategoryLabel, services: MonthServices | None = None) -> list[object]:
     def cat(ind: str) -> str:
         key = m.categories.get(ind)  # type: ignore[call-overload]
         return label(ind, key) if key else ""
@@ -146,7 +160,7 @@ def _row(child: Child, m: Measurement, status: StatusRow, place: PlaceNames, pos
         _num(m.muac_cm, 1), _num(m.head_cm, 1), "Ya" if m.oedema else "Tidak",
         cat("waz"), _num(m.waz), cat("haz"), _num(m.haz), cat("whz"), _num(m.whz), cat("bmiz"), _num(m.bmiz),
         _weighing(status.weighing), "Ya" if status.bgm else "", "Ya" if status.refer else "Tidak",
-        ", ".join(_reason_words_id().get(r, r) for r in status.reasons),
+        ", ".join(_reason_words_id().get(r, r) for r in status.reasons), *_service_cells(services),
     ]
 
 
@@ -171,7 +185,7 @@ def table_rows(data: ExportData, *, full_nik: bool = False, label: CategoryLabel
     out: list[list[object]] = []
     for p in data.posyandu:
         for child, m, status in data.rows.get(p.id, []):
-            out.append(_row(child, m, status, data.places[p.id], p.name, full_nik, lab))
+            out.append(_row(child, m, status, data.places[p.id], p.name, full_nik, lab, data.services.get(child.id)))
     return out
 
 
@@ -214,7 +228,7 @@ def write_xlsx(data: ExportData, target: io.BufferedIOBase | io.BytesIO | Path, 
         used.add(ws.title)
         ws.append(list(COLUMNS))
         for child, m, status in rows:
-            ws.append(_row(child, m, status, data.places[p.id], p.name, full_nik, lab))
+            ws.append(_row(child, m, status, data.places[p.id], p.name, full_nik, lab, data.services.get(child.id)))
     wb.save(target)
 
 

@@ -211,6 +211,21 @@ def _plausible(value: Decimal, field_name: NumberField, child: Child | None, dra
     return check_value(child, trial, field_name) is None
 
 
+# A value outside every possible range is often a decimal point away from the right one (105 for 10,5).
+SUGGESTION_DIVISORS = (10, 100, 1000)
+
+
+def plausible_correction(child: Child, draft: Draft, field_name: NumberField, value: Decimal) -> Decimal | None:
+    """For a value outside every possible range: the first of value/10, /100, /1000 that is inside the range and
+    plausible for the child's age (so the suggestion is never questioned in turn); None when there is none."""
+    low, high = HARD_LIMITS[field_name]
+    for divisor in SUGGESTION_DIVISORS:
+        candidate = (Decimal(value) / divisor).quantize(Decimal("0.1"))
+        if low <= candidate <= high and _plausible(candidate, field_name, child, draft):
+            return candidate
+    return None
+
+
 def suggested_position(age_days: int) -> Position:
     """Lying (length) under 2 years, standing (height) from 2 years, as the WHO standards measure them."""
     return Position.LYING if age_days < HEIGHT_FROM_DAYS else Position.STANDING
@@ -562,6 +577,31 @@ async def staff_of(repos: Repositories, user_id: int, admin_ids: list[int] | tup
     if ids is not None and not ids:
         return None
     return Staff(user_id, principal.role.value, tuple(ids) if ids is not None else None)
+
+
+# Fuzzy name search ("budy" finds Budi): the best score of the query against a name word or the whole name.
+FUZZY_MIN_SCORE = 75
+FUZZY_MAX_CHILDREN = 2000  # children of one posyandu read for fuzzy matching (a posyandu has ~50-150)
+
+
+async def fuzzy_children(repos: Repositories, staff: Staff, text: str, *, limit: int = 8) -> list[Child]:
+    """Children of the staff member's own posyandu whose name is close to `text` ("budy" -> Budi), best first.
+    For when the plain search found nothing; never across posyandu (admins type the name exactly)."""
+    from rapidfuzz import fuzz
+    from rapidfuzz.utils import default_process
+
+    query = default_process(text)
+    if staff.posyandu_ids is None or len(query) < 3:
+        return []
+    scored: list[tuple[float, Child]] = []
+    for posyandu_id in staff.posyandu_ids:
+        for child in await repos.children.list_by_posyandu(posyandu_id, limit=FUZZY_MAX_CHILDREN):
+            name = default_process(child.name)
+            score = max([fuzz.ratio(query, word) for word in name.split()] + [fuzz.ratio(query, name)])
+            if score >= FUZZY_MIN_SCORE:
+                scored.append((score, child))
+    scored.sort(key=lambda sc: (-sc[0], sc[1].name.lower(), sc[1].id))
+    return [child for _, child in scored[:limit]]
 
 
 async def find_child(repos: Repositories, staff: Staff, query: str, limit: int = 8) -> tuple[list[Child], Child | None]:

@@ -1,4 +1,5 @@
-"""Parser of the one-line quick entry (`/catat A12 10,5 82 berbaring`, `/catat A12 bb 10,5 tb 82 tgl 3/12`).
+"""Parser of the one-line quick entry (`/catat A12 10,5 82 berbaring`, `/catat A12 bb 10,5 tb 82 tgl 3/12`), and of
+the services given at the same visit (`vita`, `cacing`, `pmt`, `pmt:14`, `imun:campak`, `imun:mr,ipv`; issue 14).
 
 Pure: text and today's date in, a `QuickEntry` or a `QuickEntryError` out. Keywords may come in any order and
 may stick to their number (`bb10,5`, `bb=10,5`, `82cm`); numbers without a keyword are weight, then length.
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
+from bot.growth.child_services import read_vaccine
 from bot.i18n import ParseError, parse_date, parse_decimal
 from storage.values import normalise_child_code
 
@@ -46,6 +48,13 @@ _NUMBER_WITH_UNIT = re.compile(r"^([+-]?\d+(?:[.,]\d+)?)(kg|kilo|cm|g|gr|gram)?\
 _KEYWORD_STUCK = re.compile(r"^([a-z]+)[:=]?([+-]?\d.*)$")
 _DATE_LIKE = re.compile(r"^\d{1,2}[/\-]\d{1,2}(?:[/\-]\d{2,4})?$|^\d{4}-\d{1,2}-\d{1,2}$")
 MAX_LENGTH = 300  # a longer line is a paste by mistake, not a quick entry
+# Services given at the visit (issue 14). The capsule and the tablet follow from the child's age on the day.
+VITAMIN_A_WORDS = {"vita", "vit.a", "vitamina", "vitamin_a", "vit_a", "vitamin-a", "kapsul"}
+DEWORMING_WORDS = {"cacing", "obatcacing", "obat_cacing", "albendazol", "albendazole", "worm"}
+PMT_WORD = "pmt"
+VACCINE_WORDS = {"imun", "imunisasi", "vaksin", "imm"}
+_SERVICE_STUCK = re.compile(r"^(imun|imunisasi|vaksin|imm|pmt)[:=](.+)$")
+MAX_PMT = 365
 
 
 class QuickEntryError(ValueError):
@@ -56,6 +65,20 @@ class QuickEntryError(ValueError):
         self.code = code
         self.token = token
         self.field = field
+
+
+ServiceKindWord = Literal["vitamin_a", "deworming", "pmt", "immunisation"]
+
+
+@dataclass(frozen=True)
+class ServiceWord:
+    """A service written on the line: vitamin A, deworming, PMT (days or packages), or a vaccine (antigen and
+    optionally its dose number: `imun:mr2`)."""
+
+    kind: ServiceKindWord
+    antigen: str | None = None
+    number: int | None = None
+    quantity: int | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +92,11 @@ class QuickEntry:
     oedema: bool = False
     measured_on: dt.date | None = None  # None: today
     fields_given: tuple[str, ...] = field(default=())
+    services: tuple[ServiceWord, ...] = field(default=())
+
+    @property
+    def measured(self) -> bool:
+        return self.weight_kg is not None or self.length_cm is not None
 
 
 def _number(token: str) -> tuple[Decimal, Field | None] | None:
@@ -110,12 +138,46 @@ def parse_quick_entry(text: str, today: dt.date) -> QuickEntry:
             raise QuickEntryError("duplicate", token, target)
         values[target] = value
 
+    services: list[ServiceWord] = []
+
+    def vaccines(text: str, raw: str) -> None:
+        for word in (w for w in text.split(",") if w):
+            found = read_vaccine(word)
+            if found is None:
+                raise QuickEntryError("unknown_vaccine", word[:30])
+            services.append(ServiceWord("immunisation", antigen=found[0], number=found[1]))
+
     i = 1
     while i < len(tokens):
         raw = tokens[i]
         tok = raw.casefold().strip(",")
         i += 1
         if not tok:
+            continue
+        if tok in VITAMIN_A_WORDS:
+            services.append(ServiceWord("vitamin_a"))
+            continue
+        if tok in DEWORMING_WORDS:
+            services.append(ServiceWord("deworming"))
+            continue
+        if tok == PMT_WORD:
+            services.append(ServiceWord("pmt"))
+            continue
+        if tok in VACCINE_WORDS:  # "imun campak": the vaccine is the next word
+            if i >= len(tokens):
+                raise QuickEntryError("unknown_vaccine", raw)
+            vaccines(tokens[i].casefold(), tokens[i])
+            i += 1
+            continue
+        service = _SERVICE_STUCK.match(tok)
+        if service is not None:
+            if service.group(1) == PMT_WORD:
+                amount = service.group(2)
+                if not amount.isdigit() or not 1 <= int(amount) <= MAX_PMT:
+                    raise QuickEntryError("bad_quantity", raw)
+                services.append(ServiceWord("pmt", quantity=int(amount)))
+            else:
+                vaccines(service.group(2), raw)
             continue
         if tok in DATE_WORDS:
             if measured_on is not None:
@@ -191,7 +253,7 @@ def parse_quick_entry(text: str, today: dt.date) -> QuickEntry:
         raise QuickEntryError("unknown_word", raw[:30], pending)
     if pending is not None:
         raise QuickEntryError("missing_value", "", pending)
-    if "weight" not in values and "length" not in values:
+    if "weight" not in values and "length" not in values and not services:
         raise QuickEntryError("nothing_measured")
     return QuickEntry(
         code=code,
@@ -203,4 +265,5 @@ def parse_quick_entry(text: str, today: dt.date) -> QuickEntry:
         oedema=oedema,
         measured_on=measured_on,
         fields_given=tuple(sorted(values)),
+        services=tuple(services),
     )

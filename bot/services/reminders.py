@@ -24,7 +24,7 @@ import html
 import importlib
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -35,8 +35,8 @@ from bot.clock import Clock
 from bot.growth import immunisation
 from bot.growth.age import age_text
 from bot.growth.immunisation import add_months
-from bot.i18n import Translator, fmt_date, fmt_month, get_translator
-from bot.services.schedule import PosyanduInfo, Session, sessions_between
+from bot.i18n import Translator, fmt_date, get_translator
+from bot.services.schedule import PosyanduInfo, Session, active_posyandu_infos, sessions_between
 from storage import reminders_queries as q
 from storage.db import Database
 from storage.reminders_queries import Claim, ParentChild, Pending
@@ -74,6 +74,7 @@ VITAMIN_A = "vitamin_a"
 TIP = "tip"
 
 IMMUNISATION_DEADLINE = "immunisation_deadline"
+# (immunisation_overdue and deworming: bot.services.immunisation_reminders)
 # The immunisation schedule, its catch-up limits and the vitamin A rounds are data with their sources in
 # bot.growth.immunisation (docs/clinical-rules.md §7). HB0 is given at birth in the health facility and JE only in
 # some districts: neither is reminded.
@@ -193,51 +194,6 @@ def render_cadre_followup(session: Session, missing: Sequence[q.ChildRow], tr: T
     return "\n".join(lines)
 
 
-def render_immunisation(child: ParentChild, months: int, doses: Sequence[immunisation.Dose], nxt: Session | None,
-                        tr: Translator) -> str:
-    age = tr.ngettext("{n} month", "{n} months", months).format(n=months)
-    lines = [tr.gettext("💉 {child} is now {age} old: time for immunisation {vaccines}.").format(
-        child=f"<b>{html.escape(child.child_name)}</b>", age=age,
-        vaccines=", ".join(tr.gettext(d.label) for d in doses))]
-    if nxt is not None:
-        lines.append(tr.gettext("Ask at the posyandu on {when} or at the puskesmas. Bring the Buku KIA.").format(
-            when=nxt.when(tr)))
-    else:
-        lines.append(tr.gettext("Ask at the posyandu or the puskesmas. Bring the Buku KIA."))
-    lines.append(tr.gettext("Already done? Then you can ignore this message."))
-    return "\n".join(lines)
-
-
-def render_immunisation_deadline(child: ParentChild, doses: Sequence[immunisation.Dose], last: dt.date,
-                                 nxt: Session | None, tr: Translator) -> str:
-    """A dose whose catch-up window closes soon (rotavirus by 6 months 29 days, BCG before 1 year, PCV before 2
-    years): if it was missed, now is the last chance."""
-    lines = [tr.gettext("⏳ {vaccines} for {child} can only be given until {date}.").format(
-        vaccines=", ".join(tr.gettext(d.label) for d in doses), child=f"<b>{html.escape(child.child_name)}</b>",
-        date=fmt_date(last, tr.lang))]
-    if nxt is not None and nxt.date <= last:
-        lines.append(tr.gettext("If it has not been given yet, ask at the posyandu on {when} or at the puskesmas, "
-                                "with the Buku KIA.").format(when=nxt.when(tr)))
-    else:
-        lines.append(tr.gettext("If it has not been given yet, go to the puskesmas before then, with the Buku KIA."))
-    lines.append(tr.gettext("Already done? Then you can ignore this message."))
-    return "\n".join(lines)
-
-
-def render_vitamin_a(month: dt.date, children: Sequence[tuple[ParentChild, immunisation.Capsule]],
-                     nxt: Session | None, tr: Translator) -> str:
-    lines = [tr.gettext("💊 {month} is vitamin A month.").format(month=fmt_month(month, tr.lang))]
-    for child, capsule in children:
-        text = (tr.gettext("blue capsule (100,000 IU)") if capsule is immunisation.Capsule.BLUE
-                else tr.gettext("red capsule (200,000 IU)"))
-        lines.append(f"• <b>{html.escape(child.child_name)}</b>: {text}")
-    if nxt is not None:
-        lines.append(tr.gettext("Free at the posyandu on {when}.").format(when=nxt.when(tr)))
-    else:
-        lines.append(tr.gettext("Free at the posyandu or the puskesmas this month."))
-    return "\n".join(lines)
-
-
 def render_tip(child: ParentChild, text: str, tr: Translator) -> str:
     """`text` is plain text (bot.services.tips): escaped for HTML parse mode."""
     title = tr.gettext("💡 Tip of the week for {child}:").format(child=f"<b>{html.escape(child.child_name)}</b>")
@@ -274,6 +230,12 @@ class _Candidate:
     render: Callable[[], Any]  # async () -> (text, extra) or None (nothing to send)
 
 
+# Journeys with pushes of their own (a sponsor's monthly report, issue 14) add a collector here in their register():
+# async (db, repos, now) -> the candidates whose window contains now. Claimed and sent like every other reminder.
+Collector = Callable[[Database, Any, dt.datetime], Awaitable[list[_Candidate]]]
+COLLECTORS: list[Collector] = []
+
+
 def _by_user(links: Sequence[ParentChild]) -> dict[int, list[ParentChild]]:
     grouped: dict[int, list[ParentChild]] = defaultdict(list)
     for link in links:
@@ -285,13 +247,32 @@ def _window(due: dt.datetime, expires: dt.datetime, now: dt.datetime) -> bool:
     return due <= now < expires
 
 
+# Reminders of other journeys (follow-up case deadlines, bot.services.case_reminders): each source is asked every
+# run for its candidates, which then go through the same claim, quiet hours and send as the posyandu reminders.
+Candidate = _Candidate
+CandidateSource = Callable[[Database, Any, dt.datetime], Awaitable[list[_Candidate]]]
+CANDIDATE_SOURCES: list[CandidateSource] = []
+
+
 async def collect_due(db: Database, repos: Any, now: dt.datetime) -> list[_Candidate]:
     """Every reminder whose send window contains `now` (already-sent ones included; the caller filters)."""
-    infos = await q.active_posyandu_infos(db)
+    extra: list[_Candidate] = []
+    for source in CANDIDATE_SOURCES:
+        extra += await source(db, repos, now)
+    return extra + await _posyandu_due(db, repos, now)
+
+
+async def _posyandu_due(db: Database, repos: Any, now: dt.datetime) -> list[_Candidate]:
+    infos = await active_posyandu_infos(db)
     if not infos:
         return []
     ids = [i.id for i in infos]
-    vitamin_a_months = await q.vitamin_a_rounds(db)
+    # Imported here: it builds on this module's candidates (and this module on it).
+    from bot.services import immunisation_reminders as imm
+    from bot.services.services_due import load_rounds
+
+    years = sorted({(now + dt.timedelta(hours=h)).year for h in (-12, 12)})
+    rounds = await load_rounds(repos, ids, years)
     span_from = now.date() - dt.timedelta(days=40)
     span_to = now.date() + dt.timedelta(days=40)
     overrides = await q.session_overrides(db, ids, span_from, span_to)
@@ -320,12 +301,14 @@ async def collect_due(db: Database, repos: Any, now: dt.datetime) -> list[_Candi
         families = _by_user(parents_by_pos[info.id])
         for s in sessions:
             out += _session_candidates(db, info, s, tz, now, families, cadres_by_pos[info.id])
-        out += _immunisation_candidates(info, tz, today, now, families, nxt)
-        out += _deadline_candidates(info, tz, today, now, families, nxt)
-        if today.month in vitamin_a_months.get(today.year, immunisation.VITAMIN_A_MONTHS):
-            in_month = [s for s in sessions if s.date.year == today.year and s.date.month == today.month]
-            out += _vitamin_a_candidates(info, tz, today, now, families, in_month)
+        # Immunisation, vitamin A and deworming from the children's records (issue 14).
+        out += imm.immunisation_candidates(repos, info, tz, today, now, families, nxt)
+        out += imm.deadline_candidates(repos, info, tz, today, now, families, nxt)
+        in_month = [s for s in sessions if s.date.year == today.year and s.date.month == today.month]
+        out += imm.round_candidates(repos, info, tz, today, now, families, in_month, rounds)
         out += _tip_candidates(repos, info, tz, today, now, families, tips_seen)
+    for collect in COLLECTORS:
+        out += await collect(db, repos, now)
     return out
 
 
@@ -387,85 +370,6 @@ def _session_candidates(db: Database, info: PosyanduInfo, s: Session, tz: ZoneIn
                 return render_cadre_followup(s, missing, get_translator(staff.language)), {}
             out.append(_Candidate(key(CADRE_FOLLOWUP, staff.user_id, info.id, s.date.isoformat()), staff.user_id,
                                   CADRE_FOLLOWUP, tzname, f_due, f_exp, render_followup))
-    return out
-
-
-def _immunisation_candidates(info: PosyanduInfo, tz: ZoneInfo, today: dt.date, now: dt.datetime,
-                             families: dict[int, list[ParentChild]], nxt: Session | None) -> list[_Candidate]:
-    out: list[_Candidate] = []
-    for uid, links in families.items():
-        for child in links:
-            for months in immunisation.reminder_months():
-                day = add_months(child.birth_date, months)
-                if not day <= today <= day + dt.timedelta(days=IMMUNISATION_WINDOW_DAYS):
-                    continue
-                due = local(day, IMMUNISATION_AT, tz)
-                expires = local(day + dt.timedelta(days=IMMUNISATION_WINDOW_DAYS), QUIET_FROM, tz)
-                if not _window(due, expires, now):
-                    continue
-                doses = immunisation.doses_due_at(months)
-
-                async def render(child: ParentChild = child, months: int = months,
-                                 doses: list[immunisation.Dose] = doses) -> tuple[str, dict[str, Any]]:
-                    return render_immunisation(child, months, doses, nxt, get_translator(child.language)), {}
-                out.append(_Candidate(key(IMMUNISATION, uid, child.child_id, months), uid, IMMUNISATION,
-                                      info.timezone, due, expires, render))
-    return out
-
-
-def _deadline_candidates(info: PosyanduInfo, tz: ZoneInfo, today: dt.date, now: dt.datetime,
-                         families: dict[int, list[ParentChild]], nxt: Session | None) -> list[_Candidate]:
-    """A month before a catch-up window closes (bot.growth.immunisation.DEADLINE_DOSES), once per child and date."""
-    out: list[_Candidate] = []
-    for uid, links in families.items():
-        for child in links:
-            by_last: dict[dt.date, list[immunisation.Dose]] = defaultdict(list)
-            for dose in immunisation.DEADLINE_DOSES:
-                by_last[immunisation.last_date(dose, child.birth_date)].append(dose)
-            for last, doses in by_last.items():
-                day = last - dt.timedelta(days=immunisation.DEADLINE_NOTICE_DAYS)
-                if not day <= today <= day + dt.timedelta(days=IMMUNISATION_WINDOW_DAYS):
-                    continue
-                due = local(day, IMMUNISATION_AT, tz)
-                expires = local(day + dt.timedelta(days=IMMUNISATION_WINDOW_DAYS), QUIET_FROM, tz)
-                if not _window(due, expires, now):
-                    continue
-
-                async def render(child: ParentChild = child, doses: list[immunisation.Dose] = doses,
-                                 last: dt.date = last) -> tuple[str, dict[str, Any]]:
-                    tr = get_translator(child.language)
-                    return render_immunisation_deadline(child, doses, last, nxt, tr), {}
-                out.append(_Candidate(key(IMMUNISATION_DEADLINE, uid, child.child_id, last.isoformat()), uid,
-                                      IMMUNISATION_DEADLINE, info.timezone, due, expires, render))
-    return out
-
-
-def _vitamin_a_candidates(info: PosyanduInfo, tz: ZoneInfo, today: dt.date, now: dt.datetime,
-                          families: dict[int, list[ParentChild]], in_month: Sequence[Session]) -> list[_Candidate]:
-    month_start = today.replace(day=1)
-    first = in_month[0] if in_month else None
-    day = max(first.date - dt.timedelta(days=VITAMIN_A_DAYS_BEFORE), month_start) if first else month_start
-    due = local(day, VITAMIN_A_AT, tz)
-    last_day = today.replace(day=calendar.monthrange(today.year, today.month)[1])
-    expires = local(last_day, QUIET_FROM, tz)
-    if not _window(due, expires, now):
-        return []
-    # The child's age on the session day decides the capsule (a baby who turns 6 months by then gets the blue
-    # one); without a session this month, the last day of the month stands in.
-    session_day = first.date if first else last_day
-    out: list[_Candidate] = []
-    for uid, links in families.items():
-        eligible = [(c, cap) for c in links
-                    if (cap := immunisation.vitamin_a_capsule(c.birth_date, session_day)) is not None]
-        if not eligible:
-            continue
-
-        async def render(eligible: list[tuple[ParentChild, immunisation.Capsule]] = eligible
-                         ) -> tuple[str, dict[str, Any]]:
-            tr = get_translator(eligible[0][0].language)
-            return render_vitamin_a(month_start, eligible, first, tr), {}
-        out.append(_Candidate(key(VITAMIN_A, uid, info.id, month_start.strftime("%Y-%m")), uid, VITAMIN_A,
-                              info.timezone, due, expires, render))
     return out
 
 
@@ -565,25 +469,26 @@ async def send_pending(db: Database, repos: Any, bot: Sender, clock: Clock, repo
     gate = asyncio.Semaphore(SEND_CONCURRENCY)
     tips = tips_service()
 
-    async def one(row: Pending) -> None:
+    async def one(row: Pending) -> str | None:
+        """Send one row; "blocked" when Telegram answered 403 (the recipient's other rows are not tried)."""
         async with gate:
             if stop.is_set():
-                return
+                return None
             now = clock.now()
             if row.expires_at is not None and now >= row.expires_at:
                 report.expired += 1
                 await q.mark(db, row.id, "skipped", now, "expired")
                 log.info("reminder %s expired unsent (kind=%s)", row.id, row.kind)
-                return
+                return None
             if in_quiet_hours(now, ZoneInfo(row.tz)):
                 report.postponed_quiet += 1
-                return
+                return None
             text = text_when_sent(row, now)
             if text is None:
                 report.expired += 1
                 await q.mark(db, row.id, "skipped", now, "covered by the reminder of the day")
                 log.info("reminder %s outdated unsent (kind=%s)", row.id, row.kind)
-                return
+                return None
             try:
                 await bot.send_message(chat_id=row.recipient_id, text=text)
             except Forbidden:
@@ -592,32 +497,32 @@ async def send_pending(db: Database, repos: Any, bot: Sender, clock: Clock, repo
                 await q.deactivate_user(db, row.recipient_id, clock.now())  # with its audit row
                 await repos.users.mark_blocked(row.recipient_id)
                 log.info("user %s blocked the bot; marked inactive", row.recipient_id)
-                return
+                return "blocked"
             except RetryAfter as exc:
                 # AIORateLimiter already waited and retried: back off until the next run, don't hammer.
                 report.rate_limited = True
                 report.retry_later += 1
                 stop.set()
                 log.warning("flood control persists (retry_after=%s); stopping this run", exc.retry_after)
-                return
+                return None
             except BadRequest as exc:
                 # Deterministic (chat not found, bad HTML): retrying cannot help.
                 report.failed += 1
                 await q.mark(db, row.id, "failed", clock.now(), str(exc)[:200])
                 log.warning("reminder %s failed: %s", row.id, exc)
-                return
+                return None
             except TelegramError as exc:  # network errors, timeouts, 5xx: try again next run
                 report.retry_later += 1
                 await q.record_attempt(db, row.id, type(exc).__name__)
                 if row.attempts + 1 >= MAX_ATTEMPTS:
                     await q.mark(db, row.id, "failed", clock.now(), type(exc).__name__)
                     report.failed += 1
-                return
+                return None
             except Exception as exc:  # an unexpected error must not abort the other sends of this run
                 report.retry_later += 1
                 await q.record_attempt(db, row.id, type(exc).__name__)
                 log.exception("reminder %s: unexpected error", row.id)
-                return
+                return None
             sent_at = clock.now()
             await q.mark(db, row.id, "sent", sent_at)
             report.sent += 1
@@ -627,8 +532,21 @@ async def send_pending(db: Database, repos: Any, bot: Sender, clock: Clock, repo
                     await tips.mark_sent(repos, row.recipient_id, row.extra["tip_id"], sent_at)
                 except Exception:  # the tip went out; a bookkeeping failure must not resend it
                     log.exception("tips.mark_sent failed for reminder %s", row.id)
+            return None
 
-    await asyncio.gather(*(one(r) for r in rows))
+    async def for_recipient(own: list[Pending]) -> None:
+        # One recipient's rows one after the other: a 403 on the first spares the others (they are not sent
+        # to someone who blocked the bot), and one chat never gets two messages at the same moment.
+        for i, row in enumerate(own):
+            if await one(row) == "blocked":
+                for rest in own[i + 1:]:
+                    await q.mark(db, rest.id, "failed", clock.now(), "blocked")
+                return
+
+    by_recipient: dict[int, list[Pending]] = defaultdict(list)
+    for row in rows:
+        by_recipient[row.recipient_id].append(row)
+    await asyncio.gather(*(for_recipient(own) for own in by_recipient.values()))
 
 
 def _session_day(row: Pending) -> dt.date | None:

@@ -223,7 +223,7 @@ def review_pdf(review: Review, tr: Translator) -> bytes:
         pdf.set_font("DejaVu", "", 7)
         pdf.cell(0, 5, f"{title(review, tr)} · {footer} {pdf.page_no()}", align="R")
 
-    pdf.footer = page_footer  # type: ignore[method-assign]
+    pdf.footer = page_footer  # type: ignore[method-assign,unused-ignore]
 
     def para(height: float, text: str) -> None:
         pdf.multi_cell(0, height, text, new_x="LMARGIN", new_y="NEXT")

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_time
 
 from bot.i18n import N_, fmt_date
+from storage import reminders_queries as q
 from storage.models import PosyanduSession, SessionStatus
 
 if TYPE_CHECKING:
@@ -383,17 +384,29 @@ def _db_of(repos: Any) -> Database:
     return db
 
 
-async def posyandu_info(repos: Any, posyandu_id: int) -> PosyanduInfo | None:
-    from storage import reminders_queries as q
+def info_of(row: q.PosyanduRow) -> PosyanduInfo:
+    """A posyandu with its schedule rule read (storage keeps the rule as text)."""
+    return PosyanduInfo(id=row.id, name=row.name, place=row.address or row.name, timezone=row.timezone,
+                        rule=load_rule(row.schedule_rule))
 
-    return await q.posyandu_info(_db_of(repos), posyandu_id)
+
+async def active_posyandu_infos(db: Any) -> list[PosyanduInfo]:
+    return [info_of(r) for r in await q.active_posyandu_rows(db)]
+
+
+async def _info(db: Any, posyandu_id: int) -> PosyanduInfo | None:
+    row = await q.posyandu_row(db, posyandu_id)
+    return info_of(row) if row is not None else None
+
+
+async def posyandu_info(repos: Any, posyandu_id: int) -> PosyanduInfo | None:
+
+    return await _info(_db_of(repos), posyandu_id)
 
 
 async def sessions_for(repos: Any, posyandu_id: int, start: dt.date, end: dt.date) -> list[Session]:
-    from storage import reminders_queries as q
-
     db = _db_of(repos)
-    info = await q.posyandu_info(db, posyandu_id)
+    info = await _info(db, posyandu_id)
     if info is None:
         return []
     return sessions_between(info, await q.session_overrides(db, [posyandu_id], start, end), start, end)
@@ -401,10 +414,8 @@ async def sessions_for(repos: Any, posyandu_id: int, start: dt.date, end: dt.dat
 
 async def upcoming_sessions(repos: Any, posyandu_id: int, after: dt.date, count: int = 3) -> list[Session]:
     """The next `count` sessions of the posyandu on `after` or later."""
-    from storage import reminders_queries as q
-
     db = _db_of(repos)
-    info = await q.posyandu_info(db, posyandu_id)
+    info = await _info(db, posyandu_id)
     if info is None:
         return []
     end = after + dt.timedelta(days=400)

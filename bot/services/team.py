@@ -26,7 +26,7 @@ LEVEL_BELOW: dict[AreaLevel | None, AreaLevel | None] = {
     AreaLevel.KECAMATAN: AreaLevel.KELURAHAN,
     AreaLevel.KELURAHAN: None,  # per posyandu
 }
-_RANK = {Role.ADMIN: 3, Role.COORDINATOR: 2, Role.CADRE: 1, Role.PARENT: 0}
+_RANK = access.RANK  # one ranking of the roles (the program roles of migration 0062 included)
 
 
 @dataclass(frozen=True)
@@ -188,6 +188,8 @@ def invitable_roles(scope: StaffScope) -> list[Role]:
     roles = [Role.CADRE]
     if scope.is_admin or (scope.area is not None and scope.tree.children.get(scope.area.id)):
         roles.append(Role.COORDINATOR)
+    # Issue 16: TPK members for a kelurahan/desa of the area, health workers (bidan, puskesmas) for any area of it.
+    roles += [Role.TPK, Role.HEALTH_WORKER]
     return roles
 
 
@@ -208,6 +210,13 @@ async def create_staff_invite(repos: Repositories, scope: StaffScope, role: Role
             raise InviteRefused("outside_scope")
         data = InviteCreate(role=Role.COORDINATOR, area_id=area_id, created_by=scope.user_id,
                             valid_for=INVITE_VALID_FOR)
+    elif role in (Role.TPK, Role.HEALTH_WORKER):
+        if area_id is None or not scope.allows_area(area_id) or not access.can_invite(
+                scope.principal, role, scope.place_of_area(area_id)):
+            raise InviteRefused("outside_scope")
+        if role == Role.TPK and scope.tree.areas[area_id].level != AreaLevel.KELURAHAN:
+            raise InviteRefused("not_a_village")  # a TPK accompanies the families of one kelurahan/desa
+        data = InviteCreate(role=role, area_id=area_id, created_by=scope.user_id, valid_for=INVITE_VALID_FOR)
     else:
         raise InviteRefused("role_not_allowed")
     return await repos.invites.create(data)

@@ -455,8 +455,14 @@ class FakeBotAPI:
         self._webhook_wakeup.set()
         return update_id
 
-    def send_message(self, user_id: int, text: str) -> int:
+    def send_message(self, user_id: int, text: str, *, reply_to: int | None = None) -> int:
+        """The user sends `text`; `reply_to`: the id of a message in their chat it replies to (Telegram reply)."""
         content: dict[str, Any] = {"text": text}
+        if reply_to is not None:
+            replied = self._messages.get((user_id, reply_to))
+            if replied is None:
+                raise LookupError(f"no message {reply_to} in chat {user_id}")
+            content["reply_to_message"] = _public(replied)
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0] if text.strip() else text
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": _u16(command)}]

@@ -107,12 +107,13 @@ async def test_follow_up_list_with_reasons_and_pages(bot: BotHarness, api: FakeB
         await weigh(world, kid, world.today, waz=-3.3)
     replies = await bot.say(COORD_A, "/tindak_lanjut")
     assert "15 anak" in texts(replies) and "Halaman 1 dari 2" in texts(replies)
-    assert buttons(replies[-1]) == ["Berikutnya ›"]
+    # Issue 16: the list is the case list, a button per case (a child without a case, like "not weighed", has none).
+    assert buttons(replies[-1])[0] == "1. Anak 2004" and buttons(replies[-1])[-1] == "Berikutnya ›"
     await bot.press(COORD_A, "Berikutnya")
     page2 = bot.last_text(COORD_A)
     assert "Halaman 2 dari 2" in page2 and "Anak Lama" in page2 and "tidak ditimbang 2 bulan" in page2
     assert "belum pernah ditimbang" in page2
-    assert buttons(bot.last(COORD_A)) == ["‹ Sebelumnya"]
+    assert buttons(bot.last(COORD_A))[-1] == "‹ Sebelumnya" and "Anak Lama" not in buttons(bot.last(COORD_A))
 
 
 async def test_export_sends_xlsx_of_own_area_only(bot: BotHarness, api: FakeBotAPI, world: World) -> None:
@@ -147,9 +148,15 @@ async def test_read_access_matrix(bot: BotHarness, api: FakeBotAPI, world: World
     wb = load_workbook(io.BytesIO(api.files[doc["document"]["file_id"]]))
     assert all("Melati" not in name and "Mawar" not in name for name in wb.sheetnames)
     for uid in (CADRE_A1, world.parents[world.p_a1][0], STRANGER):
-        for command in ("/rekap", "/tindak_lanjut", "/ekspor", "/siaran_status"):
+        for command in ("/rekap", "/ekspor", "/siaran_status"):
             out = texts(await bot.say(uid, command))
             assert "untuk koordinator" in out, (uid, command)
+    # Issue 16: the follow-up list is the case list, for the cadre too (her own posyandu only); never for parents
+    # or strangers.
+    cadre_list = texts(await bot.say(CADRE_A1, "/tindak_lanjut"))
+    assert "Anak 2002" in cadre_list and "Mawar" not in cadre_list and "Anak 2004" not in cadre_list
+    for uid in (world.parents[world.p_a1][0], STRANGER):
+        assert "untuk kader, TPK, bidan dan koordinator" in texts(await bot.say(uid, "/tindak_lanjut"))
     # A stale recap button pressed by someone who lost the role is refused too.
     await bot.runtime.repos.users.set_role(COORD_B, None)
     replies = await bot.press(COORD_B, "Daftar tindak lanjut")

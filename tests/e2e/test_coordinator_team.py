@@ -89,7 +89,7 @@ async def test_coordinator_opening_a_cadre_link_keeps_their_role(bot: BotHarness
 async def test_city_coordinator_invites_a_kelurahan_coordinator(bot: BotHarness, api: FakeBotAPI,
                                                                 world: World) -> None:
     replies = await bot.say(COORD_CITY, "/undang")
-    assert buttons(replies[-1]) == ["👩‍⚕️ Kader", "🧭 Koordinator"]
+    assert buttons(replies[-1]) == ["👩‍⚕️ Kader", "🧭 Koordinator", "🤝 TPK", "🩺 Bidan/puskesmas"]  # + issue 16
     await bot.press(COORD_CITY, "Koordinator")
     await bot.press(COORD_CITY, "Kejaksan")
     await bot.press(COORD_CITY, "Sukajadi")
@@ -145,7 +145,7 @@ async def test_settings_admin_is_admin_and_can_invite_anywhere(api: FakeBotAPI, 
                                  measurements=False)
         api.user(ADMIN, "Admin Kota", language_code="en")
         replies = await harness.say(ADMIN, "/undang")
-        assert buttons(replies[-1]) == ["👩‍⚕️ Cadre", "🧭 Coordinator"]
+        assert buttons(replies[-1]) == ["👩‍⚕️ Cadre", "🧭 Coordinator", "🤝 TPK", "🩺 Midwife/puskesmas"]
         user = await harness.runtime.repos.users.find(ADMIN)
         assert user is not None and user.role == Role.ADMIN and user.language == "en"
         await harness.press(ADMIN, "Coordinator")

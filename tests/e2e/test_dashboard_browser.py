@@ -37,7 +37,7 @@ SCRIPT_NAME = '<img src=x onerror="document.title=1">Budi'
 playwright_api = pytest.importorskip("playwright.async_api", reason="the playwright package is not installed")
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM_PATH).exists(),
-    reason="no Chromium on this machine (make test installs the Debian package `chromium` where apt-get can)")
+    reason="no Chromium on this machine (.ci/run installs the Debian package `chromium` where apt-get can)")
 
 
 @pytest.fixture

@@ -49,6 +49,7 @@ REPLIES = frozenset({"sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup
                      "editMessageCaption", "editMessageReplyMarkup"})
 EXTRA_CADRES, EXTRA_COORDINATOR, EXTRA_PARENTS, EXTRA_STRANGER = (1101, 1102), 3101, (2101, 2102), 4101
 DRILL_CADRE, DRILL_COORDINATOR, DRILL_PARENT = 1201, 3201, 2201
+DRILL_TPK = 6201  # issue 16: the case and family forms
 NAMES = [k.name for k in KIDS]
 # What a person types at a step (the conversation's state decides which list is used, most of the time).
 TYPED: dict[tuple[str, int], list[str]] = {
@@ -71,6 +72,8 @@ TYPED: dict[tuple[str, int], list[str]] = {
     ("jadwal", 5): ["11.00", "07.00", "12", "x"],
     ("jadwal", 9): ["21/1", "1/1/2020", "besok", "x"],
     ("jadwal", 10): ["21/2", "kemarin", "15 Juni"],
+    ("case_forms", 0): ["Siti Rahma", "25", "15/10/2024", "22", "10,5", "hari ini", "besok", "30", "0", "abc",
+                        "x" * 90],
     ("coordinator_broadcast", 0): ["Besok ada vitamin A di posyandu.", "<b>Penting</b> & hadir ya", "x" * 4000],
 }
 ANYWHERE = ["halo", "terima kasih", "kapan mulai MPASI?", "anak saya susah makan", "batal", "❌ Batal", "ukur",
@@ -322,7 +325,9 @@ async def _drill_world(bot: BotHarness, api: FakeBotAPI) -> dict[str, Any]:
     await repos.users.upsert(DRILL_PARENT, "Ortu Latihan", "id")
     await repos.users.set_role(DRILL_PARENT, Role.PARENT, posyandu_id=first.id)
     await repos.guardians.link(child.id, DRILL_PARENT)
-    for uid in (DRILL_CADRE, DRILL_COORDINATOR, DRILL_PARENT):
+    await repos.users.upsert(DRILL_TPK, "TPK Latihan", "id")
+    await repos.users.set_role(DRILL_TPK, Role.TPK, area_id=kel.id)
+    for uid in (DRILL_CADRE, DRILL_COORDINATOR, DRILL_PARENT, DRILL_TPK):
         api.user(uid, f"User{uid}")
     return {"posyandu": first.id, "code": child.code, "birth": f"{birth.day}/{birth.month}/{birth.year}"}
 
@@ -347,6 +352,12 @@ def drill_paths(world: dict[str, Any]) -> list[tuple[int, str, list[tuple[str, i
         (DRILL_COORDINATOR, "jadwal", [("/jadwal", 0), (f"data:jadwal:p:{pid}", 1), ("data:jadwal:add", 10)]),
         (DRILL_COORDINATOR, "coordinator_broadcast", [
             ("/siaran", 0), ("Pengumuman latihan", 1), ("data:siaran:aud:parents", 2), ("data:siaran:s:a:", 3)]),
+        (DRILL_COORDINATOR, "programs_new", [  # issue 14: /program_baru
+            ("/program_baru", 0), ("Program Latihan", 1), ("data:prog:skip", 2), (f"data:prog:p:{pid}", 3),
+            ("data:prog:k:pmt_lokal", 4), ("data:prog:per:3", 5), ("data:prog:c:stunted", 5),
+            ("data:prog:c:done", 6)]),
+        (DRILL_TPK, "case_forms", [
+            ("/ibu_baru", 0), ("Ibu Latihan", 0), ("25", 0), (f"data:kf:c:{pid}", 0), ("data:kf:c:catin", 1)]),
     ]
 
 
@@ -371,7 +382,7 @@ async def test_fuzzed_inputs_in_every_state_always_get_a_clean_answer(
 
     runs: list[Awaitable[None]] = [fuzzer.user(uid, per_user + (1 if i < walk % len(users) else 0))
                                    for i, uid in enumerate(users)]
-    await asyncio.gather(*runs, drill_user(DRILL_CADRE), drill_user(DRILL_COORDINATOR))
+    await asyncio.gather(*runs, drill_user(DRILL_CADRE), drill_user(DRILL_COORDINATOR), drill_user(DRILL_TPK))
     await fuzz_bot._settle(60)
     elapsed = time.monotonic() - fuzzer.report.started
 

@@ -36,22 +36,35 @@ async def test_an_english_question_is_answered_in_english(bot: BotHarness, api: 
     assert "Source:" in text
 
 
-async def test_a_vague_question_offers_choices_and_a_choice_answers(bot: BotHarness, api: FakeBotAPI) -> None:
+async def test_a_vague_question_is_answered_and_the_next_choices_are_a_tap_away(bot: BotHarness,
+                                                                                api: FakeBotAPI) -> None:
     api.user(804, "Rina")
     replies = await bot.say(804, "anak makan")
     labels = buttons(replies[-1])
+    others = [label for label in labels if label.startswith("🔎 ")]
+    assert 1 <= len(others) <= 2 and "🙋 Tanya kader/bidan" in labels
+    entry = next(e for e in load_catalog().entries if e.question("id") == others[0].removeprefix("🔎 "))
+    replies = await bot.press(804, others[0])
+    assert entry.answer("id").splitlines()[0] in texts(replies)
+
+
+async def test_a_weak_match_offers_choices_and_a_person(bot: BotHarness, api: FakeBotAPI) -> None:
+    api.user(811, "Rina")
+    replies = await bot.say(811, "bayi rewel")
+    labels = buttons(replies[-1])
     assert "Maksud Ibu/Bapak" in texts(replies)
-    assert 2 <= len(labels) <= 4 and labels[-1] == "Tidak ada yang cocok"
+    assert labels[-2:] == ["Tidak ada yang cocok", "🙋 Tanya kader/bidan"]
     entry = next(e for e in load_catalog().entries if e.question("id") == labels[0])
-    replies = await bot.press(804, labels[0])
+    replies = await bot.press(811, labels[0])
     assert entry.answer("id").splitlines()[0] in texts(replies)
 
 
 async def test_none_of_these_is_answered_honestly(bot: BotHarness, api: FakeBotAPI) -> None:
     api.user(805, "Tuti")
-    await bot.say(805, "anak makan")
+    await bot.say(805, "bayi rewel")
     replies = await bot.press(805, "Tidak ada yang cocok")
     assert "puskesmas" in texts(replies)
+    assert "🙋 Tanya kader/bidan" in buttons(replies[-1])
 
 
 async def test_an_unrelated_question_gets_an_honest_no(bot: BotHarness, api: FakeBotAPI) -> None:
@@ -97,9 +110,10 @@ async def test_held_out_paraphrases_through_the_bot(bot: BotHarness, api: FakeBo
         want = catalog.get(case["expect"])
         assert want is not None
         text = texts(replies)
-        first_button = buttons(replies[-1])[0] if replies and buttons(replies[-1]) else ""
-        if want.question("id") in text or want.question("en") in text or first_button in (
-                want.question("id"), want.question("en")):
+        # On topic at once, or one tap away (a "did you mean" button under the answer, or a choice).
+        labels = [label.removeprefix("🔎 ") for label in buttons(replies[-1])] if replies else []
+        if want.question("id") in text or want.question("en") in text or {
+                want.question("id"), want.question("en")} & set(labels):
             hits += 1
     assert hits / len(cases) >= 0.8, hits
 

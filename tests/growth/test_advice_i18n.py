@@ -32,9 +32,13 @@ def _msgids() -> set[str]:
 
 
 def _catalog(lang: str) -> dict[str, str]:
-    path = Path(ROOT / "locales" / lang / "LC_MESSAGES" / "growth.po")
-    with path.open("rb") as fh:
-        return {m.id: m.string for m in read_po(fh) if m.id and isinstance(m.id, str)}
+    # bot/growth's case and maternal rules carry their labels in the "cases" domain (the cases journey renders them).
+    found: dict[str, str] = {}
+    for domain in ("growth", "cases"):
+        path = Path(ROOT / "locales" / lang / "LC_MESSAGES" / f"{domain}.po")
+        with path.open("rb") as fh:
+            found.update({m.id: m.string for m in read_po(fh) if m.id and isinstance(m.id, str)})
+    return found
 
 
 def test_every_msgid_has_an_indonesian_translation() -> None:

@@ -178,7 +178,8 @@ async def test_scope_rules_follow_the_area_tree(repos: Repositories) -> None:
     assert scope is not None
     assert scope.allows_posyandu(pid) and not scope.allows_posyandu(p2.id)
     assert scope.allows_area(kel) and not scope.allows_area(city) and not scope.allows_area(kel2.id)
-    assert tsvc.invitable_roles(scope) == [Role.CADRE]  # a kelurahan has no smaller area
+    # a kelurahan has no smaller area: no coordinator below it; TPK and health workers serve inside it (issue 16)
+    assert tsvc.invitable_roles(scope) == [Role.CADRE, Role.TPK, Role.HEALTH_WORKER]
     with pytest.raises(tsvc.InviteRefused):
         await tsvc.create_staff_invite(repos, scope, Role.CADRE, posyandu_id=p2.id)
     with pytest.raises(tsvc.InviteRefused):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import bot.i18n  # noqa: F401  (storage errors are told in Indonesian through the bot's catalogs: bot.i18n sets that)
 from storage import AreaLevel, ChildCreate, Database, PosyanduCreate, Repositories, Sex, open_database
 
 

@@ -1,4 +1,4 @@
-"""QA fixes in `/ukur` and `/anak_baru`: year-less dates, impossible suggestions, wording, skipping, paging,
+"""`/ukur` and `/anak_baru`: year-less dates, impossible suggestions, wording, skipping, paging,
 fuzzy names and English examples — through the real Application and the Bot API stand-in."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""QA fixes: a sticker in the middle of an entry, and /start with an entry still open — the pending question is
+"""A sticker in the middle of an entry, and /start with an entry still open — the pending question is
 asked again and nothing typed so far is lost (through the real Application and the Bot API stand-in)."""
 
 from __future__ import annotations

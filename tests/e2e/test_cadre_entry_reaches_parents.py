@@ -1,5 +1,5 @@
-"""QA fixes of the cadre journey: which entries reach the parents, same-day replacement, back-dated entries,
-consistent follow-up on the card, and weight changes in kg."""
+"""Which entries reach the parents, a second weighing in the month, back-dated entries, the card following the
+status function, and weight changes in kg (through the real Application and the Bot API stand-in)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""QA fixes in `/catat` and `/anak_baru`, in line with `/ukur`: year-less dates that have not come yet, impossible
+"""`/catat` and `/anak_baru`, in line with `/ukur`: year-less dates that have not come yet, impossible
 dates, "unusual" versus "not possible", plausible suggestions only, and examples in the user's conventions —
 through the real Application and the Bot API stand-in."""
 
