@@ -10,8 +10,8 @@ from telegram.ext import CommandHandler
 
 from bot.context import BotContext
 
-# Importing the counts module registers its status listener: the kept month counts follow every decision.
-from bot.services import dashboard_counts  # noqa: F401
+# Importing these registers the kept counts' status listener and the cases and programs report sections.
+from bot.services import dashboard_counts, dashboard_reports  # noqa: F401
 from bot.services.dashboard_scope import may_open_dashboard
 from bot.webapp.menu import set_menu_button, web_app_button
 

@@ -10,8 +10,8 @@ docs/dashboard.md says how each figure is counted:
 - coverage D/S of that month and of every month of the year (the same counts as /rekap);
 - children who moved out of stunting: stunted (stored flag) in an earlier counted month of the year, not stunted
   in their latest counted month of the year with a valid length/height (storage.dashboard_queries.year_stunting);
-- cases closed and programs: registered report sections (bot.services.dashboard_sections), "not yet available"
-  until their journeys land;
+- cases (opened, closed, still open) and programs: registered report sections (bot.services.dashboard_sections,
+  filled by bot.services.dashboard_reports from the cases and programs journeys);
 - the team's notes (achievements, obstacles, recommendations), stored and audited.
 """
 

@@ -300,7 +300,10 @@ function sectionCard(s) {
         el("span", {}, f.label)))));
   }
   s.tables.forEach((tb, i) => {
-    const cols = tb.columns.map((c, j) => ({ key: String(j), label: c, render: (r) => String(r[j] ?? "—") }));
+    const cols = tb.columns.map((c, j) => {
+      const num = tb.rows.length > 0 && tb.rows.every((r) => r[j] === null || typeof r[j] === "number");
+      return { key: String(j), label: c, num, render: (r) => (num ? fmtInt(r[j]) : String(r[j] ?? "—")) };
+    });
     card.appendChild(el("h4", {}, tb.title));
     card.appendChild(table("sec-" + s.key + "-" + i, cols, tb.rows.map((r, k) => Object.assign({ id: k }, r))));
   });
