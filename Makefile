@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 
-.PHONY: run test lint typecheck pytest catalogs i18n-extract i18n-update i18n-check bench simulate clean
+.PHONY: run test lint typecheck pytest catalogs browser i18n-extract i18n-update i18n-check bench simulate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,11 @@ run: $(VENV)/.runtime catalogs
 simulate: $(VENV)/.runtime catalogs
 	$(BIN)/python -m bot simulate
 
-test: $(VENV)/.test catalogs lint typecheck pytest
+test: $(VENV)/.test catalogs browser lint typecheck pytest
+
+# Chromium for the dashboard's browser tests (skipped, with a message, where it cannot be installed).
+browser:
+	bash .ci/chromium.sh
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check .

@@ -69,6 +69,7 @@ async def generate(path: Path, n_measurements: int, n_posyandu: int) -> tuple[in
     t0 = time.perf_counter()
     await status_q.mark_all_dirty(db)
     await status_svc.flush(repos)
+    await status_q.set_rules_version(db, status_svc.RULES_VERSION)  # as the bot's start-up would record it
     took = time.perf_counter() - t0
     await db.close()
     return n_children, took

@@ -10,8 +10,8 @@ from telegram.ext import CommandHandler
 
 from bot.context import BotContext
 
-# Importing the counts module registers its status listener: the kept month counts follow every decision.
-from bot.services import dashboard_counts  # noqa: F401
+# Importing these registers the kept counts' status listener and the cases and programs report sections.
+from bot.services import dashboard_counts, dashboard_reports  # noqa: F401
 from bot.services.dashboard_scope import may_open_dashboard
 from bot.webapp.menu import set_menu_button, web_app_button
 
@@ -30,6 +30,9 @@ async def dashboard_command(update: Update, context: BotContext) -> None:
                                         "admins. Type /help to see what you can do."))
         return
     url = rt.settings.dashboard_url
+    if msg.chat.type != "private":  # Telegram allows web_app buttons in private chats only
+        await msg.reply_text(tr.gettext("Open the dashboard in your private chat with me: send /dasbor there."))
+        return
     if not url:
         await msg.reply_text(tr.gettext(
             "The dashboard is not set up on this bot yet. The operator sets DASHBOARD_URL to the dashboard's "
@@ -40,8 +43,7 @@ async def dashboard_command(update: Update, context: BotContext) -> None:
                                     "posyandu, children to follow up, and the annual review with Excel and PDF. "
                                     "It also opens from the menu button next to the message box."),
                          reply_markup=web_app_button(url, context.lang))
-    if msg.chat.type == "private":
-        await set_menu_button(context.application, msg.chat_id, url, context.lang)
+    await set_menu_button(context.application, msg.chat_id, url, context.lang)
     log.info("dashboard offered to user %s", user.id)
 
 

@@ -10,8 +10,8 @@ docs/dashboard.md says how each figure is counted:
 - coverage D/S of that month and of every month of the year (the same counts as /rekap);
 - children who moved out of stunting: stunted (stored flag) in an earlier counted month of the year, not stunted
   in their latest counted month of the year with a valid length/height (storage.dashboard_queries.year_stunting);
-- cases closed and programs: registered report sections (bot.services.dashboard_sections), "not yet available"
-  until their journeys land;
+- cases (opened, closed, still open) and programs: registered report sections (bot.services.dashboard_sections,
+  filled by bot.services.dashboard_reports from the cases and programs journeys);
 - the team's notes (achievements, obstacles, recommendations), stored and audited.
 """
 
@@ -89,7 +89,7 @@ async def build_review(repos: Repositories, scope: DashboardScope, area_id: int 
     month = weighed[-1] if weighed else last
     month_before = month.replace(year=year - 1)
     before = (await dc.month_table(repos, pids, [month_before]))[month_before]
-    stunting = await dq.year_stunting(repos.db, pids, year, until=last)
+    stunting = await dc.year_table(repos, pids, year, last)
     now = table[month]
 
     def row(rid: int | None, name: str, parent: str, group: list[int]) -> ReviewRow:
@@ -117,8 +117,13 @@ async def build_review(repos: Repositories, scope: DashboardScope, area_id: int 
                   sections=await build_sections(repos, "review", ctx))
 
 
-def _row_json(r: ReviewRow) -> dict[str, Any]:
-    return {"id": r.id, "name": r.name, "parent": r.parent, "now": row_json(r.now), "before": row_json(r.before),
+# What the page shows of each kelurahan's and posyandu's two months (the recap's percentages come with them).
+_ROW_COUNTS = ("s", "d", "stunted", "wasted", "underweight", "overweight")
+
+
+def _row_json(r: ReviewRow, names: tuple[str, ...] | None = _ROW_COUNTS) -> dict[str, Any]:
+    return {"id": r.id, "name": r.name, "parent": r.parent, "now": row_json(r.now, names),
+            "before": row_json(r.before, names),
             "measured_year": r.year.measured, "ever_stunted": r.year.ever_stunted,
             "stunted_latest": r.year.stunted_latest, "moved_out": r.year.moved_out}
 
@@ -127,7 +132,7 @@ def review_json(review: Review) -> dict[str, Any]:
     n = review.notes
     return {"area": {"id": review.area_id, "label": review.area_label}, "year": review.year,
             "month": f"{review.month:%Y-%m}", "month_before": f"{review.month_before:%Y-%m}",
-            "total": _row_json(review.total), "kelurahan": [_row_json(r) for r in review.kelurahan],
+            "total": _row_json(review.total, None), "kelurahan": [_row_json(r) for r in review.kelurahan],
             "posyandu": [_row_json(r) for r in review.posyandu],
             "coverage": [{"month": f"{m:%Y-%m}", "s": t.s, "d": t.d, "d_s": row_json(t)["d_s"]}
                          for m, t in review.coverage],

@@ -24,6 +24,7 @@ from bot.services.dashboard_sections import SectionContext, build_sections
 from bot.services.recap import Totals
 from bot.services.team import area_label
 from storage import Repositories
+from storage import dashboard_queries as dq
 from storage.models import AreaLevel
 from storage.status_queries import UNDER_FIVE_DAYS, StatusRow
 
@@ -52,21 +53,33 @@ class DashboardError(Exception):
         self.reason = reason
 
 
+_N_FIELDS = len(fields(Totals))
+_STUNTED, _WITH_HAZ = (dq.COUNT_FIELDS.index(n) for n in ("stunted", "with_haz"))
+# What the page shows of a kelurahan's or posyandu's row (the counts it needs, and the recap's percentages).
+ROW_FIELDS = ("s", "d", "n", "refer", "urgent", "stunted", "wasted", "underweight", "overweight", "bgm", "t2")
+
+
 def totals_of(rows: Iterable[tuple[int, ...]]) -> Totals:
-    sums = [0] * len(fields(Totals))
+    sums = [sum(col) for col in zip(*rows, strict=True)]
+    return Totals(*sums) if sums else Totals(*([0] * _N_FIELDS))
+
+
+def stunting_of(rows: Iterable[tuple[int, ...]]) -> float | None:
+    """Stunting prevalence of summed rows, as Totals.stunting (stunted / children with a valid HAZ)."""
+    stunted = with_haz = 0
     for row in rows:
-        for i, v in enumerate(row):
-            sums[i] += v
-    return Totals(*sums)
+        stunted += row[_STUNTED]
+        with_haz += row[_WITH_HAZ]
+    return round(100.0 * stunted / with_haz, 1) if with_haz else None
 
 
 def _pct(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
-def row_json(t: Totals) -> dict[str, Any]:
-    """Counts and the recap's percentages of one group (what the page, the XLSX and the PDF show)."""
-    out: dict[str, Any] = {f.name: getattr(t, f.name) for f in fields(Totals)}
+def row_json(t: Totals, names: Iterable[str] | None = None) -> dict[str, Any]:
+    """Counts (all, or `names`) and the recap's percentages of one group."""
+    out: dict[str, Any] = {n: getattr(t, n) for n in (names or (f.name for f in fields(Totals)))}
     out.update(d_s=_pct(t.d_s), n_d=_pct(t.n_d), stunting=_pct(t.stunting), wasting=_pct(t.wasting),
                underweight_pct=_pct(t.underweight_pct), overweight_pct=_pct(t.overweight_pct))
     return out
@@ -135,22 +148,16 @@ async def overview(repos: Repositories, scope: DashboardScope, area_id: int | No
         kel = kelurahan_of(scope, pid)
         if kel is not None:
             by_kel.setdefault(kel, []).append(pid)
-        row = row_json(totals_of([now[pid]]))
-        stunting_trend = []
-        for m in months:
-            c = table[m][pid]
-            t = Totals(*c)
-            stunting_trend.append(_pct(t.stunting))
+        row = row_json(Totals(*now[pid]), ROW_FIELDS)
         row.update(id=pid, name=tree.posyandu[pid].name, parent=tree.areas[kel].name if kel else "",
-                   trend=stunting_trend)
+                   trend=[stunting_of([table[m][pid]]) for m in months])
         rows_pos.append(row)
     rows_kel = []
     for kel, kpids in by_kel.items():
-        row = row_json(totals_of(now[p] for p in kpids))
-        stunting_trend = [_pct(totals_of(table[m][p] for p in kpids).stunting) for m in months]
+        row = row_json(totals_of(now[p] for p in kpids), ROW_FIELDS)
         parent = tree.areas[kel].parent_id
         row.update(id=kel, name=tree.areas[kel].name, parent=tree.areas[parent].name if parent else "",
-                   trend=stunting_trend, posyandu=len(kpids))
+                   trend=[stunting_of(table[m][p] for p in kpids) for m in months], posyandu=len(kpids))
         rows_kel.append(row)
     rows_kel.sort(key=lambda r: (str(r["name"]).casefold(), r["id"]))
     area = tree.areas.get(area_id) if area_id is not None else None

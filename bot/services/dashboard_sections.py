@@ -86,7 +86,7 @@ def register(section: Section) -> None:
     SECTIONS[section.key] = section
 
 
-register(Section("cases", N_("Follow-up cases closed"), frozenset({"overview", "review"}), None,
+register(Section("cases", N_("Follow-up cases: opened and closed"), frozenset({"overview", "review"}), None,
                  N_("Not yet available: follow-up cases (opened, followed and closed by health workers) come with "
                     "a later version of the bot. Until then the follow-up list shows the children who need "
                     "action now.")))

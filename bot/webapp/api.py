@@ -160,12 +160,13 @@ async def download_file(request: web.Request) -> web.StreamResponse:
         payload = initdata.read_download_token(request.query.get("t", ""), ctx.bot_token, now=ctx.now())
     except initdata.InitDataError as exc:
         raise DashboardError(401, "download_" + exc.reason) from None
-    caller = await ctx.caller_for(int(payload["u"]), str(payload.get("l") or ""))  # type: ignore[call-overload]
+    uid, kind, area, year, lang = (payload.get(k) for k in ("u", "k", "a", "y", "l"))
+    if not isinstance(uid, int) or kind not in FILE_TYPES or not isinstance(year, int) or not (
+            area is None or isinstance(area, int)):
+        raise DashboardError(400, "bad_download")
+    caller = await ctx.caller_for(uid, lang if isinstance(lang, str) else None)
     request[CALLER] = caller
-    kind = str(payload["k"])
-    area = payload.get("a")
-    built = await review_svc.build_review(ctx.repos, caller.scope, int(area) if area else None,  # type: ignore[call-overload]
-                                          int(payload["y"]), caller.tr, ctx.today())  # type: ignore[call-overload]
+    built = await review_svc.build_review(ctx.repos, caller.scope, area, year, caller.tr, ctx.today())
     maker = review_files.review_xlsx if kind == "xlsx" else review_files.review_pdf
     content = await asyncio.to_thread(maker, built, caller.tr)  # a few hundred ms of CPU for a city
     name = f"reviu-{built.year}-{area or 'semua'}.{kind}"

@@ -55,6 +55,7 @@ STRINGS: dict[str, str] = {
     "posyandu": N_("Posyandu"),
     "no_posyandu": N_("There is no posyandu in this area yet."),
     "nobody": N_("Nobody."),
+    "show_all": N_("Show all {n}"),
     "tap_child": N_("Tap a child to see the growth chart."),
     "follow_up": N_("Needs follow-up"),
     "missing": N_("Not weighed yet this month"),

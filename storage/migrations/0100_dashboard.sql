@@ -35,6 +35,21 @@ CREATE TABLE dashboard_month_counts (
     PRIMARY KEY (posyandu_id, month)
 );
 
+-- What storage.dashboard_queries.year_stunting counted for one posyandu, year and last month (the annual review's
+-- "moved out of stunting"), kept and checked exactly like the month counts above.
+CREATE TABLE dashboard_year_stunting (
+    posyandu_id     INTEGER NOT NULL REFERENCES posyandu (id) ON DELETE CASCADE,
+    year            INTEGER NOT NULL,
+    until_month     TEXT    NOT NULL,
+    version         INTEGER NOT NULL,
+    fingerprint     TEXT    NOT NULL,
+    measured        INTEGER NOT NULL DEFAULT 0,
+    ever_stunted    INTEGER NOT NULL DEFAULT 0,
+    stunted_latest  INTEGER NOT NULL DEFAULT 0,
+    moved_out       INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (posyandu_id, year, until_month)
+);
+
 -- Raised (in the status service's listener) whenever children of the posyandu are decided again.
 CREATE TABLE dashboard_posyandu_version (
     posyandu_id  INTEGER PRIMARY KEY REFERENCES posyandu (id) ON DELETE CASCADE,

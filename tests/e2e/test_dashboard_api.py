@@ -3,6 +3,7 @@ a Mini App's initData; numbers checked against the status service, refusals (401
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
 from collections.abc import AsyncIterator
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from bot.services import access
 from bot.services import status as status_svc
 from bot.services.recap import Totals
 from bot.sim.fake_api import FakeBotAPI
@@ -80,7 +82,7 @@ async def test_overview_numbers_are_the_recap_counts(bot: BotHarness, dash: Dash
     assert len(data["trend"]) == 12 and data["trend"][-1]["d"] == 4
     last = await _recap_totals(bot, [world.p_a1, world.p_a2], month_start(world.today, 1))
     assert data["trend"][-2]["d"] == last.d == 3
-    assert {s["key"]: s["available"] for s in data["sections"]} == {"cases": False, "programs": False}
+    assert [s["key"] for s in data["sections"]] == ["cases", "programs"]
 
 
 async def test_city_overview_breaks_down_per_kelurahan(dash: Dashboard, world: World) -> None:
@@ -240,3 +242,70 @@ async def test_dasbor_without_a_url_says_how_to_set_it_up(api: FakeBotAPI, tmp_p
         assert "DASHBOARD_URL" in out and "https://" in out
     finally:
         await harness.stop()
+
+
+async def test_webhook_mode_serves_the_dashboard_on_the_webhook_port(api: FakeBotAPI, tmp_path: Path) -> None:
+    """One port for both (PTB's own webhook server is tornado-based): the page and the webhook, each guarded."""
+    import asyncio
+
+    import aiohttp
+
+    from bot.runner import run_bot
+    from tests.e2e.test_hardening_webhook import SECRET, _free_port, _settings
+
+    port = _free_port()
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_bot(_settings(api, tmp_path / "w.db", port, dashboard_url=DASHBOARD_URL),
+                                       webhook=True, stop=stop))
+    try:
+        await api.wait_for(lambda: bool(api.webhook.get("url")) or task.done(), timeout=15)
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"http://127.0.0.1:{port}/dasbor/") as r:
+                assert r.status == 200 and "static/app.js" in await r.text()
+            async with session.get(f"http://127.0.0.1:{port}/dasbor/api/me") as r:
+                assert r.status == 401
+            async with session.post(f"http://127.0.0.1:{port}/telegram", json={"update_id": 1}) as r:
+                assert r.status == 403  # no secret
+            async with session.post(f"http://127.0.0.1:{port}/telegram", json={"update_id": 2},
+                                    headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}) as r:
+                assert r.status == 200
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=15)
+
+
+async def test_case_and_program_sections_show_the_journeys_counts_within_the_scope(
+        bot: BotHarness, dash: Dashboard, world: World) -> None:
+    """The registry's sections from issues 16 (cases) and 14 (programs): their own counts, only the caller's area."""
+    from bot.services import cases as cases_svc
+    from bot.services import programs as programs_svc
+    from storage.program_queries import ProgramCreate
+
+    repos = bot.runtime.repos
+    start = month_start(world.today, 1)
+    admin = access_admin()
+    for name, area in (("PMT Kampung Bali", world.kel_a), ("PMT Sukajadi", world.kel_b)):
+        program = await programs_svc.create(repos, admin, ProgramCreate(
+            name=name, sponsor="Polres", area_id=area, kind="pmt_lokal", starts_on=start,
+            ends_on=world.today + dt.timedelta(days=60)))
+        kids = [c.id for c in await repos.children.list_by_posyandu(
+            world.p_a1 if area == world.kel_a else world.p_b1)][:2]
+        await programs_svc.enrol(repos, program, kids, world.today, ADMIN)
+    _, data = await dash.get("api/overview", COORD_A)
+    sections = {s["key"]: s for s in data["sections"]}
+    cases = sections["cases"]
+    counted = await cases_svc.case_counts(repos, [world.p_a1, world.p_a2], world.today)
+    opened = sum(c.opened for c in counted.values())
+    assert cases["available"] and opened == 4
+    assert {f["label"]: f["value"] for f in cases["figures"]}["Dibuka"] == opened
+    assert [r[0] for r in cases["tables"][0]["rows"]] == ["Posyandu Mawar", "Posyandu Melati 1"]
+    programs = sections["programs"]
+    assert programs["available"] and [r[0] for r in programs["tables"][0]["rows"]] == ["PMT Kampung Bali"]
+    assert programs["tables"][0]["rows"][0][3] == 2  # enrolled
+    _, review = await dash.get("api/review", COORD_CITY)
+    names = {r[0] for s in review["sections"] if s["key"] == "programs" for r in s["tables"][0]["rows"]}
+    assert names == {"PMT Kampung Bali", "PMT Sukajadi"}
+
+
+def access_admin() -> access.Principal:
+    return access.Principal(user_id=ADMIN, role=Role.ADMIN)

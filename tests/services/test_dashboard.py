@@ -192,11 +192,11 @@ async def test_a_registered_section_replaces_its_placeholder_and_a_failing_one_d
     async def broken(_repos: Repositories, _c: ds.SectionContext) -> ds.SectionResult:
         raise RuntimeError("boom")
 
-    ds.register(ds.Section("cases", N_("Follow-up cases closed"), frozenset({"review"}), closed))
+    ds.register(ds.Section("cases", N_("Follow-up cases: opened and closed"), frozenset({"review"}), closed))
     ds.register(ds.Section("programs", N_("Programs and sponsors"), frozenset({"review"}), broken))
     shown = {s.key: s for s in await ds.build_sections(repos, "review", ctx)}
     assert shown["cases"].available and shown["cases"].figures == [("Cases closed", 1, "")]
-    assert shown["cases"].title == "Kasus tindak lanjut yang selesai"
+    assert shown["cases"].title == "Kasus tindak lanjut: dibuka dan ditutup"
     assert not shown["programs"].available and "belum bisa dibuat" in (shown["programs"].note or "")
     assert await ds.build_sections(repos, "overview", ctx) == []
     with pytest.raises(ValueError):

@@ -70,7 +70,7 @@ TG.onTheme(applyTheme);
 
 const state = {
   lang: "id", strings: {}, me: null, tab: "overview", area: null, month: null, year: null, posyandu: null,
-  overview: null, sort: {}, chart: null,
+  overview: null, sort: {}, expanded: {}, chart: null,
 };
 const BASE = location.pathname.replace(/[^/]*$/, "");
 
@@ -143,7 +143,8 @@ async function api(path, options) {
   let body;
   if (opts.body !== undefined) { headers["Content-Type"] = "application/json"; body = JSON.stringify(opts.body); }
   const sep = path.includes("?") ? "&" : "?";
-  const response = await fetch(BASE + "api/" + path + sep + "lang=" + state.lang,
+  const query = opts.anyLang ? "" : sep + "lang=" + state.lang;  // anyLang: the user's language from the chat
+  const response = await fetch(BASE + "api/" + path + query,
     { method: opts.method || "GET", headers, body, cache: "no-store" });
   if (!response.ok) {
     let reason = "";
@@ -254,12 +255,20 @@ function table(id, columns, rows, onRow) {
       wrap.replaceWith(fresh);
     },
   }, c.label, sort.key === c.key ? (sort.dir > 0 ? " ▲" : " ▼") : "")));
-  const body = sorted.map((r) => el("tr", {
+  // Long lists (a city has hundreds of posyandu) show the first rows at once; the rest on request.
+  const limit = state.expanded[id] ? Infinity : 50;
+  const shown = sorted.length > limit ? sorted.slice(0, limit) : sorted;
+  const body = shown.map((r) => el("tr", {
     class: onRow ? "link" : null, tabindex: onRow ? "0" : null, "data-id": r.id,
     onclick: onRow ? () => onRow(r) : null,
     onkeydown: onRow ? (e) => { if (e.key === "Enter") onRow(r); } : null,
   }, columns.map((c) => el("td", { class: c.num ? "num" : null }, c.render ? c.render(r) : String(r[c.key] ?? "—")))));
-  const wrap = el("div", { class: "table-wrap", id }, el("table", {}, el("thead", {}, head), el("tbody", {}, body)));
+  const more = sorted.length > shown.length ? el("button", { type: "button", class: "chip more", onclick: () => {
+    state.expanded[id] = true;
+    wrap.replaceWith(table(id, columns, rows, onRow));
+  } }, t("show_all", { n: fmtInt(sorted.length) })) : null;
+  const wrap = el("div", { class: "table-wrap", id }, el("table", {}, el("thead", {}, head), el("tbody", {}, body)),
+    more);
   return wrap;
 }
 
@@ -291,7 +300,10 @@ function sectionCard(s) {
         el("span", {}, f.label)))));
   }
   s.tables.forEach((tb, i) => {
-    const cols = tb.columns.map((c, j) => ({ key: String(j), label: c, render: (r) => String(r[j] ?? "—") }));
+    const cols = tb.columns.map((c, j) => {
+      const num = tb.rows.length > 0 && tb.rows.every((r) => r[j] === null || typeof r[j] === "number");
+      return { key: String(j), label: c, num, render: (r) => (num ? fmtInt(r[j]) : String(r[j] ?? "—")) };
+    });
     card.appendChild(el("h4", {}, tb.title));
     card.appendChild(table("sec-" + s.key + "-" + i, cols, tb.rows.map((r, k) => Object.assign({ id: k }, r))));
   });
@@ -552,7 +564,7 @@ function setArea(id) {
   loadTab();
 }
 
-function switchTab(tab) {
+function showTab(tab) {
   state.tab = tab;
   document.querySelectorAll(".tab").forEach((b) => {
     b.classList.toggle("active", b.dataset.tab === tab);
@@ -560,7 +572,17 @@ function switchTab(tab) {
   });
   document.querySelectorAll(".page").forEach((p) => { p.hidden = p.id !== tab; });
   document.getElementById("month").disabled = tab === "review";
+}
+
+function switchTab(tab) {
+  showTab(tab);
   loadTab();
+}
+
+function ready() {
+  setStatus("");
+  document.body.dataset.ready = state.tab;
+  if (performance.mark) performance.mark("ready-" + state.tab);  // benchmarks/dashboard.py reads it
 }
 
 let loading = 0;
@@ -582,7 +604,7 @@ async function loadTab() {
       const data = await api("review?" + areaParam + "year=" + (state.year || state.me.year));
       if (ticket === loading) renderReview(data);
     }
-    if (ticket === loading) { setStatus(""); document.body.dataset.ready = state.tab; }
+    if (ticket === loading) ready();
   } catch (e) {
     if (ticket === loading) setStatus(explain(e), true);
   }
@@ -592,12 +614,16 @@ async function start() {
   const asked = new URLSearchParams(location.search).get("lang");
   let lang = asked || "";
   try { lang = lang || localStorage.getItem("dashboardLang") || ""; } catch (e) { /* storage off */ }
-  await loadStrings(lang || "id");
+  if (lang) state.lang = lang === "en" ? "en" : "id";
+  // The words, the caller and the home area's overview are asked for at once (the overview needs neither).
+  const words = loadStrings(lang || "id");
+  const me = TG.initData ? api("me", { anyLang: !lang }).catch((e) => e) : null;
+  const first = TG.initData ? api("overview", { anyLang: !lang }).catch((e) => e) : null;
+  await words;
   translateChrome();
   if (!TG.initData) { setStatus(t("err_open_in_telegram"), true); return; }
-  try {
-    state.me = await api("me");
-  } catch (e) { setStatus(explain(e), true); return; }
+  state.me = await me;
+  if (state.me instanceof Error) { setStatus(explain(state.me), true); return; }
   if (!lang && state.me.lang !== state.lang) { await loadStrings(state.me.lang); translateChrome(); }
   state.area = state.me.home;
   state.month = state.me.month;
@@ -618,7 +644,14 @@ async function start() {
   });
   TG.postEvent("web_app_ready");
   TG.postEvent("web_app_expand");
-  switchTab("overview");
+  const early = first ? await first : null;
+  if (early && !(early instanceof Error) && early.month === state.month) {
+    showTab("overview");
+    renderOverview(early);
+    ready();
+  } else {
+    switchTab("overview");
+  }
 }
 
 start();
