@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from storage import recap_summary as summary
 from storage.db import Database, Row, execute_sync, fetchone_sync
 from storage.models import Child, Measurement
 from storage.repositories.base import in_list
@@ -23,7 +24,7 @@ from storage.repositories.measurements import _MEASUREMENT_COLS
 from storage.repositories.measurements import _to_model as _measurement
 from storage.values import month_bounds
 
-UNDER_FIVE_DAYS = 1826
+UNDER_FIVE_DAYS = summary.UNDER_FIVE_DAYS
 
 _STATUS_COLS = (
     "child_id, month, measurement_id, measured_on, age_days, visits, remeasure, weighed, weighing, gain_g, bgm,"
@@ -215,9 +216,15 @@ class ChildDecision(_Model):
 
 
 def _write_sync(conn: sqlite3.Connection, d: ChildDecision) -> bool:
+    # The posyandu's kept recap counts change by the difference between the old rows and the new (same transaction).
+    facts, old_rows = summary.read_sync(conn, [d.child_id])
+    new_rows = [_params(s) for s in d.rows]
     execute_sync(conn, "DELETE FROM child_month_status WHERE child_id = ?", (d.child_id,))
-    for s in d.rows:
-        execute_sync(conn, _INSERT_STATUS, _params(s))
+    for params in new_rows:
+        execute_sync(conn, _INSERT_STATUS, params)
+    summary.apply_sync(conn, summary.share_of(facts, {d.child_id: [dict(zip(_STATUS_NAMES, p, strict=True))
+                                                                  for p in new_rows]}),
+                       summary.share_of(facts, old_rows))
     for u in d.updates:
         _update_scores_sync(conn, u)
     if d.version is None:
@@ -288,7 +295,24 @@ def _under_five_bounds(month: dt.date) -> tuple[str, str, str, str]:
 
 
 async def month_counts(db: Database, posyandu_ids: Collection[int], month: dt.date) -> dict[int, PosyanduCounts]:
-    """SKDN and prevalence counts per posyandu for the calendar month of `month`.
+    """SKDN and prevalence counts per posyandu for the calendar month of `month`, read from the counts kept per
+    posyandu and month (storage.recap_summary: one row per posyandu, equal to `recount_month_counts`)."""
+    if not summary.kept(month):
+        return await recount_month_counts(db, posyandu_ids, month)
+    found = await summary.month_rows(db, posyandu_ids, month)
+    out = {}
+    for pid in posyandu_ids:
+        values = found.get(pid)
+        fields: dict[str, Any] = {"posyandu_id": pid}
+        if values is not None:
+            fields.update(zip(summary.COUNT_FIELDS, values, strict=True))
+        out[pid] = PosyanduCounts.model_construct(**fields)
+    return out
+
+
+async def recount_month_counts(db: Database, posyandu_ids: Collection[int], month: dt.date
+                               ) -> dict[int, PosyanduCounts]:
+    """SKDN and prevalence counts per posyandu for the calendar month of `month`, counted from every child.
 
     S: active children under five at some point of the month. D and everything after it: of them, the ones
     whose month has a counted (valid) visit, as the status rows say. D counts children, not weighings.
@@ -467,6 +491,7 @@ async def counted_in_month(db: Database, posyandu_ids: Collection[int], month: d
 __all__ = [
     "ChildDecision", "ChildMonth", "DirtyChild", "FollowUpRow", "PageCounts", "PosyanduCounts", "RefreshInput",
     "ScoresUpdate", "StatusRow", "child_status_rows", "counted_in_month", "dirty_children", "dirty_version",
-    "follow_up_rows", "histories", "mark_all_dirty", "month_counts", "month_page", "page_counts", "refresh_input",
-    "rules_version", "set_rules_version", "write_child_status", "write_decisions",
+    "follow_up_rows", "histories", "mark_all_dirty", "month_counts", "month_page", "page_counts",
+    "recount_month_counts", "refresh_input", "rules_version", "set_rules_version", "write_child_status",
+    "write_decisions",
 ]

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from storage import recap_summary
 from storage.errors import (
     MSG_CHILD_NOT_FOUND,
     MSG_DUPLICATE_CODE,
@@ -24,6 +25,8 @@ CHILD_COLS = ("id, code, name, sex, birth_date, nik, guardian_name, guardian_pho
               " birth_weight_kg, birth_length_cm, status, created_by, created_at, updated_at")
 _INSERT_COLS = ("code, name, name_key, sex, birth_date, nik, guardian_name, guardian_phone, posyandu_id, address,"
                 " rt, rw, birth_weight_kg, birth_length_cm, status, created_by, created_at, updated_at")
+# What a child's share of the kept recap counts depends on (storage.recap_summary).
+_COUNTED_FACTS = {"posyandu_id", "status", "birth_date"}
 _INSERT_SQL = f"INSERT INTO children ({_INSERT_COLS}) VALUES ({', '.join('?' * 18)})"
 
 
@@ -59,6 +62,7 @@ class ChildRepository(Repository):
                 child_id = await self.db.insert(_INSERT_SQL + " RETURNING id", self._row(data, code, now))
             except IntegrityViolation as exc:
                 raise _conflict(exc, code) from exc
+            await recap_summary.settle(self.db, [child_id], {})  # S of its posyandu's months
             await self._audit(data.created_by, "create", "child", child_id, {"posyandu_id": data.posyandu_id})
         return await self.get(child_id)
 
@@ -107,7 +111,9 @@ class ChildRepository(Repository):
                 params.append(search_key(str(value)))
         sets.append("updated_at = ?")
         params.append(self._now())
+        counted = bool(_COUNTED_FACTS & values.keys())
         async with self.db.transaction():
+            before = await recap_summary.snapshot(self.db, [child_id]) if counted else {}
             try:
                 changed = await self.db.execute(f"UPDATE children SET {', '.join(sets)} WHERE id = ?",
                                                 [*params, child_id])
@@ -115,6 +121,8 @@ class ChildRepository(Repository):
                 raise _conflict(exc) from exc
             if not changed:
                 raise NotFound(MSG_CHILD_NOT_FOUND)
+            if counted:  # moved, left, or born on another day: its share of the recap counts moves with it
+                await recap_summary.settle(self.db, [child_id], before)
             if {"sex", "birth_date", "birth_weight_kg"} & values.keys():
                 # Sex and birth date change every z-score; the birth weight is the first KMS point.
                 facts = int(bool({"sex", "birth_date"} & values.keys()))
@@ -124,6 +132,16 @@ class ChildRepository(Repository):
 
     async def set_status(self, child_id: int, status: ChildStatus, actor_id: int | None = None) -> Child:
         return await self.update(child_id, ChildUpdate(status=status), actor_id)
+
+    async def delete(self, child_id: int, actor_id: int | None = None) -> None:
+        """Erase a child registered by mistake, with its measurements and every row that belongs to it (the
+        foreign keys cascade); the audit log keeps the id only. A child who moved or died is `set_status` instead."""
+        async with self.db.transaction():
+            before = await recap_summary.snapshot(self.db, [child_id])
+            if not await self.db.execute("DELETE FROM children WHERE id = ?", (child_id,)):
+                raise NotFound(MSG_CHILD_NOT_FOUND)
+            await recap_summary.settle(self.db, [child_id], before)
+            await self._audit(actor_id, "delete", "child", child_id)
 
     # ------------------------------------------------------------ reads
 
@@ -237,6 +255,8 @@ class ChildRepository(Repository):
         now = self._now()
         codes: list[str] = []
         async with self.db.transaction():
+            updated = [child_id for child_id, _ in updates]
+            before = await recap_summary.snapshot(self.db, updated)
             n = int(await self.db.fetchval("SELECT value FROM sequences WHERE name = 'child_code'") or 0)
             taken = {r["code"] for r in await self.db.fetchall("SELECT code FROM children")}
             taken.update(c.code for c in creates if c.code)
@@ -266,6 +286,11 @@ class ChildRepository(Repository):
                 )
             except IntegrityViolation as exc:
                 raise _conflict(exc) from exc
+            created: list[int] = []
+            for marks, part in recap_summary.chunks(codes):
+                created += [int(r["id"]) for r in await self.db.fetchall(
+                    f"SELECT id FROM children WHERE code IN ({marks})", part)]
+            await recap_summary.settle(self.db, [*created, *updated], before)
             await self.db.execute("UPDATE sequences SET value = ? WHERE name = 'child_code'", (n,))
             await self._audit(actor_id, "import", "child", None, {"created": len(creates), "updated": len(updates)})
         return codes

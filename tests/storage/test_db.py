@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sqlite3
 from pathlib import Path
@@ -182,7 +181,7 @@ async def test_backup_is_a_consistent_copy(db: Database, tmp_path: Path) -> None
 async def test_a_table_rebuilding_migration_keeps_every_reference(tmp_path: Path) -> None:
     """0062 rebuilds users and invites (new roles) with foreign keys off: guardians' links survive, and the new
     roles are accepted."""
-    from storage import ChildCreate, Repositories, Role, Sex
+    from storage import Repositories, Role
 
     db = await open_database(tmp_path / "m.db", migrate=False)
     try:
@@ -192,12 +191,15 @@ async def test_a_table_rebuilding_migration_keeps_every_reference(tmp_path: Path
         kec = await repos.areas.create(AreaLevel.KECAMATAN, "Kec", city.id)
         kel = await repos.areas.create(AreaLevel.KELURAHAN, "Kel", kec.id)
         pos = await repos.posyandu.create(PosyanduCreate(name="Melati", area_id=kel.id))
-        child = await repos.children.create(ChildCreate(name="Budi", sex=Sex.MALE, birth_date=dt.date(2024, 1, 1),
-                                                        posyandu_id=pos.id))
+        # Written as the code of that time did (today's repository also keeps the recap counts of 0120).
+        child_id = await db.insert(
+            "INSERT INTO children (code, name, name_key, sex, birth_date, posyandu_id, status, created_at, updated_at)"
+            " VALUES ('A1', 'Budi', 'budi', 'M', '2024-01-01', ?, 'active', '2024-01-02', '2024-01-02') RETURNING id",
+            (pos.id,))
         await repos.users.upsert(501, "Ibu")
-        await repos.guardians.link(child.id, 501)
+        await repos.guardians.link(child_id, 501)
         assert await db.migrate() == [m.version for m in load_migrations() if m.version >= 62]
-        assert set(await repos.guardians.child_ids_of(501)) == {child.id}
+        assert set(await repos.guardians.child_ids_of(501)) == {child_id}
         assert (await repos.users.set_role(502, Role.TPK, area_id=kel.id)).role is Role.TPK
         assert await db.fetchval("PRAGMA foreign_keys") == 1
     finally:
