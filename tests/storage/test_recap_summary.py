@@ -178,4 +178,4 @@ async def test_the_calendar_holds_the_under_five_window_of_every_kept_month(repo
 
 
 def test_the_kept_columns_are_the_recap_counts() -> None:
-    assert summary.COUNT_FIELDS == tuple(f for f in q.PosyanduCounts.model_fields if f != "posyandu_id")
+    assert tuple(f for f in q.PosyanduCounts.model_fields if f != "posyandu_id") == summary.COUNT_FIELDS
