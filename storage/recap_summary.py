@@ -19,6 +19,7 @@ each other instead of deadlocking.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sqlite3
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from functools import lru_cache
@@ -196,14 +197,16 @@ async def settle(db: Database, child_ids: Collection[int], before: Share) -> int
 # ------------------------------------------------------------------ reading
 
 
+def month_rows_sql(marks: str) -> str:
+    return f"SELECT posyandu_id, {_COLS} FROM posyandu_month_counts WHERE month = ? AND posyandu_id IN ({marks})"
+
+
 async def month_rows(db: Database, posyandu_ids: Collection[int], month: dt.date) -> dict[int, tuple[int, ...]]:
     """The kept counts (COUNT_FIELDS order) of these posyandu in the month; a posyandu without a row counts 0."""
     key = month.replace(day=1).isoformat()
     out: dict[int, tuple[int, ...]] = {}
     for marks, ids in chunks(sorted(set(posyandu_ids)), 5000):
-        rows = await db.fetchall(
-            f"SELECT posyandu_id, {_COLS} FROM posyandu_month_counts WHERE month = ? AND posyandu_id IN ({marks})",
-            [key, *ids])
+        rows = await db.fetchall(month_rows_sql(marks), [key, *ids])
         for r in rows:
             out[int(r["posyandu_id"])] = tuple(int(r[c]) for c in COUNT_FIELDS)
     return out
@@ -216,7 +219,7 @@ def _migration_sql() -> tuple[str, str]:
     """The backfill statements of migration 0120 (S, then the status rows): `rebuild` runs the same SQL."""
     from storage.db import MIGRATIONS_DIR
 
-    text = (MIGRATIONS_DIR / "0120_recap_summary.sql").read_text(encoding="utf-8")
+    text = re.sub(r"--[^\n]*", "", (MIGRATIONS_DIR / "0120_recap_summary.sql").read_text(encoding="utf-8"))
     statements = [s.strip() for s in text.split(";") if "INSERT INTO posyandu_month_counts" in s]
     assert len(statements) == 2, "0120 has two backfill statements"
     return statements[0], statements[1]
@@ -235,6 +238,6 @@ async def rebuild(db: Database) -> int:
 
 __all__ = [
     "COUNT_FIELDS", "FIRST_MONTH", "LAST_MONTH", "UNDER_FIVE_DAYS", "Share", "apply_sync", "child_share", "chunks",
-    "kept", "month_rows", "read_sync", "rebuild", "row_counts", "s_months", "settle", "settle_sync", "share_of",
-    "snapshot", "snapshot_sync", "under_five_in",
+    "kept", "month_rows", "month_rows_sql", "read_sync", "rebuild", "row_counts", "s_months", "settle", "settle_sync",
+    "share_of", "snapshot", "snapshot_sync", "under_five_in",
 ]

@@ -428,13 +428,11 @@ class FollowUpRow(_Model):
     entered_by: int | None  # who entered that visit
 
 
-async def follow_up_rows(db: Database, posyandu_ids: Collection[int], today: dt.date, *, look_back_days: int = 365,
-                         stale_after_days: int | None = None) -> list[FollowUpRow]:
-    """Active under-fives of these posyandu with their latest counted month of the past year.
-
-    With `stale_after_days`, only children who may need action come back: a refer reason in that month, or no
-    counted visit for that many days (a superset of the service's rules; it spares building the other rows).
-    """
+def follow_up_sql(posyandu_ids: Collection[int], today: dt.date, *, look_back_days: int = 365,
+                  stale_after_days: int | None = None) -> tuple[str, list[Any]]:
+    """The query of `follow_up_rows` (separate, so tests and benchmarks can EXPLAIN it). It starts from the
+    posyandu's active children (index children_posyandu) and reads their months by the primary key (child_id,
+    month) of child_month_status: one posyandu's list never reads another posyandu's rows."""
     marks, ids = in_list(posyandu_ids)
     since = (today - dt.timedelta(days=look_back_days)).replace(day=1)
     oldest_birth = today - dt.timedelta(days=UNDER_FIVE_DAYS)
@@ -442,19 +440,28 @@ async def follow_up_rows(db: Database, posyandu_ids: Collection[int], today: dt.
     if stale_after_days is not None:
         prefilter = "AND (l.child_id IS NULL OR l.refer = 1 OR l.measured_on < ?)"
         extra = [(today - dt.timedelta(days=stale_after_days)).isoformat()]
-    rows = await db.fetchall(
-        f"""WITH latest AS (
+    sql = f"""WITH latest AS (
                 SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.child_id ORDER BY s.month DESC) AS rn
-                FROM child_month_status s JOIN children c ON c.id = s.child_id
+                FROM children c JOIN child_month_status s ON s.child_id = c.id
                 WHERE s.measurement_id IS NOT NULL AND s.month >= ? AND s.measured_on <= ?
                   AND c.posyandu_id IN ({marks}) AND c.status = 'active')
             SELECT {_C_COLS}, {", ".join(f"l.{c} AS s_{c}" for c in _STATUS_NAMES)}, m.entered_by AS m_entered_by
             FROM children c LEFT JOIN latest l ON l.child_id = c.id AND l.rn = 1
             LEFT JOIN measurements m ON m.id = l.measurement_id
             WHERE c.posyandu_id IN ({marks}) AND c.status = 'active' AND c.birth_date > ? {prefilter}
-            ORDER BY c.posyandu_id, c.name_key, c.id""",
-        [since.isoformat(), today.isoformat(), *ids, *ids, oldest_birth.isoformat(), *extra],
-    )
+            ORDER BY c.posyandu_id, c.name_key, c.id"""
+    return sql, [since.isoformat(), today.isoformat(), *ids, *ids, oldest_birth.isoformat(), *extra]
+
+
+async def follow_up_rows(db: Database, posyandu_ids: Collection[int], today: dt.date, *, look_back_days: int = 365,
+                         stale_after_days: int | None = None) -> list[FollowUpRow]:
+    """Active under-fives of these posyandu with their latest counted month of the past year.
+
+    With `stale_after_days`, only children who may need action come back: a refer reason in that month, or no
+    counted visit for that many days (a superset of the service's rules; it spares building the other rows).
+    """
+    rows = await db.fetchall(*follow_up_sql(posyandu_ids, today, look_back_days=look_back_days,
+                                            stale_after_days=stale_after_days))
     out = []
     for r in rows:
         status = _status_from(r, "s_")
@@ -467,19 +474,24 @@ async def follow_up_rows(db: Database, posyandu_ids: Collection[int], today: dt.
 # ------------------------------------------------------------------ exports
 
 
+def counted_in_month_sql(posyandu_ids: Collection[int], month: dt.date) -> tuple[str, list[Any]]:
+    """The query of `counted_in_month`: from the posyandu's children (index children_posyandu) to their month's row
+    by the primary key (child_id, month), then the visit by its id. (CROSS JOIN keeps SQLite from starting at the
+    month index, which holds every child of the country in that month; PostgreSQL plans it as an inner join.)"""
+    marks, ids = in_list(posyandu_ids)
+    cols = ", ".join("m." + c.strip() for c in _MEASUREMENT_COLS.split(","))
+    sql = f"""SELECT {cols}, {_S_COLS} FROM children c
+              CROSS JOIN child_month_status s
+              JOIN measurements m ON m.id = s.measurement_id
+              WHERE s.child_id = c.id AND s.month = ? AND c.posyandu_id IN ({marks})
+              ORDER BY m.child_id"""
+    return sql, [month.replace(day=1).isoformat(), *ids]
+
+
 async def counted_in_month(db: Database, posyandu_ids: Collection[int], month: dt.date
                            ) -> list[tuple[Measurement, StatusRow]]:
     """The visit that counts for each child of these posyandu in the month, with its status row."""
-    marks, ids = in_list(posyandu_ids)
-    cols = ", ".join("m." + c.strip() for c in _MEASUREMENT_COLS.split(","))
-    rows = await db.fetchall(
-        f"""SELECT {cols}, {_S_COLS} FROM child_month_status s
-            JOIN measurements m ON m.id = s.measurement_id
-            JOIN children c ON c.id = s.child_id
-            WHERE s.month = ? AND c.posyandu_id IN ({marks})
-            ORDER BY m.child_id""",
-        [month.replace(day=1).isoformat(), *ids],
-    )
+    rows = await db.fetchall(*counted_in_month_sql(posyandu_ids, month))
     out = []
     for r in rows:
         status = _status_from(r, "s_")
@@ -490,8 +502,8 @@ async def counted_in_month(db: Database, posyandu_ids: Collection[int], month: d
 
 __all__ = [
     "ChildDecision", "ChildMonth", "DirtyChild", "FollowUpRow", "PageCounts", "PosyanduCounts", "RefreshInput",
-    "ScoresUpdate", "StatusRow", "child_status_rows", "counted_in_month", "dirty_children", "dirty_version",
-    "follow_up_rows", "histories", "mark_all_dirty", "month_counts", "month_page", "page_counts",
-    "recount_month_counts", "refresh_input", "rules_version", "set_rules_version", "write_child_status",
+    "ScoresUpdate", "StatusRow", "child_status_rows", "counted_in_month", "counted_in_month_sql", "dirty_children",
+    "dirty_version", "follow_up_rows", "follow_up_sql", "histories", "mark_all_dirty", "month_counts", "month_page",
+    "page_counts", "recount_month_counts", "refresh_input", "rules_version", "set_rules_version", "write_child_status",
     "write_decisions",
 ]

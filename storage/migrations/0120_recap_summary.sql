@@ -1,7 +1,7 @@
 -- 0120: recap counts kept per posyandu and month (issue 18, national-size recaps).
 -- /rekap, the dashboard and the export's summary sheet sum these rows instead of counting every child of the area:
 -- an area's recap reads one row per posyandu. The counts are exactly what storage.status_queries
--- .recount_month_counts counts from `children` and `child_month_status`; storage.recap_summary adds the change
+-- .recount_month_counts counts from `children` and `child_month_status`. storage.recap_summary adds the change
 -- of a child's share in the same transaction as every write of its status rows (a decision) or of its facts
 -- (registration, posyandu, status, birth date, deletion). Its share: S + 1 in every month in which it is an active
 -- under-five of its posyandu, plus the counts of its stored status row of that month.
@@ -35,15 +35,16 @@ CREATE TABLE posyandu_month_counts (
 -- The months a recap can be asked for (2000-01 .. 2100-12, as /rekap accepts) with the birth dates that make a
 -- child an under-five at some point of the month: born_after < birth_date < born_before (born_after is the first
 -- day of the month minus 1,826 days, born_before the first day of the next month). Plain data, so the backfill
--- below is plain SQL on SQLite and PostgreSQL alike; tests check every row against storage.recap_summary.
+-- below is plain SQL on SQLite and PostgreSQL alike. Tests check every row against storage.recap_summary.
 CREATE TABLE recap_months (
     month        TEXT PRIMARY KEY,
     born_after   TEXT NOT NULL,
     born_before  TEXT NOT NULL
 );
 
--- The follow-up list and the export of one posyandu start from its children (children_posyandu, 0001) and read
--- their months by the primary key (child_id, month); the month index of 0060 then serves only whole-month reads.
+-- No new index for the follow-up list and the export of one posyandu: they start from its children (children_posyandu
+-- and children_match, 0001) and read their months by the primary key (child_id, month) of child_month_status
+-- (tests/storage/test_recap_summary.py checks the plans).
 
 -- Backfill: every active under-five counts in S of its posyandu's months ...
 INSERT INTO recap_months (month, born_after, born_before) VALUES
@@ -351,14 +352,15 @@ INSERT INTO recap_months (month, born_after, born_before) VALUES
     ('2100-05-01', '2095-05-01', '2100-06-01'), ('2100-06-01', '2095-06-01', '2100-07-01'), ('2100-07-01', '2095-07-01', '2100-08-01'), ('2100-08-01', '2095-08-01', '2100-09-01'),
     ('2100-09-01', '2095-09-01', '2100-10-01'), ('2100-10-01', '2095-10-01', '2100-11-01'), ('2100-11-01', '2095-11-01', '2100-12-01'), ('2100-12-01', '2095-12-01', '2101-01-01');
 
+-- (CROSS JOIN: SQLite then reads each child once and its ~61 months by the calendar's key range, from the birth
+-- month to before the sixth birthday year. PostgreSQL plans it as the inner join it is.)
 INSERT INTO posyandu_month_counts (posyandu_id, month, s)
 SELECT c.posyandu_id, r.month, COUNT(*)
-FROM children c
-JOIN recap_months r
-  ON r.month >= substr(c.birth_date, 1, 8) || '01'
- AND r.month < CAST(CAST(substr(c.birth_date, 1, 4) AS INTEGER) + 6 AS TEXT) || '-01-01'
- AND r.born_after < c.birth_date AND r.born_before > c.birth_date
+FROM children c CROSS JOIN recap_months r
 WHERE c.status = 'active'
+  AND r.month >= substr(c.birth_date, 1, 8) || '01'
+  AND r.month < CAST(CAST(substr(c.birth_date, 1, 4) AS INTEGER) + 6 AS TEXT) || '-01-01'
+  AND r.born_after < c.birth_date AND r.born_before > c.birth_date
 GROUP BY c.posyandu_id, r.month;
 
 -- ... and its stored status row of the month counts as the recount's SUM(CASE ...) does.

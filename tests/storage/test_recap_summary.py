@@ -179,3 +179,41 @@ async def test_the_calendar_holds_the_under_five_window_of_every_kept_month(repo
 
 def test_the_kept_columns_are_the_recap_counts() -> None:
     assert tuple(f for f in q.PosyanduCounts.model_fields if f != "posyandu_id") == summary.COUNT_FIELDS
+
+
+async def _plan(repos: Repositories, sql: str, params: list[object]) -> list[str]:
+    return [str(r["detail"]) for r in await repos.db.fetchall("EXPLAIN QUERY PLAN " + sql, params)]
+
+
+async def _many_months(repos: Repositories, places: Places) -> None:
+    rng = random.Random(3)
+    world = _World(repos, places, rng)
+    for _ in range(20):
+        await world.create()
+    for _ in range(20):
+        await world.decide()
+
+
+async def test_the_follow_up_list_of_one_posyandu_reads_its_children_by_index(repos: Repositories,
+                                                                             places: Places) -> None:
+    await _many_months(repos, places)
+    plan = await _plan(repos, *q.follow_up_sql([places.posyandu], dt.date(2024, 12, 3), stale_after_days=60))
+    assert any(p.startswith("SEARCH c USING") and "INDEX children_" in p and "posyandu_id=?" in p for p in plan), plan
+    assert any(p.startswith("SEARCH s USING INDEX sqlite_autoindex_child_month_status_1 (child_id=? AND month>?)")
+               for p in plan), plan
+    assert not any(p.startswith(("SCAN c", "SCAN s")) or "child_month_status_month" in p for p in plan), plan
+
+
+async def test_the_export_of_one_posyandu_reads_its_children_by_index(repos: Repositories, places: Places) -> None:
+    await _many_months(repos, places)
+    plan = await _plan(repos, *q.counted_in_month_sql([places.posyandu], dt.date(2024, 11, 1)))
+    assert plan[0].startswith("SEARCH c USING") and "INDEX children_" in plan[0] and "posyandu_id=?" in plan[0], plan
+    assert plan[1] == "SEARCH s USING INDEX sqlite_autoindex_child_month_status_1 (child_id=? AND month=?)", plan
+    assert plan[2] == "SEARCH m USING INTEGER PRIMARY KEY (rowid=?)", plan
+
+
+async def test_the_recap_of_an_area_reads_one_kept_row_per_posyandu(repos: Repositories, places: Places) -> None:
+    await _many_months(repos, places)
+    plan = await _plan(repos, summary.month_rows_sql("?, ?"), ["2024-11-01", places.posyandu, places.other_posyandu])
+    assert plan == ["SEARCH posyandu_month_counts USING INDEX sqlite_autoindex_posyandu_month_counts_1"
+                    " (posyandu_id=? AND month=?)"], plan
