@@ -30,7 +30,7 @@ from bot.services import followup as fsvc
 from bot.services import recap as rsvc
 from bot.services import status as status_svc
 from bot.services import team as tsvc
-from storage import Repositories, open_database
+from storage import Repositories, open_database, recap_summary
 from storage import status_queries as status_q
 from storage.values import encode_child_code, search_key
 
@@ -101,6 +101,7 @@ async def main() -> None:
         await status_q.mark_all_dirty(db)
         decided = await status_svc.flush(repos)
         took = time.perf_counter() - t0
+        await recap_summary.rebuild(db)  # the children went in by SQL too: their S is counted here (migration 0120)
         print(f"status decided for {decided:,} children: {took:.1f} s = {decided / took:,.0f} children/s")
         for label, uid, admins in (("kelurahan", COORD_KEL, []), ("city", COORD_CITY, []),
                                    ("whole installation (admin)", ADMIN, [ADMIN])):

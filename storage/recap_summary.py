@@ -74,6 +74,13 @@ def kept(month: dt.date) -> bool:
     return FIRST_MONTH <= month.replace(day=1) <= LAST_MONTH
 
 
+@lru_cache(maxsize=65536)
+def _counts_in(birth: dt.date, month: str) -> bool:
+    """Whether a status row of `month` (YYYY-MM-01) of a child born on `birth` counts in a kept month."""
+    day = dt.date.fromisoformat(month)
+    return kept(day) and under_five_in(birth, day)
+
+
 @lru_cache(maxsize=4096)
 def s_months(birth: dt.date) -> tuple[str, ...]:
     """The kept months in which a child born on `birth` counts in S (about 61)."""
@@ -106,18 +113,21 @@ def _add(share: Share, key: Key, counts: Sequence[int], sign: int = 1) -> None:
             total[i] += sign * c
 
 
-def child_share(share: Share, facts: Mapping[str, Any] | None, rows: Iterable[Mapping[str, Any]]) -> None:
-    """Add one child's share (its `children` row and its status rows) to `share`."""
+def child_share(share: Share, facts: Mapping[str, Any] | None, rows: Iterable[Mapping[str, Any]], *,
+                s: bool = True) -> None:
+    """Add one child's share (its `children` row and its status rows) to `share`; `s=False`: the status rows' part
+    only (a decision changes nothing else)."""
     if facts is None or facts["status"] != "active":
         return
     pid = int(facts["posyandu_id"])
     birth = dt.date.fromisoformat(str(facts["birth_date"]))
-    for key in s_months(birth):
-        _add(share, (pid, key), _S_ONLY)
+    if s:
+        for key in s_months(birth):
+            _add(share, (pid, key), _S_ONLY)
     for r in rows:
-        month = dt.date.fromisoformat(str(r["month"]))
-        if kept(month) and under_five_in(birth, month):
-            _add(share, (pid, month.isoformat()), row_counts(r))
+        month = str(r["month"])
+        if _counts_in(birth, month):
+            _add(share, (pid, month), row_counts(r))
 
 
 # ------------------------------------------------------------------ keeping the table (inside a transaction)
@@ -148,10 +158,10 @@ def read_sync(conn: sqlite3.Connection, child_ids: Collection[int]) -> tuple[Fac
     return facts, rows
 
 
-def share_of(facts: Facts, rows: Rows) -> Share:
+def share_of(facts: Facts, rows: Rows, *, s: bool = True) -> Share:
     share: Share = {}
     for cid, f in facts.items():
-        child_share(share, f, rows.get(cid, ()))
+        child_share(share, f, rows.get(cid, ()), s=s)
     return share
 
 
@@ -164,6 +174,8 @@ def apply_sync(conn: sqlite3.Connection, after: Share, before: Share) -> int:
     """Add `after - before` to the table, in key order; returns the number of rows changed."""
     changed = 0
     for key in sorted(after.keys() | before.keys()):
+        if after.get(key) == before.get(key):
+            continue
         delta = list(after.get(key, _ZERO))
         for i, c in enumerate(before.get(key, _ZERO)):
             delta[i] -= c

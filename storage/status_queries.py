@@ -216,15 +216,16 @@ class ChildDecision(_Model):
 
 
 def _write_sync(conn: sqlite3.Connection, d: ChildDecision) -> bool:
-    # The posyandu's kept recap counts change by the difference between the old rows and the new (same transaction).
+    # The posyandu's kept recap counts change by the difference between the old rows and the new, in this
+    # transaction (the child's facts, hence its S, are the same before and after).
     facts, old_rows = summary.read_sync(conn, [d.child_id])
     new_rows = [_params(s) for s in d.rows]
     execute_sync(conn, "DELETE FROM child_month_status WHERE child_id = ?", (d.child_id,))
     for params in new_rows:
         execute_sync(conn, _INSERT_STATUS, params)
     summary.apply_sync(conn, summary.share_of(facts, {d.child_id: [dict(zip(_STATUS_NAMES, p, strict=True))
-                                                                  for p in new_rows]}),
-                       summary.share_of(facts, old_rows))
+                                                                  for p in new_rows]}, s=False),
+                       summary.share_of(facts, old_rows, s=False))
     for u in d.updates:
         _update_scores_sync(conn, u)
     if d.version is None:
