@@ -5,12 +5,25 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from pathlib import Path
 
 import pytest
 
-from storage import ChildCreate, ChildStatus, ChildUpdate, MeasurementCreate, NotFound, Repositories, Sex
+from storage import (
+    AreaLevel,
+    ChildCreate,
+    ChildStatus,
+    ChildUpdate,
+    MeasurementCreate,
+    NotFound,
+    PosyanduCreate,
+    Repositories,
+    Sex,
+    open_database,
+)
 from storage import recap_summary as summary
 from storage import status_queries as q
+from storage.db import load_migrations
 from storage.values import month_bounds
 from tests.storage.conftest import Places, child_data
 
@@ -217,3 +230,33 @@ async def test_the_recap_of_an_area_reads_one_kept_row_per_posyandu(repos: Repos
     plan = await _plan(repos, summary.month_rows_sql("?, ?"), ["2024-11-01", places.posyandu, places.other_posyandu])
     assert plan == ["SEARCH posyandu_month_counts USING INDEX sqlite_autoindex_posyandu_month_counts_1"
                     " (posyandu_id=? AND month=?)"], plan
+
+
+async def test_the_migration_backfills_the_counts_of_existing_children(tmp_path: Path) -> None:
+    db = await open_database(tmp_path / "old.db", migrate=False)
+    try:
+        await db.migrate([m for m in load_migrations() if m.version < 120])
+        repos = Repositories(db)
+        city = await repos.areas.create(AreaLevel.CITY, "Kota")
+        kec = await repos.areas.create(AreaLevel.KECAMATAN, "Kec", city.id)
+        kel = await repos.areas.create(AreaLevel.KELURAHAN, "Kel", kec.id)
+        pids = [(await repos.posyandu.create(PosyanduCreate(name=f"P{i}", area_id=kel.id))).id for i in range(2)]
+        rng = random.Random(9)
+        for i in range(1, 41):  # written as the code before 0120 did: no kept counts yet
+            birth = dt.date(2019, 1, 1) + dt.timedelta(days=rng.randint(0, 2100))
+            status = rng.choice(["active", "active", "active", "moved"])
+            await db.execute("INSERT INTO children (id, code, name, name_key, sex, birth_date, posyandu_id, status,"
+                             " created_at, updated_at) VALUES (?, ?, 'Anak', 'anak', 'F', ?, ?, ?, '', '')",
+                             (i, f"A{i}", birth.isoformat(), pids[i % 2], status))
+            mid = await db.insert("INSERT INTO measurements (child_id, measured_on, age_days, created_at)"
+                                  " VALUES (?, ?, 0, '') RETURNING id", (i, birth.isoformat()))
+            for month in rng.sample(MONTHS, 8):
+                row = _random_row(rng, i, month, mid)
+                names = list(q.StatusRow.model_fields)
+                await db.execute(f"INSERT INTO child_month_status ({', '.join(names)}) VALUES"
+                                 f" ({', '.join('?' * len(names))})", q._params(row))
+        assert await db.migrate() == [m.version for m in load_migrations() if m.version >= 120]
+        await _assert_kept_equals_recount(repos, pids)
+        assert await _nonzero_rows(repos)
+    finally:
+        await db.close()
