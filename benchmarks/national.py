@@ -18,6 +18,7 @@ For comparison it also times, once each, the recount the recap used before (ever
     python benchmarks/national.py --rows 10000000        # the documented 10M run (docs/scale.md; ~25 min, 6 GB)
     python benchmarks/national.py --rows 100000000 --keep /big/disk/national.db
                                                          # the 100M run: separate, never in CI (hours, ~60 GB)
+    python benchmarks/national.py --kept-only 100000      # a province's recap over the kept counts of 100M size
     python benchmarks/national.py --database-url postgresql://...   # PostgreSQL (see `load_postgres`)
 
 `--keep PATH` keeps the generated database (a second run with the same PATH and --rows only times).
@@ -73,9 +74,10 @@ _MEASUREMENT_COLS = ("id, child_id, measured_on, age_days, weight_kg, length_cm,
 # ------------------------------------------------------------------ the rows
 
 
-def months() -> list[dt.date]:
+def months(n: int = HISTORY_MONTHS) -> list[dt.date]:
+    """The `n` months up to MONTH, oldest first."""
     out = [MONTH]
-    while len(out) < HISTORY_MONTHS:
+    while len(out) < n:
         out.append((out[-1] - dt.timedelta(days=1)).replace(day=1))
     return sorted(out)
 
@@ -320,6 +322,36 @@ async def time_everything(db: Database, layout: Layout) -> None:
               f"{ms(time.perf_counter() - t0)} (one run)")
 
 
+async def kept_only(path: Path, n_posyandu: int) -> None:
+    """The recap of a province over the kept counts of a country of `n_posyandu` posyandu (84 months each): the
+    recap reads one row per posyandu and month, so its time depends on those, not on the number of measurements;
+    this measures it at 100M size (~100,000 posyandu) without generating 100M status rows."""
+    db = await open_database(path)
+    try:
+        t0 = time.perf_counter()
+        layout = Layout(n_posyandu * CHILDREN_PER_POSYANDU)
+        async with db.transaction():
+            await db.executemany("INSERT INTO areas (id, level, name, name_key, parent_id, created_at)"
+                                 " VALUES (?, ?, ?, ?, ?, ?)", list(layout.areas()))
+            await db.executemany("INSERT INTO posyandu (id, name, name_key, area_id, created_at)"
+                                 " VALUES (?, ?, ?, ?, ?)", list(layout.posyandu_rows()))
+        window = [m.isoformat() for m in months(84)]
+        rng = random.Random(3)
+        sql = (f"INSERT INTO posyandu_month_counts (posyandu_id, month, {', '.join(summary.COUNT_FIELDS)})"
+               f" VALUES ({', '.join('?' * (2 + len(summary.COUNT_FIELDS)))})")
+        for start in range(1, n_posyandu + 1, 2000):
+            await db.executemany(sql, [(p, m, 60, *(rng.randint(0, 50) for _ in summary.COUNT_FIELDS[1:]))
+                                       for p in range(start, min(start + 2000, n_posyandu + 1)) for m in window])
+        print(f"kept counts only: {n_posyandu:,} posyandu x {len(set(window))} months "
+              f"({time.perf_counter() - t0:.0f} s, not measured)")
+        repos = Repositories(db)
+        province = list(range(1, round(n_posyandu * PROVINCE_SHARE) + 1))
+        secs, _ = await median_of(lambda: recap_counts(repos, province))
+        print(f"recap province ({len(province):,} posyandu, kept counts only): {ms(secs)} median of {RUNS}")
+    finally:
+        await db.close()
+
+
 async def _migrate(path: Path) -> None:
     db = await open_database(path)
     await db.close()
@@ -347,9 +379,15 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=200_000, help="measurements (default 200,000)")
     parser.add_argument("--keep", type=Path, help="keep the SQLite database here (reused when it exists)")
     parser.add_argument("--database-url", help="PostgreSQL instead of SQLite (postgresql://...)")
+    parser.add_argument("--kept-only", type=int, metavar="POSYANDU",
+                        help="only the province recap over the kept counts of this many posyandu (100M: 100000)")
     args = parser.parse_args()
     if args.database_url:
         load_postgres(args.database_url, args.rows)
+        return
+    if args.kept_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            asyncio.run(kept_only(Path(tmp) / "kept.db", args.kept_only))
         return
     with tempfile.TemporaryDirectory() as tmp:
         path: Path = args.keep or Path(tmp) / "national.db"

@@ -218,9 +218,9 @@ async def month_rows(db: Database, posyandu_ids: Collection[int], month: dt.date
     key = month.replace(day=1).isoformat()
     out: dict[int, tuple[int, ...]] = {}
     for marks, ids in chunks(sorted(set(posyandu_ids)), 5000):
-        rows = await db.fetchall(month_rows_sql(marks), [key, *ids])
-        for r in rows:
-            out[int(r["posyandu_id"])] = tuple(int(r[c]) for c in COUNT_FIELDS)
+        for r in await db.fetchall(month_rows_sql(marks), [key, *ids]):
+            values = tuple(r.values())  # posyandu_id, then COUNT_FIELDS (integers from our own table)
+            out[values[0]] = values[1:]
     return out
 
 

@@ -122,6 +122,11 @@ async def dirty_children(db: Database, limit: int = 500, *, posyandu_ids: Collec
     return [DirtyChild.model_validate(r) for r in rows]
 
 
+async def any_dirty(db: Database) -> bool:
+    """Whether any child waits to be decided (usually none: readers then skip looking for their area's)."""
+    return await db.fetchone("SELECT child_id FROM status_dirty LIMIT 1") is not None
+
+
 async def dirty_version(db: Database, child_id: int) -> DirtyChild | None:
     row = await db.fetchone("SELECT child_id, version, facts FROM status_dirty WHERE child_id = ?", (child_id,))
     return DirtyChild.model_validate(row) if row else None
@@ -503,8 +508,8 @@ async def counted_in_month(db: Database, posyandu_ids: Collection[int], month: d
 
 __all__ = [
     "ChildDecision", "ChildMonth", "DirtyChild", "FollowUpRow", "PageCounts", "PosyanduCounts", "RefreshInput",
-    "ScoresUpdate", "StatusRow", "child_status_rows", "counted_in_month", "counted_in_month_sql", "dirty_children",
-    "dirty_version", "follow_up_rows", "follow_up_sql", "histories", "mark_all_dirty", "month_counts", "month_page",
-    "page_counts", "recount_month_counts", "refresh_input", "rules_version", "set_rules_version", "write_child_status",
-    "write_decisions",
+    "ScoresUpdate", "StatusRow", "any_dirty", "child_status_rows", "counted_in_month", "counted_in_month_sql",
+    "dirty_children", "dirty_version", "follow_up_rows", "follow_up_sql", "histories", "mark_all_dirty",
+    "month_counts", "month_page", "page_counts", "recount_month_counts", "refresh_input", "rules_version",
+    "set_rules_version", "write_child_status", "write_decisions",
 ]

@@ -227,6 +227,8 @@ async def flush(repos: Repositories, *, posyandu_ids: Collection[int] | None = N
     stored rows. Returns how many children were decided; usually 0 (the measurement service decides right after
     each save). A batch of children is written in one transaction."""
     done = 0
+    if posyandu_ids is not None and not await q.any_dirty(repos.db):
+        return 0  # the usual case: nothing waits, and a province's children are not looked through for nothing
     while limit is None or done < limit:
         batch = await q.dirty_children(repos.db, limit=FLUSH_BATCH, posyandu_ids=posyandu_ids)
         if not batch:
