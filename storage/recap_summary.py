@@ -42,7 +42,7 @@ _COLS = ", ".join(COUNT_FIELDS)
 _UPSERT = (
     f"INSERT INTO posyandu_month_counts (posyandu_id, month, {_COLS})"
     f" VALUES ({', '.join('?' * (2 + len(COUNT_FIELDS)))})"
-    " ON CONFLICT (posyandu_id, month) DO UPDATE SET "
+    " ON CONFLICT (month, posyandu_id) DO UPDATE SET "
     + ", ".join(f"{c} = posyandu_month_counts.{c} + excluded.{c}" for c in COUNT_FIELDS))
 # The status columns a row's counts depend on.
 ROW_COLS = ("month, measurement_id, remeasure, weighed, weighing, bgm, has_waz, has_haz, has_whz, underweight, stunted,"

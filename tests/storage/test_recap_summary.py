@@ -229,7 +229,7 @@ async def test_the_recap_of_an_area_reads_one_kept_row_per_posyandu(repos: Repos
     await _many_months(repos, places)
     plan = await _plan(repos, summary.month_rows_sql("?, ?"), ["2024-11-01", places.posyandu, places.other_posyandu])
     assert plan == ["SEARCH posyandu_month_counts USING INDEX sqlite_autoindex_posyandu_month_counts_1"
-                    " (posyandu_id=? AND month=?)"], plan
+                    " (month=? AND posyandu_id=?)"], plan
 
 
 async def test_the_migration_backfills_the_counts_of_existing_children(tmp_path: Path) -> None:
