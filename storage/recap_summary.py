@@ -213,14 +213,14 @@ def month_rows_sql(marks: str) -> str:
     return f"SELECT posyandu_id, {_COLS} FROM posyandu_month_counts WHERE month = ? AND posyandu_id IN ({marks})"
 
 
-async def month_rows(db: Database, posyandu_ids: Collection[int], month: dt.date) -> dict[int, tuple[int, ...]]:
-    """The kept counts (COUNT_FIELDS order) of these posyandu in the month; a posyandu without a row counts 0."""
+async def month_rows(db: Database, posyandu_ids: Collection[int], month: dt.date) -> dict[int, dict[str, Any]]:
+    """The kept rows of these posyandu in the month (`posyandu_id` and COUNT_FIELDS); a posyandu without a row
+    counts 0."""
     key = month.replace(day=1).isoformat()
-    out: dict[int, tuple[int, ...]] = {}
+    out: dict[int, dict[str, Any]] = {}
     for marks, ids in chunks(sorted(set(posyandu_ids)), 5000):
         for r in await db.fetchall(month_rows_sql(marks), [key, *ids]):
-            values = tuple(r.values())  # posyandu_id, then COUNT_FIELDS (integers from our own table)
-            out[values[0]] = values[1:]
+            out[r["posyandu_id"]] = r
     return out
 
 
