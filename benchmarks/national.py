@@ -14,11 +14,11 @@ medians of 5 runs, what a coordinator or cadre waits for:
 
 For comparison it also times, once each, the recount the recap used before (every child of the area).
 
-    python benchmarks/national.py                        # 200,000 measurements (CI size, ~1 min)
-    python benchmarks/national.py --rows 10000000        # the documented 10M run (docs/scale.md; ~25 min, 6 GB)
+    python benchmarks/national.py                        # 200,000 measurements (CI size, ~20 s)
+    python benchmarks/national.py --rows 10000000        # the documented 10M run (docs/scale.md; ~20 min, 3.7 GB)
     python benchmarks/national.py --rows 100000000 --keep /big/disk/national.db
-                                                         # the 100M run: separate, never in CI (hours, ~60 GB)
-    python benchmarks/national.py --kept-only 100000      # a province's recap over the kept counts of 100M size
+                                                         # the 100M run: separate, never in CI (hours, ~40 GB)
+    python benchmarks/national.py --kept-only 101500      # a province's recap over the kept counts of 100M size
     python benchmarks/national.py --database-url postgresql://...   # PostgreSQL (see `load_postgres`)
 
 `--keep PATH` keeps the generated database (a second run with the same PATH and --rows only times).
