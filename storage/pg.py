@@ -29,8 +29,10 @@ from typing import Any, TypeVar, cast
 
 import psycopg
 from psycopg import errors as pg_errors
+from psycopg.abc import Buffer
 from psycopg.adapt import Dumper, Loader
 from psycopg.rows import RowMaker
+from psycopg.types.string import StrDumperUnknown
 
 from storage import files
 from storage.db import FOREIGN_KEYS_OFF, MIGRATIONS_DIR, Clock, Database, Migration, Params, Row, load_migrations
@@ -91,6 +93,14 @@ class _IsoDateDumper(Dumper):
         return cast(bytes, text.encode())
 
 
+class _TextDumper(StrDumperUnknown):
+    """Text as psycopg sends it, without NUL characters: PostgreSQL text cannot hold U+0000 (SQLite can), and
+    nothing a person types means anything by it; a pasted one would otherwise refuse the whole message."""
+
+    def dump(self, obj: str) -> Buffer | None:
+        return super().dump(obj.replace("\x00", "") if "\x00" in obj else obj)
+
+
 class _BoolAsIntDumper(Dumper):
     """True/False as 1/0: the flag columns are integers, as in SQLite."""
 
@@ -123,6 +133,7 @@ def _configure(conn: psycopg.Connection[Any]) -> None:
     for kind in (dt.date, dt.datetime, dt.time):
         adapters.register_dumper(kind, _IsoDateDumper)
     adapters.register_dumper(bool, _BoolAsIntDumper)
+    adapters.register_dumper(str, _TextDumper)
     adapters.register_loader("numeric", _NumericLoader)
     adapters.register_loader("bool", _BoolLoader)
     # Dates stored by PostgreSQL itself (none of our columns, but a cast in a query) read as ISO text too.

@@ -52,6 +52,8 @@ async def test_values_come_back_as_on_sqlite(tmp_path: Path) -> None:
     db = await open_database(tmp_path / "v.db")
     try:
         assert db.dialect == "postgresql"
+        await db.execute("INSERT INTO tips_sent (user_id, tip_id, sent_at) VALUES (1, ?, 'x')", ("ti\x00p",))
+        assert await db.fetchval("SELECT tip_id FROM tips_sent") == "tip"  # PostgreSQL text holds no NUL
         row = await db.fetchone("SELECT SUM(x) AS s, AVG(x) AS a, 1 < 2 AS b, ? AS d, ? AS f FROM (SELECT 1 AS x"
                                 " UNION ALL SELECT 2) q", (dt.date(2026, 11, 30), True))
         assert row == {"s": 3, "a": 1.5, "b": 1, "d": "2026-11-30", "f": 1}
