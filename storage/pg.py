@@ -20,6 +20,7 @@ import asyncio
 import contextvars
 import datetime as dt
 import logging
+import os
 import shutil
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -376,10 +377,14 @@ class PgDatabase(Database):
         pg_dump = shutil.which("pg_dump")
         if pg_dump is None:
             raise BackupFailed(reason="pg_dump")
+        # The password goes in the environment, not on the command line (which every local account can read).
+        info = psycopg.conninfo.conninfo_to_dict(self.url)
+        password = info.pop("password", None)
+        env = {**os.environ, **({"PGPASSWORD": str(password)} if password else {})}
         with files.private_temp(dest) as tmp:
             proc = await asyncio.create_subprocess_exec(
-                pg_dump, "--format=custom", "--file", str(tmp), "--dbname", self.url,
-                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+                pg_dump, "--format=custom", "--file", str(tmp), "--dbname", psycopg.conninfo.make_conninfo(**info),
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, env=env)
             _, err = await proc.communicate()
             if proc.returncode != 0:
                 log.error("pg_dump failed: %s", err.decode(errors="replace").strip()[:300])
