@@ -383,7 +383,7 @@ class PgDatabase(Database):
         env = {**os.environ, **({"PGPASSWORD": str(password)} if password else {})}
         with files.private_temp(dest) as tmp:
             proc = await asyncio.create_subprocess_exec(
-                pg_dump, "--format=custom", "--file", str(tmp), "--dbname", psycopg.conninfo.make_conninfo(**info),
+                pg_dump, "--format=custom", "--file", str(tmp), "--dbname", psycopg.conninfo.make_conninfo("", **info),
                 stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, env=env)
             _, err = await proc.communicate()
             if proc.returncode != 0:
