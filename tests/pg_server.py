@@ -129,7 +129,15 @@ class Databases:
             self.versions = int(conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0])  # type: ignore[index]
 
     def url_for(self, path: Path | str) -> str:
+        """The database standing for `path`. A path whose name ends in `_unmigrated.db` (a test of a migration
+        from an older schema) gets an empty database of its own, dropped when the test ends."""
         key = str(Path(path).resolve())
+        if key not in self.made and Path(path).stem.endswith("_unmigrated"):
+            self.count += 1
+            name = f"u_{os.getpid()}_{self.count}"
+            self.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            self.admin(f"CREATE DATABASE {name} TEMPLATE template0")
+            self.made[key] = name
         if key not in self.made:
             if self.free:
                 name = self.free.pop()
@@ -161,6 +169,9 @@ class Databases:
 
     def release_all(self) -> None:
         for name in self.made.values():
+            if name.startswith("u_"):  # an empty database of one migration test: not reused
+                self.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                continue
             try:
                 self._reset(name)
             except Exception:  # a database left unusable is dropped, not reused

@@ -140,3 +140,21 @@ async def _run(*argv: str) -> None:
                                                 stderr=asyncio.subprocess.PIPE)
     _, err = await proc.communicate()
     assert proc.returncode == 0, err.decode()
+
+
+@on_postgres
+async def test_the_roles_migration_changes_the_check_in_place_and_keeps_the_rows(tmp_path: Path) -> None:
+    from storage.db import load_migrations
+
+    db = await open_database(tmp_path / "roles_unmigrated.db", migrate=False)
+    try:
+        await db.migrate([m for m in load_migrations() if m.version < 62])
+        await db.execute("INSERT INTO users (telegram_id, role, created_at) VALUES (7, 'cadre', 'x')")
+        with pytest.raises(IntegrityViolation):  # not a role yet
+            await db.execute("INSERT INTO users (telegram_id, role, created_at) VALUES (8, 'tpk', 'x')")
+        await db.migrate()
+        await db.execute("INSERT INTO users (telegram_id, role, created_at) VALUES (8, 'tpk', 'x')")
+        assert await db.fetchall("SELECT telegram_id, role FROM users ORDER BY telegram_id") == [
+            {"telegram_id": 7, "role": "cadre"}, {"telegram_id": 8, "role": "tpk"}]
+    finally:
+        await db.close()
