@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 
-.PHONY: run test lint typecheck pytest catalogs browser i18n-extract i18n-update i18n-check bench simulate clean
+.PHONY: run test lint typecheck pytest pytest-postgres postgres catalogs browser i18n-extract i18n-update i18n-check bench simulate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,13 @@ run: $(VENV)/.runtime catalogs
 simulate: $(VENV)/.runtime catalogs
 	$(BIN)/python -m bot simulate
 
-test: $(VENV)/.test catalogs browser lint typecheck pytest
+# The suite runs on SQLite and on PostgreSQL at once (two cores: one run each; output kept apart).
+test: $(VENV)/.test catalogs browser postgres lint typecheck
+	$(MAKE) -j2 --output-sync=target pytest pytest-postgres
+
+# PostgreSQL for the suite's PostgreSQL run (tests/pg_server.py starts a private server from it).
+postgres:
+	bash .ci/postgres.sh
 
 # Chromium for the dashboard's browser tests (skipped, with a message, where it cannot be installed).
 browser:
@@ -42,6 +48,12 @@ typecheck: $(VENV)/.test
 
 pytest: $(VENV)/.test catalogs
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# The same suite with every database on a real PostgreSQL server; tests/growth (pure functions, no database)
+# runs once, above.
+pytest-postgres: $(VENV)/.test catalogs
+	POSYANDU_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q -p no:cacheprovider --ignore=tests/growth \
+		$(PYTEST_ARGS)
 
 i18n-extract: $(VENV)/.runtime
 	$(BIN)/python -m bot i18n extract

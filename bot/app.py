@@ -156,7 +156,7 @@ async def create_application(settings: Settings, *, clock: Clock | None = None,
     budget = budget or send_budget(settings)
 
     redact.install()  # before anything logs: PTB's debug lines carry names, phone numbers and NIK
-    db = await open_database(settings.database_path, clock=clock)
+    db = await open_database(settings.database, clock=clock)
     runtime = Runtime(settings=settings, db=db, repos=Repositories(db), clock=clock or SystemClock())
     builder = (
         ApplicationBuilder()

@@ -113,9 +113,9 @@ class Settings(BaseSettings):
 
     @field_validator("database_url")
     @classmethod
-    def _sqlite_only(cls, v: str) -> str:
-        if not v.startswith("sqlite:///"):
-            raise ValueError("only sqlite:///path/to/file.db is supported for now")
+    def _known_database(cls, v: str) -> str:
+        if not v.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise ValueError("use sqlite:///path/to/file.db or postgresql://user:password@host:5432/dbname")
         return v
 
     @field_validator("webhook_url")
@@ -136,6 +136,12 @@ class Settings(BaseSettings):
     def database_path(self) -> Path:
         """File path of the SQLite database (`sqlite:///data/x.db` is relative, `sqlite:////abs` absolute)."""
         return Path(self.database_url.removeprefix("sqlite:///"))
+
+    @property
+    def database(self) -> Path | str:
+        """What `storage.open_database` opens: the SQLite file's path, or the PostgreSQL URL as it is."""
+        return self.database_url if self.database_url.startswith(("postgresql://", "postgres://")) \
+            else self.database_path
 
     @property
     def timezone(self) -> ZoneInfo:

@@ -28,7 +28,7 @@ from bot.context import BotContext
 from bot.i18n import Translator, get_translator
 from bot.services import broadcast as svc
 from bot.services.team import StaffScope, area_label
-from handlers.cadre_shared import exclusive
+from handlers.cadre_shared import exclusive, send_text
 from handlers.team import node_allowed, picker_keyboard, scope_or_refuse, start_node
 from storage import coordinator_queries as q
 from storage.models import Broadcast, BroadcastCreate
@@ -568,6 +568,25 @@ def _plain(text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
+async def unfinished_announcement(context: BotContext) -> str | None:
+    """"The announcement you are writing" once its text or picture is in (None: nothing would be lost)."""
+    draft = (context.user_data or {}).get(DRAFT_KEY) or {}
+    if not (draft.get("text") or draft.get("media_file_id")):
+        return None
+    return context.tr.gettext("The announcement you are writing")
+
+
+async def resume_announcement(update: Update, context: BotContext) -> None:
+    # Once the text is in, every step is a choice between the buttons above (audience, area, send).
+    await send_text(update, context, context.tr.gettext(
+        "Please choose with the buttons above, or type /batal to cancel."))
+
+
+def _discard(context: BotContext) -> None:
+    if context.user_data is not None:
+        context.user_data.pop(DRAFT_KEY, None)
+
+
 def register(app: PosyanduApplication) -> None:
     cancel_handlers: list[Any] = [CommandHandler(["batal", "cancel"], cancel),
                        CallbackQueryHandler(cancel, pattern=callbacks.SIARAN_CANCEL.matches)]
@@ -591,7 +610,9 @@ def register(app: PosyanduApplication) -> None:
     )
     # Starting /siaran ends an open /ukur or /anak_baru (and the other way round), so a photo or text meant for
     # the announcement never lands in a half-done measurement.
-    app.add_handler(exclusive(conversation, {"siaran", "broadcast"}, ()))
+    # A written announcement is never dropped silently: another conversation (or /siaran again) asks first.
+    app.add_handler(exclusive(conversation, {"siaran", "broadcast"}, (), unfinished=unfinished_announcement,
+                              resume=resume_announcement, discard=_discard))
     app.add_handler(CommandHandler(["siaran_status", "broadcast_status"], status_command))
     if app.job_queue is not None:
         app.job_queue.run_once(resume_unfinished, when=RESUME_DELAY, name="coordinator-broadcast-resume")

@@ -291,6 +291,8 @@ def _starting(update: Update) -> tuple[str | None, str | None]:
         return target, message.text
     if update.callback_query is not None and update.callback_query.data:
         data = update.callback_query.data
+        if not callbacks.known(data):  # forged or stale data starts nothing (the catch-all answers it)
+            return None, None
         return next((name for name, spec in _ENTRIES.items() if data.startswith(spec.prefixes)), None), None
     return None, None
 

@@ -21,7 +21,6 @@ from bot.services.parent import code_lock, note_wrong_code
 from bot.services.team import StaffScope, area_label
 from handlers.common import START_PAYLOAD_HANDLERS
 from handlers.invite_family import family_picker, family_welcome
-from storage import coordinator_queries as q
 from storage.errors import InviteInvalid
 from storage.models import Role
 
@@ -378,7 +377,7 @@ async def team_command(update: Update, context: BotContext) -> None:
     rt = context.runtime
     tz = rt.settings.timezone
     today = rt.today()
-    cadres = await q.cadres_with_activity(rt.db, scope.posyandu_ids, today)
+    cadres = await svc.cadre_activity(rt.repos, scope.posyandu_ids, today, tz)
     title = tr.gettext("<b>Cadres of {area}</b>").format(area=html.escape(area_label(scope.area, tr)))
     if not cadres:
         await update.effective_message.reply_text(

@@ -237,7 +237,9 @@ async def record_action(db: Database, w: ActionWrite) -> bool:
         sets += ["last_action_at = ?", "remind_at = NULL", "escalate_at = NULL"]
         params.append(to_db_time(w.at))
     if w.closed_reason is not None:
-        sets += ["closed_at = ?", "closed_on = ?", "closed_reason = ?", "remind_at = NULL", "escalate_at = NULL"]
+        sets += ["closed_at = ?", "closed_on = ?", "closed_reason = ?"]
+        if not w.counts_as_action:  # (each column once: PostgreSQL refuses a second assignment)
+            sets += ["remind_at = NULL", "escalate_at = NULL"]
         params += [to_db_time(w.at), w.on_date.isoformat(), w.closed_reason]
     async with db.transaction():
         changed = await db.execute(f"UPDATE cases SET {', '.join(sets)} WHERE id = ? AND closed_at IS NULL",

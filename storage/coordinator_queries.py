@@ -36,10 +36,11 @@ class CadreActivity(_Model):
     entries_this_month: int
 
 
-async def cadres_with_activity(db: Database, posyandu_ids: Collection[int], month: dt.date) -> list[CadreActivity]:
-    """Cadres of these posyandu with when they last used the bot and entered a measurement."""
-    start = month.replace(day=1)
-    start_ts = to_db_time(dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC))
+async def cadres_with_activity(db: Database, posyandu_ids: Collection[int], since: dt.datetime
+                               ) -> list[CadreActivity]:
+    """Cadres of these posyandu with when they last used the bot and entered a measurement, and how many
+    measurements each entered from `since` (an aware time: the start of the month where the posyandu is)."""
+    start_ts = to_db_time(since)
     marks, ids = in_list(posyandu_ids)
     rows = await db.fetchall(
         f"""SELECT u.telegram_id, u.display_name, u.posyandu_id, u.active, u.last_seen_at,

@@ -406,9 +406,23 @@ def warn_if_readable_by_others(path: Path) -> None:
                     "run: chmod %s %s", kind, loose, mode, "700" if kind == "folder" else "600", loose)
 
 
-async def open_database(path: Path, *, clock: Clock | None = None, migrate: bool = True) -> Database:
-    """Open the database file (creating its folder) and apply pending migrations."""
-    db = await connect(path, clock)
+def is_server_url(target: Path | str) -> bool:
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
+async def connect_target(target: Path | str, clock: Clock | None = None) -> Database:
+    """A SQLite file (a path) or a PostgreSQL server (a `postgresql://` URL), not yet migrated."""
+    if is_server_url(target):
+        from storage.pg import connect_postgres  # psycopg is needed only by those who use PostgreSQL
+
+        return await connect_postgres(str(target), clock)
+    return await connect(Path(target), clock)
+
+
+async def open_database(path: Path | str, *, clock: Clock | None = None, migrate: bool = True) -> Database:
+    """Open the database (a SQLite file, creating its folder; or a `postgresql://` URL) and apply pending
+    migrations."""
+    db = await connect_target(path, clock)
     if migrate:
         try:
             await db.migrate()

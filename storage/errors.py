@@ -68,6 +68,14 @@ class DatabaseOpenFailed(DatabaseUnavailable):
     msgid = N_("The database file cannot be opened: {path}.")
 
 
+class DatabaseServerUnreachable(DatabaseUnavailable):
+    msgid = N_("The database server cannot be reached ({where}). Please try again in a moment.")
+
+
+class BackupFailed(StorageError):
+    msgid = N_("The backup failed: {reason}.")
+
+
 class MigrationFailed(StorageError):
     msgid = N_("Database migration {version} failed; nothing of it was applied.")
 

@@ -75,10 +75,17 @@ def test_env_file_is_read(tmp_path: Path) -> None:
     assert load_settings().database_path == Path("/srv/posyandu.db")
 
 
-def test_non_sqlite_database_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DATABASE_URL", "postgresql://localhost/db")
+def test_an_unknown_database_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "mysql://localhost/db")
     with pytest.raises(SettingsError, match="DATABASE_URL"):
         load_settings()
+
+
+def test_a_postgresql_url_is_opened_as_it_is_and_a_sqlite_url_as_a_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://bot:secret@db.internal:5432/posyandu")
+    assert load_settings().database == "postgresql://bot:secret@db.internal:5432/posyandu"
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///data/x.db")
+    assert load_settings().database == Path("data/x.db")
 
 
 def test_webhook_listens_on_localhost_unless_told_otherwise() -> None:

@@ -25,7 +25,7 @@ def run_with_db(args: argparse.Namespace, work: Callable[[Repositories], Awaitab
     message and return None when the database refuses (read-only, locked, damaged) or the data is invalid."""
 
     async def main() -> T:
-        db = await open_database(args.settings.database_path)
+        db = await open_database(args.settings.database)
         try:
             return await work(Repositories(db))
         finally:
@@ -38,11 +38,19 @@ def run_with_db(args: argparse.Namespace, work: Callable[[Repositories], Awaitab
         return None
 
 
+def _where(target: Path | str) -> str:
+    """The database named without a password (a URL's password never reaches the terminal or a log)."""
+    if isinstance(target, Path):
+        return str(target)
+    rest = target.split("://", 1)[1]
+    return target.split("://", 1)[0] + "://" + rest.rsplit("@", 1)[-1]
+
+
 def _migrate(args: argparse.Namespace) -> int:
     async def main() -> tuple[list[int], int]:
-        from storage.db import connect
+        from storage.db import connect_target
 
-        db: Database = await connect(args.settings.database_path)
+        db: Database = await connect_target(args.settings.database)
         try:
             applied = await db.migrate()
             return applied, await db.schema_version()
@@ -54,13 +62,13 @@ def _migrate(args: argparse.Namespace) -> int:
     except StorageError as exc:
         print(exc.message(tr), file=sys.stderr)
         return 1
-    print(tr.gettext(MSG_MIGRATED).format(path=args.settings.database_path, version=version, count=len(applied)))
+    print(tr.gettext(MSG_MIGRATED).format(path=_where(args.settings.database), version=version, count=len(applied)))
     return 0
 
 
 def _backup(args: argparse.Namespace) -> int:
     dest: Path = args.path
-    if dest.resolve() == Path(args.settings.database_path).resolve():
+    if isinstance(args.settings.database, Path) and dest.resolve() == args.settings.database.resolve():
         print(tr.gettext(MSG_BACKUP_SAME_FILE), file=sys.stderr)
         return 2
 

@@ -193,6 +193,9 @@ def _compute(inp: MeasurementInput, *, allow_over_five: bool = False) -> GrowthR
     if inp.length_cm is not None:
         lenhei, adj_notes = adjust_length(_who.to_decimal(inp.length_cm), position, age)
         notes += adj_notes
+        if lenhei <= 0:  # 0,7 cm lying at two years: nothing is left after the WHO adjustment
+            raise GrowthInputError("out_of_range", f"length_cm {inp.length_cm} is far outside any possible "
+                                   "measurement", "length_cm")
     if inp.oedema:
         notes.append(Note.OEDEMA)
         weight_missing = Missing.OEDEMA

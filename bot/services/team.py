@@ -11,9 +11,12 @@ import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from bot.i18n import N_
 from bot.services import access
+from storage import coordinator_queries
+from storage.coordinator_queries import CadreActivity
 from storage.models import Area, AreaLevel, Invite, InviteCreate, Posyandu, Role, User
 from storage.repositories import Repositories
 
@@ -250,3 +253,11 @@ __all__ = [
     "INVITE_VALID_FOR", "AreaTree", "InviteRefused", "RedeemOutcome", "StaffScope", "area_label",
     "create_staff_invite", "invitable_roles", "is_admin_id", "load_tree", "redeem_refusal", "staff_scope",
 ]
+
+
+async def cadre_activity(repos: Repositories, posyandu_ids: Collection[int], today: dt.date, tz: ZoneInfo
+                         ) -> list[CadreActivity]:
+    """The cadres of these posyandu with their last activity and this month's entries, the month being the local
+    one: entries made on the 1st before 07:00 WIB (still the last day of the month in UTC) count for the new one."""
+    since = dt.datetime.combine(today.replace(day=1), dt.time(), tzinfo=tz)
+    return await coordinator_queries.cadres_with_activity(repos.db, posyandu_ids, since)

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from bot.clock import ManualClock
 from bot.demo import CADRE_ID, PARENT_ID, DemoPersonas, seed_demo
 from bot.services import measurement as svc
 from bot.sim.fake_api import FakeBotAPI
@@ -14,6 +15,14 @@ from storage.models import Measurement
 from tests.e2e.harness import BotHarness, buttons, texts
 
 CADRE = CADRE_ID
+# 10:00 WIB on Monday 16 November 2026: a day and a week back are in the same month, and the demo's last visits (a
+# month back) in the month before (on the first days of a month the real clock would put them together).
+NOW = dt.datetime(2026, 11, 16, 3, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(NOW)
 
 
 @pytest.fixture
@@ -97,7 +106,7 @@ async def test_implausible_gain_is_questioned_then_kept_when_weighed_again(bot: 
 async def test_same_day_entry_asks_before_replacing(bot: BotHarness, api: FakeBotAPI, demo: DemoPersonas) -> None:
     await bot.say(CADRE, "/catat A1 10,5 81")
     replies = await bot.say(CADRE, "/catat A1 10,1 81")
-    assert "Budi sudah diukur bulan ini (30 Nov 2026: 10,5 kg). Ganti catatan itu dengan 10,1 kg" in texts(replies)
+    assert "Budi sudah diukur bulan ini (16 Nov 2026: 10,5 kg). Ganti catatan itu dengan 10,1 kg" in texts(replies)
     assert buttons(replies[-1]) == ["Ganti", "Simpan keduanya", "❌ Batal"]
     assert [m.weight_kg for m in await _budi_history(bot)][-1] == 10.5
     parent_before = len(api.messages(PARENT_ID))

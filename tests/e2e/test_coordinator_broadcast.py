@@ -235,3 +235,20 @@ async def test_double_tap_on_send_broadcasts_once(bot: BotHarness, api: FakeBotA
     assert await bot.runtime.db.fetchval("SELECT COUNT(*) FROM broadcasts") == 1
     assert recipients_got(api, [CADRE_A1, CADRE_A2], "Sekali saja") == {CADRE_A1: 1, CADRE_A2: 1}
     assert not api.unanswered_callback_queries()
+
+
+async def test_a_written_announcement_is_not_dropped_by_starting_again(bot: BotHarness, api: FakeBotAPI,
+                                                                       world: World) -> None:
+    await _compose(bot, COORD_A, "Besok posyandu buka jam 8", "Orang tua")
+    replies = await bot.say(COORD_A, "/siaran")  # would start an empty draft: asked first
+    assert "Pengumuman yang sedang Anda tulis belum disimpan" in texts(replies)
+    assert buttons(replies[-1]) == ["▶️ Lanjutkan", "🗑️ Buang"]
+    replies = await bot.press(COORD_A, "Lanjutkan")
+    assert "pilih dengan tombol" in texts(replies)
+    await bot.press(COORD_A, "Seluruh Kelurahan")
+    replies = await bot.say(COORD_A, "/siaran")
+    replies = await bot.press(COORD_A, "Buang")
+    assert "Dibuang" in texts(replies) and "/siaran" in texts(replies)
+    replies = await bot.say(COORD_A, "/siaran")
+    assert "pesan" in texts(replies).lower()
+    assert await bot.runtime.db.fetchval("SELECT COUNT(*) FROM broadcasts") == 0

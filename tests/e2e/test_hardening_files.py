@@ -43,6 +43,7 @@ def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return db
 
 
+@pytest.mark.sqlite_only("the SQLite file, its -wal and -shm (PostgreSQL's files are the server's)")
 async def test_database_wal_and_shm_are_owner_only_whatever_the_umask(
         api: FakeBotAPI, tmp_path: Path, umask_022: None) -> None:
     db = tmp_path / "data" / "posyandu.db"
@@ -92,6 +93,7 @@ async def test_full_nik_export_is_owner_only(cli_env: Path, tmp_path: Path, umas
     assert mode(xlsx_out) == 0o600 and xlsx_out.read_bytes()[:2] == b"PK"
 
 
+@pytest.mark.sqlite_only("the SQLite file's mode")
 async def test_start_up_warns_about_a_database_other_accounts_can_read(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     db = tmp_path / "loose" / "posyandu.db"

@@ -20,6 +20,7 @@ from bot.app import OFFLINE_TOKEN
 from bot.demo import CADRE_ID, seed_demo
 from bot.sim.fake_api import FakeBotAPI
 from storage import Repositories, open_database
+from tests import pg_server
 from tests.e2e.harness import buttons
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,7 +32,7 @@ async def _spawn(api: FakeBotAPI, db_path: Path, log: Path) -> asyncio.subproces
         "TELEGRAM_BOT_TOKEN": OFFLINE_TOKEN,
         "TELEGRAM_API_BASE_URL": api.base_url,
         "TELEGRAM_API_BASE_FILE_URL": api.base_file_url,
-        "DATABASE_URL": f"sqlite:///{db_path}",
+        "DATABASE_URL": pg_server.database_url(db_path),
         "POSYANDU_REMINDER_FIRST": "3600",
         "PYTHONPATH": str(ROOT),
     }

@@ -9,11 +9,20 @@ import re
 
 import pytest
 
+from bot.clock import ManualClock
 from bot.demo import CADRE_ID, COORDINATOR_ID, PARENT_ID, DemoPersonas, seed_demo
 from bot.sim.fake_api import FakeBotAPI
 from tests.e2e.harness import BotHarness, buttons, texts
 
 CADRE = CADRE_ID
+# 10:00 WIB on Monday 16 November 2026: a day and a week back are in the same month, and the demo's last visits (a
+# month back) in the month before (on the first days of a month the real clock would put them together).
+NOW = dt.datetime(2026, 11, 16, 3, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(NOW)
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from aiohttp import web
 from bot.app import OFFLINE_TOKEN
 from bot.sim.fake_api import FakeBotAPI
 from storage import Repositories, open_database
+from tests import pg_server
 from tests.e2e.test_reminders_support import World, add_cadre, add_family, make_posyandu, sends
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,7 +50,7 @@ async def _spawn(api: FakeBotAPI, db_path: Path, log: Path) -> asyncio.subproces
         "TELEGRAM_BOT_TOKEN": OFFLINE_TOKEN,
         "TELEGRAM_API_BASE_URL": api.base_url,
         "TELEGRAM_API_BASE_FILE_URL": api.base_file_url,
-        "DATABASE_URL": f"sqlite:///{db_path}",
+        "DATABASE_URL": pg_server.database_url(db_path),
         "POSYANDU_FAKE_NOW": FAKE_NOW,
         "POSYANDU_REMINDER_FIRST": "0.5",
         "POSYANDU_REMINDER_INTERVAL": "1",

@@ -182,6 +182,15 @@ def test_over_1826_days_is_refused_with_a_code() -> None:
     assert compute(_inp(age_days=1826, weight_kg=18)).z[Indicator.WFA] is not None
 
 
+def test_a_length_that_the_lying_adjustment_takes_to_zero_is_an_input_error() -> None:
+    # Found by the property test: 0,7 cm lying at 731 days is 0 cm standing (BMI would divide by zero).
+    with pytest.raises(GrowthInputError) as exc:
+        compute(_inp(age_days=731, weight_kg=1.0, length_cm=0.7, position=Position.LYING))
+    assert exc.value.code == "out_of_range"
+    assert compute(_inp(age_days=731, weight_kg=1.0, length_cm=0.8, position=Position.LYING)).z[
+        Indicator.LHFA] is not None
+
+
 def test_over_five_result_says_the_standard_no_longer_applies() -> None:
     r = compute(_inp(age_days=2000, weight_kg=18), allow_over_five=True)
     assert Note.OVER_FIVE in r.notes and all(z is None for z in r.z.values())

@@ -21,6 +21,7 @@ from storage.db import Migration, execute_sync, fetchone_sync, load_migrations
 from storage.errors import IntegrityViolation
 
 
+@pytest.mark.sqlite_only("SQLite's PRAGMAs")
 async def test_pragmas(db: Database) -> None:
     assert (await db.fetchval("PRAGMA journal_mode")).lower() == "wal"
     assert await db.fetchval("PRAGMA foreign_keys") == 1
@@ -43,7 +44,9 @@ async def test_failed_migration_leaves_nothing(db: Database) -> None:
     bad = Migration(999, "bad", "CREATE TABLE half (x INTEGER);\nINSERT INTO nope VALUES (1);")
     with pytest.raises(Exception, match="999"):
         await db.migrate([bad])
-    assert await db.fetchone("SELECT name FROM sqlite_master WHERE name = 'half'") is None
+    catalog = ("SELECT name FROM sqlite_master WHERE name = 'half'" if db.dialect == "sqlite"
+               else "SELECT table_name FROM information_schema.tables WHERE table_name = 'half'")
+    assert await db.fetchone(catalog) is None
     assert await db.fetchone("SELECT 1 FROM schema_version WHERE version = 999") is None
 
 
@@ -115,6 +118,7 @@ def _make_read_only(folder: Path, read_only: bool) -> None:
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
+@pytest.mark.sqlite_only("a read-only SQLite file")
 async def test_read_only_file_gives_clear_message(tmp_path: Path) -> None:
     path = tmp_path / "ro.db"
     db = await open_database(path)
@@ -129,6 +133,7 @@ async def test_read_only_file_gives_clear_message(tmp_path: Path) -> None:
         _make_read_only(tmp_path, False)
 
 
+@pytest.mark.sqlite_only("a read-only SQLite connection")
 async def test_read_only_connection_gives_clear_message(tmp_path: Path) -> None:
     """Also as root: a database opened read-only by SQLite refuses writes with our message."""
     path = tmp_path / "ro.db"
@@ -144,6 +149,7 @@ async def test_read_only_connection_gives_clear_message(tmp_path: Path) -> None:
     await db.close()
 
 
+@pytest.mark.sqlite_only("a damaged SQLite file")
 async def test_garbage_file_gives_clear_message(tmp_path: Path) -> None:
     path = tmp_path / "junk.db"
     path.write_bytes(b"this is not a database" * 100)
@@ -152,6 +158,7 @@ async def test_garbage_file_gives_clear_message(tmp_path: Path) -> None:
     assert "rusak" in err.value.message()
 
 
+@pytest.mark.sqlite_only("SQLite's file lock")
 async def test_locked_database_gives_clear_message(tmp_path: Path) -> None:
     path = tmp_path / "locked.db"
     db = await open_database(path)
@@ -168,6 +175,7 @@ async def test_locked_database_gives_clear_message(tmp_path: Path) -> None:
         await db.close()
 
 
+@pytest.mark.sqlite_only("SQLite's backup API (PostgreSQL: tests/storage/test_pg.py)")
 async def test_backup_is_a_consistent_copy(db: Database, tmp_path: Path) -> None:
     await db.execute("INSERT INTO tips_sent (user_id, tip_id, sent_at) VALUES (1, 't', 'x')")
     dest = tmp_path / "backup" / "copy.db"
@@ -178,6 +186,7 @@ async def test_backup_is_a_consistent_copy(db: Database, tmp_path: Path) -> None
     copy.close()
 
 
+@pytest.mark.sqlite_only("SQLite's table rebuild with foreign keys off")
 async def test_a_table_rebuilding_migration_keeps_every_reference(tmp_path: Path) -> None:
     """0062 rebuilds users and invites (new roles) with foreign keys off: guardians' links survive, and the new
     roles are accepted."""

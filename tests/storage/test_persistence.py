@@ -79,9 +79,9 @@ async def test_update_writes_through_immediately(tmp_path: Path) -> None:
     db = await open_database(path)
     p = SQLitePersistence(db)
     await p.update_conversation("ukur", (1, 1), 2)
-    other = sqlite3.connect(path)
-    assert other.execute("SELECT state FROM ptb_conversations").fetchall() == [("2",)]
-    other.close()
+    other = await open_database(path)  # a second connection (a second process's view)
+    assert await other.fetchall("SELECT state FROM ptb_conversations") == [{"state": "2"}]
+    await other.close()
     await db.close()
 
 
@@ -89,15 +89,15 @@ async def test_batched_writes_land_together_when_the_block_ends(tmp_path: Path) 
     path = tmp_path / "b.db"
     db = await open_database(path)
     p = SQLitePersistence(db)
-    other = sqlite3.connect(path)
+    other = await open_database(path)
     async with p.batched():
         await p.update_user_data(7, {"ukur": {"weight_kg": Decimal("10.9")}})
         await p.update_conversation("cadre_measure", (7, 7), 3)
         await p.update_conversation("cadre_enrol", (7, 7), None)
-        assert other.execute("SELECT COUNT(*) FROM ptb_user_data").fetchone() == (0,)  # not yet
-    assert other.execute("SELECT state FROM ptb_conversations").fetchall() == [("3",)]
-    assert other.execute("SELECT COUNT(*) FROM ptb_user_data").fetchone() == (1,)
-    other.close()
+        assert await other.fetchval("SELECT COUNT(*) FROM ptb_user_data") == 0  # not yet
+    assert await other.fetchall("SELECT state FROM ptb_conversations") == [{"state": "3"}]
+    assert await other.fetchval("SELECT COUNT(*) FROM ptb_user_data") == 1
+    await other.close()
     # Remembered as written: the same data again is no write at all.
     async with p.batched():
         await p.update_conversation("cadre_measure", (7, 7), 3)
@@ -176,6 +176,7 @@ asyncio.run(main())
 
 
 @pytest.mark.slow
+@pytest.mark.sqlite_only("a SQLite file after SIGKILL (PostgreSQL's crash safety is the server's)")
 @pytest.mark.parametrize("delay", [0.0, 0.3, 1.0])
 def test_kill_9_leaves_consistent_reopenable_database(tmp_path: Path, delay: float) -> None:
     """A process writing persistence and repository transactions in a loop is killed with SIGKILL."""
