@@ -19,7 +19,8 @@ For comparison it also times, once each, the recount the recap used before (ever
     python benchmarks/national.py --rows 100000000 --keep /big/disk/national.db
                                                          # the 100M run: separate, never in CI (hours, ~40 GB)
     python benchmarks/national.py --kept-only 101500      # a province's recap over the kept counts of 100M size
-    python benchmarks/national.py --database-url postgresql://...   # PostgreSQL (see `load_postgres`)
+    python benchmarks/national.py --database-url postgresql://user@host/empty_db [--rows N | --kept-only N]
+                                                         # PostgreSQL: loads with COPY, then times the same
 
 `--keep PATH` keeps the generated database (a second run with the same PATH and --rows only times).
 """
@@ -243,11 +244,64 @@ def load_sqlite(path: Path, n_rows: int) -> Layout:
     return layout
 
 
+def _copy(url: str, table: str, columns: str, rows: Iterable[tuple[Any, ...]]) -> int:
+    """COPY ... FROM STDIN on a plain psycopg connection (PostgreSQL's bulk load)."""
+    import psycopg
+
+    n = 0
+    with psycopg.connect(url) as conn, conn.cursor() as cur, cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+            n += 1
+    return n
+
+
+def _identities_after_copy(url: str) -> None:
+    """Rows went in with their ids: the identity columns continue after them."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        for table in ("areas", "posyandu", "children", "measurements"):
+            conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                         f" GREATEST((SELECT MAX(id) FROM {table}), 1))")
+
+
 def load_postgres(url: str, n_rows: int) -> Layout:
-    """The hook for PostgreSQL: the same rows (`Layout.areas`, `posyandu_rows`, `child_rows`, `visit_rows`) with
-    COPY ... FROM STDIN into a database migrated by storage.pg, then `recap_summary.rebuild` and ANALYZE."""
-    raise SystemExit("PostgreSQL loading needs storage.pg (not on this branch yet): write load_postgres with COPY "
-                     f"(url {url.split('@')[-1]!r}, {n_rows:,} rows) and open the database with storage.pg.")
+    """The same rows as `load_sqlite`, with COPY into a database migrated by storage (storage.pg)."""
+    layout = Layout(children_needed(n_rows))
+    _copy(url, "areas", "id, level, name, name_key, parent_id, created_at", layout.areas())
+    _copy(url, "posyandu", "id, name, name_key, area_id, created_at", layout.posyandu_rows())
+    births: list[str] = []
+
+    def children() -> Iterator[tuple[Any, ...]]:
+        for r in child_rows(layout):
+            births.append(r[5])
+            yield r
+
+    _copy(url, "children", "id, code, name, name_key, sex, birth_date, posyandu_id, status, created_at, updated_at",
+          children())
+    pairs = list(visit_rows(layout, births)) if n_rows <= 2_000_000 else None
+    if pairs is None:  # two passes over the generator (same seed) rather than 2 x N rows in memory
+        _copy(url, "measurements", _MEASUREMENT_COLS, (m for m, _ in visit_rows(layout, births)))
+        _copy(url, "child_month_status", _STATUS_COLS, (st for _, st in visit_rows(layout, births)))
+    else:
+        _copy(url, "measurements", _MEASUREMENT_COLS, (m for m, _ in pairs))
+        _copy(url, "child_month_status", _STATUS_COLS, (st for _, st in pairs))
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        conn.execute("UPDATE sequences SET value = %s WHERE name = 'child_code'", (layout.children + 1,))
+        conn.execute("INSERT INTO users (telegram_id, display_name, language, role, area_id, created_at)"
+                     " VALUES (%s, 'Koordinator', 'id', 'coordinator', 1, %s)", (COORDINATOR, NOW))
+    _identities_after_copy(url)
+    return layout
+
+
+def _analyze(url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
 
 
 # ------------------------------------------------------------------ timing
@@ -267,15 +321,19 @@ def ms(seconds: float) -> str:
 
 
 async def recap_counts(repos: Repositories, pids: list[int]) -> int:
-    """What /rekap reads: the month and the month before, dirty children decided first."""
+    """What /rekap reads (build_recap): the month per posyandu and the month before summed, dirty children decided
+    first."""
     now = await status_svc.month_counts(repos, pids, MONTH)
-    await status_svc.month_counts(repos, pids, rsvc.previous_month(MONTH))
+    await status_svc.month_total(repos, pids, rsvc.previous_month(MONTH))
     return sum(c.s for c in now.values())
 
 
 async def plan(db: Database, sql: str, params: Sequence[Any]) -> str:
-    rows = await db.fetchall("EXPLAIN QUERY PLAN " + sql, params)
-    return "; ".join(str(r["detail"]) for r in rows)
+    if db.dialect == "sqlite":
+        rows = await db.fetchall("EXPLAIN QUERY PLAN " + sql, params)
+        return "; ".join(str(r["detail"]) for r in rows)
+    rows = await db.fetchall("EXPLAIN " + sql, params)
+    return " | ".join(" ".join(str(v).split()) for r in rows for v in r.values())
 
 
 async def time_everything(db: Database, layout: Layout) -> None:
@@ -322,14 +380,18 @@ async def time_everything(db: Database, layout: Layout) -> None:
               f"{ms(time.perf_counter() - t0)} (one run)")
 
 
-async def kept_only(path: Path, n_posyandu: int, fresh: bool) -> None:
+async def kept_only(path: Path | str, n_posyandu: int, fresh: bool) -> None:
     """The recap of a province over the kept counts of a country of `n_posyandu` posyandu (84 months each): the
     recap reads one row per posyandu and month, so its time depends on those, not on the number of measurements;
     this measures it at 100M size (~100,000 posyandu) without generating 100M status rows."""
     db = await open_database(path)
     try:
         t0 = time.perf_counter()
-        if fresh:
+        if fresh and isinstance(path, str):
+            await db.close()
+            _fill_kept_postgres(path, n_posyandu)
+            db = await open_database(path)
+        elif fresh:
             await _fill_kept(db, n_posyandu)
         print(f"kept counts only: {n_posyandu:,} posyandu x 84 months ({time.perf_counter() - t0:.0f} s, not measured)")
         repos = Repositories(db)
@@ -338,6 +400,23 @@ async def kept_only(path: Path, n_posyandu: int, fresh: bool) -> None:
         print(f"recap province ({len(province):,} posyandu, kept counts only): {ms(secs)} median of {RUNS}")
     finally:
         await db.close()
+
+
+def _kept_rows(n_posyandu: int) -> Iterator[tuple[Any, ...]]:
+    rng = random.Random(3)
+    for m in months(84):  # month by month, as the bot writes them month after month
+        for p in range(1, n_posyandu + 1):
+            yield (p, m.isoformat(), 60, *(rng.randint(0, 50) for _ in summary.COUNT_FIELDS[1:]))
+
+
+def _fill_kept_postgres(url: str, n_posyandu: int) -> None:
+    layout = Layout(n_posyandu * CHILDREN_PER_POSYANDU)
+    _copy(url, "areas", "id, level, name, name_key, parent_id, created_at", layout.areas())
+    _copy(url, "posyandu", "id, name, name_key, area_id, created_at", layout.posyandu_rows())
+    _copy(url, "posyandu_month_counts", f"posyandu_id, month, {', '.join(summary.COUNT_FIELDS)}",
+          _kept_rows(n_posyandu))
+    _identities_after_copy(url)
+    _analyze(url)
 
 
 async def _fill_kept(db: Database, n_posyandu: int) -> None:
@@ -356,12 +435,12 @@ async def _fill_kept(db: Database, n_posyandu: int) -> None:
                                    for p in range(1, n_posyandu + 1)])
 
 
-async def _migrate(path: Path) -> None:
+async def _migrate(path: Path | str) -> None:
     db = await open_database(path)
     await db.close()
 
 
-async def _run(path: Path, fresh: bool, layout: Layout | None) -> None:
+async def _run(path: Path | str, fresh: bool, layout: Layout | None) -> None:
     db = await open_database(path)
     try:
         if fresh:
@@ -369,11 +448,21 @@ async def _run(path: Path, fresh: bool, layout: Layout | None) -> None:
             kept = await summary.rebuild(db)
             print(f"backfill of migration 0120 (recap_summary.rebuild): {kept:,} rows in "
                   f"{time.perf_counter() - t0:.1f} s")
+            if isinstance(path, str):
+                _analyze(path)
         if layout is None:
             layout = Layout(int(await db.fetchval("SELECT MAX(id) FROM children")))
         visits = await db.fetchval("SELECT MAX(id) FROM measurements")
         print(f"database: {visits:,} visits (measurements and status rows)")
         await time_everything(db, layout)
+    finally:
+        await db.close()
+
+
+async def _has_rows(url: str) -> bool:
+    db = await open_database(url)
+    try:
+        return await db.fetchone("SELECT id FROM posyandu LIMIT 1") is not None
     finally:
         await db.close()
 
@@ -386,8 +475,20 @@ def main() -> None:
     parser.add_argument("--kept-only", type=int, metavar="POSYANDU",
                         help="only the province recap over the kept counts of this many posyandu (100M: 100000)")
     args = parser.parse_args()
-    if args.database_url:
-        load_postgres(args.database_url, args.rows)
+    if args.database_url:  # an empty database: migrated and loaded here; otherwise only timed
+        url: str = args.database_url
+        asyncio.run(_migrate(url))
+        fresh = not asyncio.run(_has_rows(url))
+        if args.kept_only:
+            asyncio.run(kept_only(url, args.kept_only, fresh))
+            return
+        layout = None
+        if fresh:
+            t0 = time.perf_counter()
+            layout = load_postgres(url, args.rows)
+            print(f"setup (COPY): {layout.children:,} children, {layout.posyandu:,} posyandu "
+                  f"({time.perf_counter() - t0:.0f} s, not measured)")
+        asyncio.run(_run(url, fresh, layout))
         return
     if args.kept_only:
         with tempfile.TemporaryDirectory() as tmp:

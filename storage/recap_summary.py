@@ -224,6 +224,19 @@ async def month_rows(db: Database, posyandu_ids: Collection[int], month: dt.date
     return out
 
 
+async def month_totals(db: Database, posyandu_ids: Collection[int], month: dt.date) -> dict[str, int]:
+    """The kept counts of these posyandu in the month, summed in SQL (one row per chunk comes back)."""
+    key = month.replace(day=1).isoformat()
+    sums = ", ".join(f"COALESCE(SUM({c}), 0) AS {c}" for c in COUNT_FIELDS)
+    out = dict.fromkeys(COUNT_FIELDS, 0)
+    for marks, ids in chunks(sorted(set(posyandu_ids)), 5000):
+        row = await db.fetchone(
+            f"SELECT {sums} FROM posyandu_month_counts WHERE month = ? AND posyandu_id IN ({marks})", [key, *ids])
+        for c in COUNT_FIELDS:
+            out[c] += int(row[c]) if row else 0
+    return out
+
+
 # ------------------------------------------------------------------ counting everything again
 
 
@@ -250,6 +263,6 @@ async def rebuild(db: Database) -> int:
 
 __all__ = [
     "COUNT_FIELDS", "FIRST_MONTH", "LAST_MONTH", "UNDER_FIVE_DAYS", "Share", "apply_sync", "child_share", "chunks",
-    "kept", "month_rows", "month_rows_sql", "read_sync", "rebuild", "row_counts", "s_months", "settle", "settle_sync",
-    "share_of", "snapshot", "snapshot_sync", "under_five_in",
+    "kept", "month_rows", "month_rows_sql", "month_totals", "read_sync", "rebuild", "row_counts", "s_months", "settle",
+    "settle_sync", "share_of", "snapshot", "snapshot_sync", "under_five_in",
 ]

@@ -314,6 +314,17 @@ async def month_counts(db: Database, posyandu_ids: Collection[int], month: dt.da
     return {pid: _ZERO_COUNTS.model_copy(update=found.get(pid) or {"posyandu_id": pid}) for pid in posyandu_ids}
 
 
+async def month_total(db: Database, posyandu_ids: Collection[int], month: dt.date) -> PosyanduCounts:
+    """The counts of these posyandu together (`posyandu_id` 0), summed in the database: an area's comparison month
+    needs no row per posyandu."""
+    if not summary.kept(month):
+        found = await recount_month_counts(db, posyandu_ids, month)
+        totals = {f: sum(getattr(c, f) for c in found.values()) for f in summary.COUNT_FIELDS}
+    else:
+        totals = await summary.month_totals(db, posyandu_ids, month)
+    return _ZERO_COUNTS.model_copy(update=totals)
+
+
 async def recount_month_counts(db: Database, posyandu_ids: Collection[int], month: dt.date
                                ) -> dict[int, PosyanduCounts]:
     """SKDN and prevalence counts per posyandu for the calendar month of `month`, counted from every child.
@@ -508,6 +519,6 @@ __all__ = [
     "ChildDecision", "ChildMonth", "DirtyChild", "FollowUpRow", "PageCounts", "PosyanduCounts", "RefreshInput",
     "ScoresUpdate", "StatusRow", "any_dirty", "child_status_rows", "counted_in_month", "counted_in_month_sql",
     "dirty_children", "dirty_version", "follow_up_rows", "follow_up_sql", "histories", "mark_all_dirty",
-    "month_counts", "month_page", "page_counts", "recount_month_counts", "refresh_input", "rules_version",
-    "set_rules_version", "write_child_status", "write_decisions",
+    "month_counts", "month_page", "month_total", "page_counts", "recount_month_counts", "refresh_input",
+    "rules_version", "set_rules_version", "write_child_status", "write_decisions",
 ]

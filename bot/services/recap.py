@@ -181,12 +181,11 @@ async def build_recap(repos: Repositories, scope: StaffScope, month: dt.date, tr
     tree = scope.tree
     pids = scope.posyandu_ids
     counts = await status_svc.month_counts(repos, pids, month)
-    before = await status_svc.month_counts(repos, pids, previous_month(month))
+    # The month before is only compared as a whole: summed in the database, not read per posyandu.
     total, previous = Totals(), Totals()
     for c in counts.values():
         total.add(c)
-    for c in before.values():
-        previous.add(c)
+    previous.add(await status_svc.month_total(repos, pids, previous_month(month)))
     by_posyandu: list[RecapGroup] = []
     for pid in pids:
         t = Totals()

@@ -300,6 +300,11 @@ async def month_counts(repos: Repositories, posyandu_ids: Collection[int], month
     return await q.month_counts(repos.db, posyandu_ids, month)
 
 
+async def month_total(repos: Repositories, posyandu_ids: Collection[int], month: dt.date) -> q.PosyanduCounts:
+    await flush(repos, posyandu_ids=posyandu_ids)
+    return await q.month_total(repos.db, posyandu_ids, month)
+
+
 async def follow_up_rows(repos: Repositories, posyandu_ids: Collection[int], today: dt.date, *,
                          stale_after_days: int | None = None) -> list[q.FollowUpRow]:
     await flush(repos, posyandu_ids=posyandu_ids)
@@ -313,5 +318,6 @@ async def counted_in_month(repos: Repositories, posyandu_ids: Collection[int], m
 
 
 __all__ = ["RULES_VERSION", "ChildStatus", "assess_history", "child_status", "counted_in_month", "decide",
-           "ensure_current_rules", "facts_of", "flush", "follow_up_rows", "month_counts", "month_page", "page_counts",
+           "ensure_current_rules", "facts_of", "flush", "follow_up_rows", "month_counts", "month_page", "month_total",
+           "page_counts",
            "row_of", "status_of", "visit_of"]

@@ -69,7 +69,11 @@ async def _weigh(repos: Repositories, child: int, on: dt.date, **kw: object) -> 
 async def _assert_recap_is_the_recount(repos: Repositories, pids: list[int]) -> None:
     for month in (dt.date(2024, 9, 1), dt.date(2024, 10, 1), NOV, DEC):
         kept = await status_svc.month_counts(repos, pids, month)  # decides the dirty list first
-        assert kept == await q.recount_month_counts(repos.db, pids, month), month
+        recount = await q.recount_month_counts(repos.db, pids, month)
+        assert kept == recount, month
+        total = await status_svc.month_total(repos, pids, month)
+        assert total.model_dump(exclude={"posyandu_id"}) == {
+            f: sum(getattr(c, f) for c in recount.values()) for f in total.model_dump() if f != "posyandu_id"}
 
 
 async def test_kept_counts_follow_measurements_corrections_moves_and_deletions(repos: Repositories) -> None:

@@ -207,6 +207,7 @@ async def _many_months(repos: Repositories, places: Places) -> None:
         await world.decide()
 
 
+@pytest.mark.sqlite_only("SQLite's EXPLAIN QUERY PLAN")
 async def test_the_follow_up_list_of_one_posyandu_reads_its_children_by_index(repos: Repositories,
                                                                              places: Places) -> None:
     await _many_months(repos, places)
@@ -217,6 +218,7 @@ async def test_the_follow_up_list_of_one_posyandu_reads_its_children_by_index(re
     assert not any(p.startswith(("SCAN c", "SCAN s")) or "child_month_status_month" in p for p in plan), plan
 
 
+@pytest.mark.sqlite_only("SQLite's EXPLAIN QUERY PLAN")
 async def test_the_export_of_one_posyandu_reads_its_children_by_index(repos: Repositories, places: Places) -> None:
     await _many_months(repos, places)
     plan = await _plan(repos, *q.counted_in_month_sql([places.posyandu], dt.date(2024, 11, 1)))
@@ -225,6 +227,7 @@ async def test_the_export_of_one_posyandu_reads_its_children_by_index(repos: Rep
     assert plan[2] == "SEARCH m USING INTEGER PRIMARY KEY (rowid=?)", plan
 
 
+@pytest.mark.sqlite_only("SQLite's EXPLAIN QUERY PLAN")
 async def test_the_recap_of_an_area_reads_one_kept_row_per_posyandu(repos: Repositories, places: Places) -> None:
     await _many_months(repos, places)
     plan = await _plan(repos, summary.month_rows_sql("?, ?"), ["2024-11-01", places.posyandu, places.other_posyandu])
@@ -233,7 +236,7 @@ async def test_the_recap_of_an_area_reads_one_kept_row_per_posyandu(repos: Repos
 
 
 async def test_the_migration_backfills_the_counts_of_existing_children(tmp_path: Path) -> None:
-    db = await open_database(tmp_path / "old.db", migrate=False)
+    db = await open_database(tmp_path / "old_unmigrated.db", migrate=False)
     try:
         await db.migrate([m for m in load_migrations() if m.version < 120])
         repos = Repositories(db)
