@@ -27,6 +27,7 @@ from bot.commands import MENU_COMMANDS
 from bot.config import Settings
 from bot.context import BotContext
 from bot.i18n import LANGUAGES, get_translator
+from bot.inbox import Inbox
 from bot.rate_limit import BudgetRateLimiter
 from bot.runtime import Runtime
 from bot.send_budget import InProcessSendBudget, SendBudget
@@ -59,6 +60,7 @@ class PosyanduApplication(Application[ExtBot[None], BotContext, dict[Any, Any], 
 
     runtime: Runtime
     heartbeat: Heartbeat | None = None
+    inbox: Inbox | None = None  # webhook mode with UPDATE_SHARDS: bot/inbox.py (set by bot/runner.py)
     _deciding: list[Coroutine[Any, Any, int]]
 
     async def initialize(self) -> None:

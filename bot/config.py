@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     worker_id: str | None = Field(default=None, max_length=100)
     worker_lease_seconds: float = Field(default=30.0, ge=1, le=3600)
     worker_heartbeat_seconds: float = Field(default=2.0, gt=0, le=60)
+    # Webhook mode with several workers behind one URL: updates go through the shared inbox, split into this many
+    # shards owned by the live workers (bot/inbox.py). 0: one worker, updates processed where they arrive.
+    update_shards: int = Field(default=0, ge=0, le=1024)
 
     @field_validator("telegram_bot_token", "webhook_secret", mode="before")
     @classmethod

@@ -19,3 +19,25 @@ CREATE TABLE workers (
     started_at  TEXT NOT NULL,
     seen_at     TEXT NOT NULL
 );
+
+-- Webhook mode with several workers (UPDATE_SHARDS > 0, bot/inbox.py): the webhook of any worker stores the
+-- update here (update_id is the key, so a delivery Telegram retries is stored once) and answers 200; the worker
+-- that owns the update's shard processes its shard's updates in update_id order. A processed row keeps only
+-- its id (the payload, with personal data, is cleared) until it is purged a day later, so a late retry of
+-- Telegram's is still recognised.
+CREATE TABLE update_inbox (
+    update_id    INTEGER PRIMARY KEY,
+    shard        INTEGER NOT NULL,
+    payload      TEXT,
+    received_at  TEXT    NOT NULL,
+    done_at      TEXT
+);
+CREATE INDEX update_inbox_todo ON update_inbox (done_at, shard, update_id);
+
+-- One row per shard: the worker that owns it until `lease_until`; `epoch` grows with every change of owner.
+CREATE TABLE update_shards (
+    shard        INTEGER PRIMARY KEY,
+    owner        TEXT,
+    lease_until  TEXT,
+    epoch        INTEGER NOT NULL DEFAULT 0
+);

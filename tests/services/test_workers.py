@@ -21,6 +21,7 @@ from bot.services import broadcast as bsvc
 from bot.services import reminders as r
 from bot.workers import Heartbeat, Worker, release_own_claims, share
 from storage import coordinator_queries as cq
+from storage import inbox_queries as iq
 from storage import open_database
 from storage import reminders_queries as q
 from storage import work_queries as wq
@@ -282,3 +283,34 @@ async def test_a_worker_stopping_cleanly_leaves_its_share_at_once(dbs: tuple[Dat
     await beat_b.stop()
     await beat_a.beat()
     assert budget_a.per_second == 30
+
+
+# ------------------------------------------------------------------ the webhook inbox's shards (bot/inbox.py)
+
+
+async def test_an_update_delivered_twice_is_stored_once(dbs: tuple[Database, Database]) -> None:
+    one, two = dbs
+    assert await iq.store(one, 501, 3, '{"update_id": 501}', one.now())
+    assert not await iq.store(two, 501, 3, '{"update_id": 501}', two.now())
+    assert [s.update_id for s in await iq.todo(one, [3])] == [501]
+
+
+async def test_a_shard_has_one_owner_until_its_lease_lapses(dbs: tuple[Database, Database],
+                                                           clock: ManualClock) -> None:
+    one, two = dbs
+    await iq.ensure_shards(one, 4)
+    epoch = await iq.take(one, 2, A.id, one.now(), LEASE)
+    assert epoch == 1
+    assert await iq.take(two, 2, B.id, two.now(), LEASE) is None
+    clock.advance(LEASE)
+    assert await iq.take(two, 2, B.id, two.now(), LEASE) == 2
+    assert not await iq.renew(one, 2, A.id, epoch, one.now(), LEASE)  # the old owner learns it lost the shard
+
+
+async def test_a_processed_update_is_not_given_out_again(dbs: tuple[Database, Database]) -> None:
+    one, _ = dbs
+    for uid in (10, 11, 12):
+        await iq.store(one, uid, 0, "{}", one.now())
+    await iq.mark_done(one, 11, one.now())
+    assert [s.update_id for s in await iq.todo(one, [0])] == [10, 12]
+    assert await iq.is_done(one, 11)
