@@ -104,6 +104,7 @@ class Inbox:
 
     async def start(self) -> None:
         await iq.ensure_shards(self.db, self.shards)
+        await iq.release_all(self.db, self.worker.id)
         await self._balance()
         self._task = asyncio.create_task(self._run(), name="inbox")
         log.info("inbox: worker %s owns %d of %d shard(s)", self.worker.id, len(self.owned), self.shards)

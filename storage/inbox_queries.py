@@ -92,10 +92,15 @@ async def give_up(db: Database, shard: int, worker: str, epoch: int) -> bool:
         (shard, worker, epoch)))
 
 
+async def release_all(db: Database, worker: str) -> int:
+    """At start: shards still owned under this worker's id belong to its dead predecessor of the same id."""
+    return await db.execute("UPDATE update_shards SET owner = NULL, lease_until = NULL WHERE owner = ?", (worker,))
+
+
 async def owners(db: Database) -> dict[int, str | None]:
     rows = await db.fetchall("SELECT shard, owner FROM update_shards ORDER BY shard")
     return {int(r["shard"]): r["owner"] for r in rows}
 
 
 __all__ = ["DONE_SQL", "Stored", "backlog", "ensure_shards", "give_up", "is_done", "mark_done", "owners", "purge",
-           "renew", "store", "take", "todo"]
+           "release_all", "renew", "store", "take", "todo"]
