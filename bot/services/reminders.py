@@ -9,6 +9,9 @@ How a run works (`run_due`, called by one repeating JobQueue job and directly by
 3. Every `pending` row is sent — including ones claimed by a run that crashed — unless the recipient is in
    quiet hours (postponed to a later run) or the row has expired; then marked `sent`. A 403 marks the user
    inactive; a 429 that outlives PTB's AIORateLimiter retries stops the run (the rest waits for the next).
+   Several workers (docs/workers.md): the pending rows are claimed a batch at a time with a lease, and a row is
+   sent only by the worker still holding it; a killed worker's batch is sent by another once its lease lapses
+   (at once by a restarted worker of the same WORKER_ID).
 
 So a restart neither skips (pending rows are retried) nor repeats (sent rows are never sent again). The one
 window left is a crash between Telegram accepting a message and our commit of `sent`: that message is sent
