@@ -18,15 +18,17 @@ import pytest
 from bot.clock import ManualClock
 from bot.send_budget import InProcessSendBudget
 from bot.services import broadcast as bsvc
+from bot.services import parent_threads as pt
 from bot.services import reminders as r
 from bot.workers import Heartbeat, Worker, release_own_claims, share
+from storage import Repositories, open_database
 from storage import coordinator_queries as cq
 from storage import inbox_queries as iq
-from storage import open_database
 from storage import reminders_queries as q
+from storage import thread_queries as tq
 from storage import work_queries as wq
 from storage.db import Database
-from storage.models import Broadcast, BroadcastCreate
+from storage.models import AreaLevel, Broadcast, BroadcastCreate, PosyanduCreate
 
 T0 = dt.datetime(2024, 3, 11, 9, 30, tzinfo=dt.UTC)  # 16.30 WIB: not quiet hours
 LEASE = dt.timedelta(seconds=30)
@@ -314,3 +316,35 @@ async def test_a_processed_update_is_not_given_out_again(dbs: tuple[Database, Da
     await iq.mark_done(one, 11, one.now())
     assert [s.update_id for s in await iq.todo(one, [0])] == [10, 12]
     assert await iq.is_done(one, 11)
+
+
+# ------------------------------------------------------------------ the answer to a parent's question
+
+
+class SlowBot:
+    def __init__(self) -> None:
+        self.sent: list[int] = []
+
+    async def send_message(self, chat_id: int, text: str, **kwargs: Any) -> Any:
+        await asyncio.sleep(0.05)
+        self.sent.append(chat_id)
+
+
+async def test_two_workers_delivering_one_answer_send_it_to_the_parent_once(dbs: tuple[Database, Database]) -> None:
+    one, two = dbs
+    repos = Repositories(one)
+    city = await repos.areas.create(AreaLevel.CITY, "Kota")
+    kec = await repos.areas.create(AreaLevel.KECAMATAN, "Kec", city.id)
+    kel = await repos.areas.create(AreaLevel.KELURAHAN, "Kel", kec.id)
+    pos = await repos.posyandu.create(PosyanduCreate(name="P", area_id=kel.id))
+    await repos.users.upsert(1, "Ibu", "id")
+    await repos.users.upsert(2, "Kader", "id")
+    thread = await tq.create_thread(one, parent_id=1, child_id=None, posyandu_id=pos.id, question="?", now=T0,
+                                    due_at=T0, recipients=[(2, "cadre")])
+    assert await tq.claim_answer(one, thread.id, 2, "Boleh", T0)
+    bot_a, bot_b = SlowBot(), SlowBot()
+    await asyncio.gather(pt.deliver_answer(repos, bot_a, thread.id, T0, worker=A),
+                         pt.deliver_answer(Repositories(two), bot_b, thread.id, T0, worker=B))
+    assert bot_a.sent + bot_b.sent == [1]
+    stored = await tq.get_thread(one, thread.id)
+    assert stored is not None and stored.answer_sent_at is not None
