@@ -59,6 +59,9 @@ async def run_bot(settings: Settings, *, webhook: bool = False, clock: Clock | N
     """
     if webhook and (problem := webhook_problem(settings)) is not None:
         raise SystemExit(problem)  # the CLI checks first and prints it translated; this guards other callers
+    if settings.update_shards and not webhook:
+        log.warning("UPDATE_SHARDS is set but the bot polls: updates are processed here, without the shared inbox "
+                    "(several workers need webhook mode: docs/workers.md)")
     app = await create_application(settings, clock=clock)
     if stop is None:
         stop = asyncio.Event()

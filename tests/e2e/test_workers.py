@@ -1,7 +1,7 @@
 """Two worker processes on one database, one killed with -9 mid-broadcast and mid-reminder batch: 0 lost, 0 doubled.
 
 Both workers (`python -m bot run`, WORKER_ID w1 and w2) run the same jobs against the Bot API stand-in: a
-broadcast to 300 parents waiting to be sent and the posyandu reminders due now (POSYANDU_FAKE_NOW) for 60
+broadcast to 300 parents waiting to be sent and the posyandu reminders due now (POSYANDU_FAKE_NOW) for 40
 parents and a cadre. Once both are under way the stand-in holds every send, the worker holding reminder claims
 is killed with SIGKILL, and the stand-in lets go; the survivor takes the dead worker's claims over when their
 lease (4 s here) lapses. Every recipient must get each message exactly once, and no second may have carried
@@ -22,7 +22,7 @@ from storage import Repositories, open_database
 from tests.e2e import workers_support as ws
 from tests.e2e.test_reminders_support import World, add_cadre, add_family, make_posyandu
 
-PARENTS = 60
+PARENTS = 40
 BROADCAST = 300
 FAKE_NOW = "2024-03-11T16:05:00+07:00"  # H-1 of the posyandu on Tuesday 12 March 2024 (2nd Tuesday)
 H1_MARKERS = ("Besok hari posyandu", "Besok: posyandu")
@@ -85,7 +85,7 @@ async def test_two_workers_one_killed_mid_broadcast_and_mid_reminders_lose_and_d
 
         await api.wait_for(lambda: set(ws.received(api, bc_chats, "Halo semua")) == bc_chats
                            and set(_h1(api, rem_chats)) == rem_chats, timeout=30)
-        await asyncio.sleep(2.0)  # more runs of both jobs: nothing may go out again
+        await asyncio.sleep(1.5)  # more runs of both jobs: nothing may go out again
         await ws.stop(procs)
 
         assert set(ws.received(api, bc_chats, "Halo semua").values()) == {1}
