@@ -114,6 +114,7 @@ class InProcessSendBudget:
         self._chats: dict[int | str, _Chat] = {}
         self._paused_until = 0.0
         self.pauses = 0  # retry_after pauses seen (a figure for tests and logs)
+        self.on_pause: Callable[[float], None] | None = None  # called with each retry_after (bot/workers.py)
 
     def set_per_second(self, per_second: int) -> None:
         """A new overall limit, from the next slot on (a worker's share of the bot's limit: bot/workers.py)."""
@@ -164,6 +165,12 @@ class InProcessSendBudget:
 
     async def pause(self, seconds: float) -> None:
         self.pauses += 1
+        self._paused_until = max(self._paused_until, self._clock() + max(seconds, 0.0))
+        if self.on_pause is not None:  # several workers: tell the others (bot/workers.py)
+            self.on_pause(seconds)
+
+    def pause_for_others(self, seconds: float) -> None:
+        """Another worker of this bot was told to wait: so do we (not passed on again)."""
         self._paused_until = max(self._paused_until, self._clock() + max(seconds, 0.0))
 
     def _sweep(self, now: float) -> None:

@@ -19,6 +19,7 @@ import datetime as dt
 import logging
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -70,7 +71,11 @@ def share(total: int, live: int) -> int:
 
 
 class Adjustable(Protocol):
+    on_pause: Callable[[float], None] | None
+
     def set_per_second(self, per_second: int) -> None: ...
+
+    def pause_for_others(self, seconds: float) -> None: ...
 
 
 async def release_own_claims(db: Database, worker: Worker) -> int:
@@ -99,6 +104,23 @@ class Heartbeat:
         self.live = 1
         self.per_second = total
         self._task: asyncio.Task[None] | None = None
+        self._pause_notes: set[asyncio.Task[None]] = set()
+        if budget is not None:
+            budget.on_pause = self._note_pause
+
+    def _note_pause(self, seconds: float) -> None:
+        """A 429 here: record it for the other workers (written in the background; the budget is not async-aware
+        of the database)."""
+        until = self.db.now() + dt.timedelta(seconds=seconds)
+        task = asyncio.get_running_loop().create_task(self._write_pause(until))
+        self._pause_notes.add(task)
+        task.add_done_callback(self._pause_notes.discard)
+
+    async def _write_pause(self, until: dt.datetime) -> None:
+        try:
+            await wq.note_pause(self.db, self.worker.id, until)
+        except Exception:  # the others then learn of it from their own 429
+            log.warning("could not share a flood-control pause", exc_info=True)
 
     def _stale_before(self, now: dt.datetime) -> dt.datetime:
         return now - dt.timedelta(seconds=self.interval * STALE_BEATS)
@@ -112,6 +134,9 @@ class Heartbeat:
         self.per_second = share(self.total, self.live)
         if self.budget is not None:
             self.budget.set_per_second(self.per_second)
+            paused = await wq.others_paused_until(self.db, self.worker.id, now)
+            if paused is not None:  # Telegram's 429 to another worker holds for the whole bot
+                self.budget.pause_for_others((paused - now).total_seconds())
         return self.per_second
 
     async def start(self) -> None:

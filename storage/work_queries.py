@@ -104,6 +104,20 @@ async def heartbeat(db: Database, worker: str, now: dt.datetime) -> None:
         " ON CONFLICT (worker_id) DO UPDATE SET seen_at = excluded.seen_at", (worker, stamp, stamp))
 
 
+async def note_pause(db: Database, worker: str, until: dt.datetime) -> None:
+    """Telegram told this worker to wait until `until` (429): the other workers read it with their heartbeat."""
+    stamp = to_db_time(until)
+    await db.execute("UPDATE workers SET pause_until = ? WHERE worker_id = ?"
+                     " AND (pause_until IS NULL OR pause_until < ?)", (stamp, worker, stamp))
+
+
+async def others_paused_until(db: Database, worker: str, now: dt.datetime) -> dt.datetime | None:
+    """The latest pause another worker was told to keep that is still running (None: none)."""
+    value = await db.fetchval("SELECT MAX(pause_until) FROM workers WHERE worker_id <> ? AND pause_until > ?",
+                              (worker, to_db_time(now)))
+    return dt.datetime.fromisoformat(value) if value else None
+
+
 async def live_workers(db: Database, since: dt.datetime) -> list[str]:
     """Workers whose heartbeat is newer than `since`, by id."""
     rows = await db.fetchall("SELECT worker_id FROM workers WHERE seen_at > ? ORDER BY worker_id",
@@ -120,4 +134,5 @@ async def forget_stale_workers(db: Database, before: dt.datetime) -> int:
 
 
 __all__ = ["ANSWERS", "DELIVERIES", "REMINDERS", "LeasedTable", "claim_batch", "claim_one", "confirm",
-           "forget_stale_workers", "forget_worker", "heartbeat", "live_workers", "release"]
+           "forget_stale_workers", "forget_worker", "heartbeat", "live_workers", "note_pause", "others_paused_until",
+           "release"]

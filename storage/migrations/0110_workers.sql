@@ -13,11 +13,13 @@ ALTER TABLE parent_threads ADD COLUMN answer_lease_until TEXT;
 CREATE INDEX broadcast_deliveries_claim ON broadcast_deliveries (broadcast_id, status, lease_until);
 
 -- One row per live worker: its heartbeat. The send budget (Telegram's 30 messages a second per bot) is split
--- between the workers seen recently (bot/workers.py); a worker that stops cleanly deletes its row.
+-- between the workers seen recently (bot/workers.py); a worker that stops cleanly deletes its row. `pause_until`:
+-- Telegram told this worker to wait (429 retry_after) until then; the others pause too (the limit is the bot's).
 CREATE TABLE workers (
-    worker_id   TEXT PRIMARY KEY,
-    started_at  TEXT NOT NULL,
-    seen_at     TEXT NOT NULL
+    worker_id    TEXT PRIMARY KEY,
+    started_at   TEXT NOT NULL,
+    seen_at      TEXT NOT NULL,
+    pause_until  TEXT
 );
 
 -- Webhook mode with several workers (UPDATE_SHARDS > 0, bot/inbox.py): the webhook of any worker stores the

@@ -348,3 +348,18 @@ async def test_two_workers_delivering_one_answer_send_it_to_the_parent_once(dbs:
     assert bot_a.sent + bot_b.sent == [1]
     stored = await tq.get_thread(one, thread.id)
     assert stored is not None and stored.answer_sent_at is not None
+
+
+async def test_a_flood_control_pause_of_one_worker_pauses_the_others(dbs: tuple[Database, Database]) -> None:
+    one, two = dbs
+    budget_a, budget_b = InProcessSendBudget(per_second=30), InProcessSendBudget(per_second=30)
+    beat_a = Heartbeat(one, A, budget_a, total=30, interval=2.0)
+    beat_b = Heartbeat(two, B, budget_b, total=30, interval=2.0)
+    await beat_a.beat()
+    await beat_b.beat()
+    await budget_a.pause(5.0)  # Telegram answered A with 429, retry_after 5
+    await asyncio.gather(*beat_a._pause_notes)
+    await beat_b.beat()
+    assert 4.0 < budget_b._paused(budget_b._clock()) <= 5.0
+    await beat_a.beat()  # A does not pause again for its own note
+    assert budget_a.pauses == 1
