@@ -145,10 +145,10 @@ class Heartbeat:
         others = [w for w in await wq.live_workers(self.db, self._stale_before(now)) if w != self.worker.id]
         await release_own_claims(self.db, self.worker)
         if others and self.budget is not None:
-            # The others still take total // len(others): wait until they have seen our heartbeat.
+            # The others still take total // len(others): wait until each has beaten once since ours (one interval).
             await wq.heartbeat(self.db, self.worker.id, now)
             self.budget.set_per_second(JOIN_PER_SECOND)
-            self._task = asyncio.create_task(self._run(first_delay=self.interval * 1.5), name="worker-heartbeat")
+            self._task = asyncio.create_task(self._run(first_delay=self.interval * 1.1), name="worker-heartbeat")
         else:
             await self.beat()
             self._task = asyncio.create_task(self._run(first_delay=self.interval), name="worker-heartbeat")

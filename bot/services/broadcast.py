@@ -40,7 +40,7 @@ DEFAULT_WINDOW = 1.05
 DEFAULT_CONCURRENCY = 8  # sends in flight: enough to hide one request's latency at 30/s
 MAX_ATTEMPTS = 3  # network errors before a delivery is given up as failed
 PROGRESS_EVERY = 3.0  # seconds between edits of the author's progress message
-CLAIM_BATCH = 50  # deliveries one worker claims at a time: a few seconds of sending, well within a lease
+CLAIM_BATCH = 25  # deliveries one worker claims at a time: a second or two of sending, well within a lease
 
 
 class Audience(StrEnum):
