@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import logging
+import os
 import warnings
 import weakref
 from collections.abc import Awaitable, Callable
@@ -26,8 +27,10 @@ from telegram.ext import (
 from bot import callbacks
 from bot.context import BotContext
 from bot.i18n import Translator, get_translator
+from bot.send_budget import GLOBAL_PER_SECOND
 from bot.services import broadcast as svc
 from bot.services.team import StaffScope, area_label
+from bot.workers import worker_of
 from handlers.cadre_shared import exclusive, send_text
 from handlers.team import node_allowed, picker_keyboard, scope_or_refuse, start_node
 from storage import coordinator_queries as q
@@ -49,6 +52,8 @@ SEND_WINDOW_LIMIT: int | None = svc.DEFAULT_WINDOW_LIMIT  # sends per SEND_WINDO
 SEND_WINDOW = svc.DEFAULT_WINDOW
 PROGRESS_EVERY = svc.PROGRESS_EVERY
 RESUME_DELAY = 0.5  # seconds after start-up before unfinished broadcasts resume
+# Seconds between looks for unfinished broadcasts (another worker's, left when it died).
+RESUME_INTERVAL = float(os.environ.get("POSYANDU_BROADCAST_RESUME_INTERVAL", "") or 10)
 
 _running: weakref.WeakKeyDictionary[Application[Any, Any, Any, Any, Any, Any], set[int]] = \
     weakref.WeakKeyDictionary()
@@ -461,10 +466,15 @@ async def _send_broadcast(app: Application[Any, Any, Any, Any, Any, Any], broadc
             recipient = await runtime.repos.users.find(user_id)
             return heading(get_translator(recipient.language if recipient else None), place)
 
-        sender = svc.BroadcastSender(db, telegram_transport(app.bot, head), rate=SEND_RATE,
-                                     concurrency=SEND_CONCURRENCY, window_limit=SEND_WINDOW_LIMIT, window=SEND_WINDOW,
-                                     progress_every=PROGRESS_EVERY, should_continue=lambda: app.running,
-                                     on_blocked=on_blocked, on_progress=on_progress)
+        # The pace is relative to the bot's limit (TELEGRAM_SENDS_PER_SECOND, Telegram's 30 by default); with
+        # several workers the send budget gives each its share of it (bot/workers.py).
+        scale = runtime.settings.telegram_sends_per_second / GLOBAL_PER_SECOND
+        sender = svc.BroadcastSender(db, telegram_transport(app.bot, head), rate=SEND_RATE * scale,
+                                     concurrency=SEND_CONCURRENCY,
+                                     window_limit=int(SEND_WINDOW_LIMIT * scale) if SEND_WINDOW_LIMIT else None,
+                                     window=SEND_WINDOW, progress_every=PROGRESS_EVERY,
+                                     should_continue=lambda: app.running, on_blocked=on_blocked,
+                                     on_progress=on_progress, worker=worker_of(runtime))
         report = await sender.run(broadcast_id)
         if report.reported and progress is not None:
             await _report(app, progress, broadcast_id, report.counts, tr)
@@ -503,7 +513,8 @@ async def _report(app: Application[Any, Any, Any, Any, Any, Any], progress: q.Pr
 
 
 async def resume_unfinished(context: BotContext) -> None:
-    """Job run once after start-up: continue broadcasts a restart interrupted (sent rows are never resent)."""
+    """Repeating job: continue broadcasts a restart interrupted or another worker left (sent rows are never
+    resent; rows another worker holds are left to it)."""
     for broadcast_id in await q.unfinished_broadcasts(context.runtime.db):
         if start_sending(context.application, broadcast_id):
             log.info("resuming broadcast %s", broadcast_id)
@@ -615,7 +626,11 @@ def register(app: PosyanduApplication) -> None:
                               resume=resume_announcement, discard=_discard))
     app.add_handler(CommandHandler(["siaran_status", "broadcast_status"], status_command))
     if app.job_queue is not None:
-        app.job_queue.run_once(resume_unfinished, when=RESUME_DELAY, name="coordinator-broadcast-resume")
+        # Repeating, on every worker: a broadcast whose worker died is taken over once its claims lapse.
+        app.job_queue.run_repeating(
+            resume_unfinished, interval=RESUME_INTERVAL, first=RESUME_DELAY, name="coordinator-broadcast-resume",
+            job_kwargs={"id": "coordinator-broadcast-resume", "replace_existing": True, "max_instances": 1,
+                        "coalesce": True, "misfire_grace_time": None})
 
 
 __all__ = ["DRAFT_KEY", "register", "resume_unfinished", "start_sending", "telegram_transport"]
