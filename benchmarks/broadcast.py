@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import handlers.broadcast as hb
+import handlers.broadcast_send as hb
 from bot.app import OFFLINE_TOKEN, create_application
 from bot.config import load_settings
 from bot.sim.fake_api import FakeBotAPI

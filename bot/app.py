@@ -27,6 +27,7 @@ from bot.commands import MENU_COMMANDS
 from bot.config import Settings
 from bot.context import BotContext
 from bot.i18n import LANGUAGES, get_translator
+from bot.inbox import Inbox
 from bot.rate_limit import BudgetRateLimiter
 from bot.runtime import Runtime
 from bot.send_budget import InProcessSendBudget, SendBudget
@@ -34,6 +35,7 @@ from bot.services.status import ensure_current_rules
 from bot.telegram_bot import PosyanduBot
 from bot.telegram_http import make_request
 from bot.update_processor import PerChatUpdateProcessor
+from bot.workers import Heartbeat, from_settings
 from storage import Repositories, open_database
 from storage.persistence import SQLitePersistence
 
@@ -57,12 +59,16 @@ class PosyanduApplication(Application[ExtBot[None], BotContext, dict[Any, Any], 
     """
 
     runtime: Runtime
+    heartbeat: Heartbeat | None = None
+    inbox: Inbox | None = None  # webhook mode with UPDATE_SHARDS: bot/inbox.py (set by bot/runner.py)
     _deciding: list[Coroutine[Any, Any, int]]
 
     async def initialize(self) -> None:
         # post_init/post_shutdown only run under run_polling(); we drive the loop ourselves
         # (bot/runner.py, the simulator, the tests), so start-up and clean-up live here.
         await super().initialize()
+        if self.heartbeat is not None:  # before the first send: this worker's share of the send budget
+            await self.heartbeat.start()
         await set_command_menus(self)
         # Rows decided by older rules (or never decided) go on the dirty list; `start` works it off in the
         # background, and a reader decides its own area first if it comes before that is done.
@@ -81,6 +87,8 @@ class PosyanduApplication(Application[ExtBot[None], BotContext, dict[Any, Any], 
         try:
             await super().shutdown()
         finally:
+            if self.heartbeat is not None:
+                await self.heartbeat.stop()
             await self.runtime.db.close()
 
     async def process_update(self, update: object) -> None:
@@ -153,11 +161,13 @@ async def create_application(settings: Settings, *, clock: Clock | None = None,
     """
     from handlers import register_all
 
+    own_budget = budget is None
     budget = budget or send_budget(settings)
 
     redact.install()  # before anything logs: PTB's debug lines carry names, phone numbers and NIK
     db = await open_database(settings.database, clock=clock)
-    runtime = Runtime(settings=settings, db=db, repos=Repositories(db), clock=clock or SystemClock())
+    runtime = Runtime(settings=settings, db=db, repos=Repositories(db), clock=clock or SystemClock(),
+                      worker=from_settings(settings))
     builder = (
         ApplicationBuilder()
         .application_class(PosyanduApplication)
@@ -175,5 +185,8 @@ async def create_application(settings: Settings, *, clock: Clock | None = None,
     app = builder.build()
     assert isinstance(app, PosyanduApplication)
     app.runtime = runtime
+    if own_budget and isinstance(budget, InProcessSendBudget):  # this process's budget: split with other workers
+        app.heartbeat = Heartbeat(db, runtime.worker, budget, total=settings.telegram_sends_per_second,
+                                  interval=settings.worker_heartbeat_seconds)
     register_all(app)
     return app

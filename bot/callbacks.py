@@ -192,7 +192,7 @@ CATAT_DATE = Callback("catat:date:{answer:yes|retype}")
 RIWAYAT = Callback("riwayat:{child:id}")
 DAFTAR_PAGE = Callback("daftar:p:{page:n}")
 
-# handlers/schedule.py
+# handlers/schedule.py (steps in schedule_rule.py, schedule_dates.py, schedule_parent.py)
 JADWAL_POSYANDU = Callback("jadwal:p:{posyandu:id}")
 JADWAL_CARD = Callback("jadwal:{action:edit|change|add|done}")
 JADWAL_WEEKDAY = Callback("jadwal:wd:{weekday:0|1|2|3|4|5|6}")
@@ -207,7 +207,7 @@ JADWAL_MOVE = Callback("jadwal:mv")
 JADWAL_CANCEL_DAY = Callback("jadwal:cx")
 JADWAL_OPT = Callback("jadwal:opt:{turn:on|off}")
 
-# handlers/team.py (the picker is shared with handlers/broadcast.py)
+# handlers/team_invite.py (the picker, handlers/area_picker.py, is shared with handlers/broadcast.py)
 UNDANG_ROLE = Callback("undang:r:{role:cadre|coordinator}")
 UNDANG_OPEN = Callback("undang:{role:k|c}:d:{node:node}:{offset:n}")
 UNDANG_PICK = Callback("undang:{role:k|c}:{kind:a|p}:{target:id}")
@@ -226,7 +226,7 @@ REKAP_MONTH = Callback("rekap:{action:chart|xlsx}:{month:month}")
 REKAP_FOLLOW_UP = Callback("rekap:tl:{page:n}")
 TL_PAGE = Callback("tl:page:{page:n}")
 
-# handlers/parent.py
+# handlers/parent.py (callbacks in parent_report.py, parent_tips.py, parent_account.py)
 ORTU_ANAKKU = Callback("ortu:anakku")
 ORTU_TIP = Callback("ortu:{kind:tips|tip}[:{child:id}]")
 ORTU_CHART = Callback("ortu:grafik:{child:id}:{indicator:wfa|lhfa|wflh}")
@@ -244,7 +244,7 @@ WORK = Callback("work:{action:go|drop}:{conversation:key}")
 # Issue 14, services at the posyandu: buttons under the result card and in /catat answers
 # (handlers/services_record.py), /layanan (handlers/services_list.py), the parent's Buku KIA picture
 # (handlers/services_parent.py); intervention programs (handlers/programs.py, programs_new.py) and sponsors
-# (handlers/sponsor.py). The place picker of /program_baru is handlers/team.picker_keyboard with prefix "prog".
+# (handlers/sponsor.py). The place picker of /program_baru is handlers/area_picker.picker_keyboard with prefix "prog".
 LAYANAN_GIVE = Callback("lay:g:{child:id}:{item:key}:{day:date}")
 LAYANAN_UNDO = Callback("lay:x:{record:id}")
 LAYANAN_OVERRIDE = Callback("lay:o:{child:id}:{item:key}:{day:date}:{reason:grace|klb|bencana}")
@@ -274,7 +274,7 @@ ASUH_XLSX = Callback("asuh:x:{program:id}")
 ASUH_MESSAGE = Callback("asuh:m:{program:id}")
 
 # Issue 16, follow-up cases and the families TPK accompany (handlers/case_list.py, case_forms.py, families.py,
-# tpk_report.py; the invite roles in handlers/team.py)
+# tpk_report.py; the invite roles in handlers/team_invite.py)
 KASUS_CARD = Callback("kasus:c:{case:id}")
 KF_START = Callback("kf:{form:visit|referral|outcome|note|close|check|anc|home|birth|postnatal|pregnancy}:{target:id}")
 KF_NEW = Callback("kf:new")

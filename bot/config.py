@@ -55,6 +55,15 @@ class Settings(BaseSettings):
     dashboard_listen: str = "127.0.0.1"
     dashboard_port: int = Field(default=8080, ge=1, le=65535)
     dashboard_auth_max_age: int = Field(default=86400, ge=60, le=7 * 86400)
+    # Several workers on one database (docs/workers.md): this worker's name in claims and heartbeats (default
+    # host:pid; give each systemd unit or container its own), how long a claim on scheduled sends lasts before
+    # another worker may take it over, and the seconds between heartbeats (the send budget is re-split then).
+    worker_id: str | None = Field(default=None, max_length=100)
+    worker_lease_seconds: float = Field(default=30.0, ge=1, le=3600)
+    worker_heartbeat_seconds: float = Field(default=2.0, gt=0, le=60)
+    # Webhook mode with several workers behind one URL: updates go through the shared inbox, split into this many
+    # shards owned by the live workers (bot/inbox.py). 0: one worker, updates processed where they arrive.
+    update_shards: int = Field(default=0, ge=0, le=1024)
 
     @field_validator("telegram_bot_token", "webhook_secret", mode="before")
     @classmethod

@@ -12,6 +12,7 @@ from bot.app import PosyanduApplication, create_application
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import N_
+from bot.inbox import Inbox
 from bot.webapp.server import WebServer, start_web
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,9 @@ async def start_webhook(app: PosyanduApplication, settings: Settings) -> WebServ
     if len(secret) < STRONG_SECRET_LENGTH:
         log.warning("WEBHOOK_SECRET has only %d characters; use at least %d random ones", len(secret),
                     STRONG_SECRET_LENGTH)
+    if settings.update_shards:
+        app.inbox = Inbox(app, shards=settings.update_shards, worker=app.runtime.worker, heartbeat=app.heartbeat)
+        await app.inbox.start()
     server = await start_web(app, settings, webhook=True)
     assert server is not None
     log.info("webhook mode: listening on %s:%s", settings.webhook_listen, settings.webhook_port)
@@ -55,6 +59,9 @@ async def run_bot(settings: Settings, *, webhook: bool = False, clock: Clock | N
     """
     if webhook and (problem := webhook_problem(settings)) is not None:
         raise SystemExit(problem)  # the CLI checks first and prints it translated; this guards other callers
+    if settings.update_shards and not webhook:
+        log.warning("UPDATE_SHARDS is set but the bot polls: updates are processed here, without the shared inbox "
+                    "(several workers need webhook mode: docs/workers.md)")
     app = await create_application(settings, clock=clock)
     if stop is None:
         stop = asyncio.Event()
@@ -75,6 +82,8 @@ async def run_bot(settings: Settings, *, webhook: bool = False, clock: Clock | N
         log.info("stopping")
         if server is not None:
             await server.stop()
+        if app.inbox is not None:  # the update each shard is processing is finished, the shards handed back
+            await app.inbox.stop()
         if app.updater.running:
             await app.updater.stop()
         await app.stop()

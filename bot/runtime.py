@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.workers import Worker, default_worker_id
 from storage import Database, Repositories
 
 
@@ -17,6 +18,8 @@ class Runtime:
     db: Database
     repos: Repositories
     clock: Clock = field(default_factory=SystemClock)
+    # This process as a claimer of scheduled sends shared with other workers (bot/workers.py).
+    worker: Worker = field(default_factory=lambda: Worker(default_worker_id()))
 
     def today(self, tz: ZoneInfo | None = None) -> dt.date:
         """Today's date in the given time zone (default: the bot's default time zone)."""

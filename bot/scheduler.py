@@ -1,8 +1,9 @@
 """Registers the reminders job on PTB's JobQueue: one repeating "what is due now" run, not a job per reminder.
 
 Why one polling job: due reminders are computed from the database each run, so a restart, a clock jump
-or a changed schedule needs no job bookkeeping (PTB does not persist jobs), and the first run after a
-start retries whatever a killed process had claimed but not sent.
+or a changed schedule needs no job bookkeeping (PTB does not persist jobs), and a run after a start retries
+whatever a killed process had claimed but not sent (once its claim's lease lapsed, or at once for a restart of
+the same WORKER_ID). Every worker runs the job; claims make two runs at once split the work (docs/workers.md).
 
 Environment knobs (tests and operations):
 - POSYANDU_REMINDER_INTERVAL: seconds between runs (default 300).

@@ -6,9 +6,9 @@ Conversations, reminders, broadcasts and parent notices all send, often at the s
 29/s plus the reminders due during it reached 55 messages in one second). So they all draw from one
 `SendBudget`, through the Application's rate limiter (bot/rate_limit.py), and a `retry_after` pauses them all.
 
-`SendBudget` is the interface; `InProcessSendBudget` serves one process. Several processes on one token need
-one budget between them (e.g. rows in PostgreSQL or a Redis script with the same three calls); nothing else
-changes then.
+`SendBudget` is the interface; `InProcessSendBudget` serves one process. Several worker processes on one token
+split the limit between them: each process's budget gets its share (`set_per_second`) from bot/workers.py, which
+counts the live workers by their heartbeats (docs/workers.md).
 
 Why windows that count requests in flight (as bot/services/broadcast.Pacer does): the budget grants a slot
 when a request starts, but Telegram counts when it arrives. A request in flight is counted as if it arrived
@@ -114,6 +114,14 @@ class InProcessSendBudget:
         self._chats: dict[int | str, _Chat] = {}
         self._paused_until = 0.0
         self.pauses = 0  # retry_after pauses seen (a figure for tests and logs)
+        self.on_pause: Callable[[float], None] | None = None  # called with each retry_after (bot/workers.py)
+
+    def set_per_second(self, per_second: int) -> None:
+        """A new overall limit, from the next slot on (a worker's share of the bot's limit: bot/workers.py)."""
+        if per_second < 1:
+            raise ValueError("limits must be positive")
+        self.per_second = per_second
+        self._global.limit = per_second
 
     def _paused(self, now: float) -> float:
         return self._paused_until - now
@@ -157,6 +165,12 @@ class InProcessSendBudget:
 
     async def pause(self, seconds: float) -> None:
         self.pauses += 1
+        self._paused_until = max(self._paused_until, self._clock() + max(seconds, 0.0))
+        if self.on_pause is not None:  # several workers: tell the others (bot/workers.py)
+            self.on_pause(seconds)
+
+    def pause_for_others(self, seconds: float) -> None:
+        """Another worker of this bot was told to wait: so do we (not passed on again)."""
         self._paused_until = max(self._paused_until, self._clock() + max(seconds, 0.0))
 
     def _sweep(self, now: float) -> None:

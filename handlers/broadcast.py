@@ -1,21 +1,15 @@
-"""Coordinator announcements: `/siaran` (write, choose audience and area, preview, confirm, send with a live
-progress message and a final report) and `/siaran_status` (past broadcasts). Sending itself is in
-bot.services.broadcast; this module adapts it to Telegram and resumes unfinished broadcasts at start-up."""
+"""Coordinator announcements: `/siaran` (write, choose audience and area, preview, confirm), then sent with a
+live progress message and a final report by handlers/broadcast_send.py (also `/siaran_status`, and resuming
+unfinished broadcasts); the sending itself (pace, claims, retries) is bot.services.broadcast."""
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import logging
-import warnings
-import weakref
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
-    Application,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -25,13 +19,27 @@ from telegram.ext import (
 
 from bot import callbacks
 from bot.context import BotContext
-from bot.i18n import Translator, get_translator
+from bot.i18n import Translator
 from bot.services import broadcast as svc
-from bot.services.team import StaffScope, area_label
+from bot.services.team import StaffScope
+from handlers.area_picker import node_allowed, picker_keyboard, scope_or_refuse, start_node
+from handlers.broadcast_send import (
+    RESUME_DELAY,
+    RESUME_INTERVAL,
+    heading,
+    progress_text,
+    resume_unfinished,
+    send_content,
+    start_sending,
+    status_command,
+    target_label,
+    target_posyandu,
+    telegram_transport,
+    with_heading,
+)
 from handlers.cadre_shared import exclusive, send_text
-from handlers.team import node_allowed, picker_keyboard, scope_or_refuse, start_node
 from storage import coordinator_queries as q
-from storage.models import Broadcast, BroadcastCreate
+from storage.models import BroadcastCreate
 
 if TYPE_CHECKING:
     from bot.app import PosyanduApplication
@@ -41,18 +49,6 @@ log = logging.getLogger(__name__)
 ORDER = 30
 DRAFT_KEY = "coord_siaran"  # user_data: the draft, so a restart mid-way keeps what was written
 WRITE, AUDIENCE, SCOPE, CONFIRM = range(4)
-
-# Sending parameters; tests and the benchmark may change them on the module.
-SEND_RATE = svc.DEFAULT_RATE
-SEND_CONCURRENCY = svc.DEFAULT_CONCURRENCY
-SEND_WINDOW_LIMIT: int | None = svc.DEFAULT_WINDOW_LIMIT  # sends per SEND_WINDOW seconds
-SEND_WINDOW = svc.DEFAULT_WINDOW
-PROGRESS_EVERY = svc.PROGRESS_EVERY
-RESUME_DELAY = 0.5  # seconds after start-up before unfinished broadcasts resume
-
-_running: weakref.WeakKeyDictionary[Application[Any, Any, Any, Any, Any, Any], set[int]] = \
-    weakref.WeakKeyDictionary()
-
 
 def _draft(context: BotContext) -> dict[str, Any]:
     assert context.user_data is not None
@@ -222,29 +218,8 @@ async def got_scope(update: Update, context: BotContext) -> int:
     return await _preview(update, context, scope, edit=True)
 
 
-def _target_posyandu(scope: StaffScope, draft: dict[str, Any]) -> list[int] | None:
-    """The posyandu the draft is aimed at, or None when its target is no longer inside the scope."""
-    kind, target = draft.get("scope_kind"), draft.get("scope_id")
-    if kind == "all":
-        return scope.posyandu_ids if scope.is_admin else None
-    if kind == "area" and isinstance(target, int) and scope.allows_area(target):
-        return scope.tree.posyandu_within(target)
-    if kind == "posyandu" and isinstance(target, int) and scope.allows_posyandu(target):
-        return [target]
-    return None
-
-
-def _target_label(scope: StaffScope, draft: dict[str, Any], tr: Translator) -> str:
-    kind, target = draft.get("scope_kind"), draft.get("scope_id")
-    if kind == "area" and isinstance(target, int):
-        return area_label(scope.tree.areas[target], tr)
-    if kind == "posyandu" and isinstance(target, int):
-        return scope.tree.posyandu[target].name
-    return tr.gettext("all areas")
-
-
 async def _recipients(context: BotContext, scope: StaffScope, draft: dict[str, Any]) -> list[int] | None:
-    pids = _target_posyandu(scope, draft)
+    pids = target_posyandu(scope, draft)
     if pids is None:
         return None
     audience = svc.Audience(draft["audience"])
@@ -259,7 +234,7 @@ async def _preview(update: Update, context: BotContext, scope: StaffScope, *, ed
     assert chat
     recipients = await _recipients(context, scope, draft)
     audience = svc.Audience(draft["audience"])
-    place = _target_label(scope, draft, tr)
+    place = target_label(scope, draft, tr)
     if not recipients:
         text = tr.gettext("Nobody to send to: there are no active {audience} with the bot in {place}.\n"
                           "Choose another area or audience, or type /batal.").format(
@@ -278,7 +253,7 @@ async def _preview(update: Update, context: BotContext, scope: StaffScope, *, ed
     else:
         await context.bot.send_message(chat.id, tr.gettext("Preview — this is what they will receive:"))
     head_place = place if draft.get("scope_kind") in ("area", "posyandu") else None
-    await _send_content(context.bot, chat.id, with_heading(draft.get("text") or "", heading(tr, head_place)),
+    await send_content(context.bot, chat.id, with_heading(draft.get("text") or "", heading(tr, head_place)),
                         draft.get("media_type"), draft.get("media_file_id"))
     summary = tr.ngettext(
         "Send to <b>{n}</b> person: {audience} in {place}?",
@@ -339,7 +314,7 @@ async def confirm(update: Update, context: BotContext) -> int:
     broadcast = await q.create_broadcast(context.runtime.db, data, recipients, chat_id=update.effective_chat.id)
     context.user_data.pop(DRAFT_KEY, None)
     await query.edit_message_reply_markup(None)
-    progress = await context.bot.send_message(update.effective_chat.id, _progress_text(
+    progress = await context.bot.send_message(update.effective_chat.id, progress_text(
         broadcast.id, q.DeliveryCounts(total=len(recipients), pending=len(recipients)), tr))
     await q.set_progress_message(context.runtime.db, broadcast.id, progress.message_id)
     log.info("broadcast %s confirmed by %s for %s recipients", broadcast.id, scope.user_id, len(recipients))
@@ -360,212 +335,6 @@ async def cancel(update: Update, context: BotContext) -> int:
 
 
 # ------------------------------------------------------------------ sending
-
-
-async def _send_content(bot: Any, chat_id: int, text: str, media_type: str | None, file_id: str | None) -> Message:
-    if media_type == "photo":
-        return await bot.send_photo(chat_id, file_id, caption=text or None)
-    if media_type == "document":
-        return await bot.send_document(chat_id, file_id, caption=text or None)
-    return await bot.send_message(chat_id, text)
-
-
-def _retry_seconds(exc: RetryAfter) -> float:
-    with warnings.catch_warnings():  # PTB warns about the int form; we accept both
-        warnings.simplefilter("ignore")
-        value = exc.retry_after
-    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
-
-
-def heading(tr: Translator, place: str | None) -> str:
-    """The line every copy starts with, in the recipient's language (at most svc.HEADING_RESERVE long)."""
-    if place:
-        return tr.gettext("📢 <b>Announcement — {place}</b>").format(place=html.escape(place[:80]))
-    return tr.gettext("📢 <b>Announcement</b>")
-
-
-def with_heading(text: str, head: str) -> str:
-    return f"{head}\n\n{text}" if text else head
-
-
-def telegram_transport(bot: Any, head: Callable[[int], Awaitable[str]] | None = None) -> svc.Transport:
-    """Send one broadcast copy through the app's bot (and so through its AIORateLimiter)."""
-
-    async def send(recipient_id: int, broadcast: Broadcast) -> None:
-        text = with_heading(broadcast.text, await head(recipient_id)) if head else broadcast.text
-        try:
-            await _send_content(bot, recipient_id, text, broadcast.media_type, broadcast.media_file_id)
-        except Forbidden as exc:
-            raise svc.RecipientBlocked() from exc
-        except RetryAfter as exc:
-            raise svc.RateLimited(_retry_seconds(exc)) from exc
-        except BadRequest as exc:  # before NetworkError: BadRequest is a subclass of it
-            raise svc.PermanentSendError(exc.message) from exc
-        except (TimedOut, NetworkError) as exc:
-            raise svc.TransientSendError(type(exc).__name__) from exc
-        except TelegramError as exc:
-            raise svc.PermanentSendError(type(exc).__name__) from exc
-
-    return send
-
-
-def _progress_text(broadcast_id: int, c: q.DeliveryCounts, tr: Translator) -> str:
-    return tr.gettext("📣 Announcement #{id} is being sent…\nDelivered {sent} of {total} · blocked {blocked} · "
-                      "failed {failed}").format(id=broadcast_id, sent=c.sent, total=c.total, blocked=c.blocked,
-                                                failed=c.failed)
-
-
-def _final_text(broadcast_id: int, c: q.DeliveryCounts, tr: Translator) -> str:
-    lines = [tr.gettext("✅ Announcement #{id} finished.").format(id=broadcast_id),
-             tr.gettext("Delivered: {sent} · blocked the bot: {blocked} · failed: {failed}").format(
-                 sent=c.sent, blocked=c.blocked, failed=c.failed)]
-    if c.blocked:
-        lines.append(tr.gettext("People who blocked the bot will not get further messages."))
-    return "\n".join(lines)
-
-
-def start_sending(app: Application[Any, Any, Any, Any, Any, Any], broadcast_id: int) -> bool:
-    """Start sending in the background unless it is already running in this application."""
-    running = _running.setdefault(app, set())
-    if broadcast_id in running:
-        return False
-    running.add(broadcast_id)
-    app.create_task(_send_broadcast(app, broadcast_id), name=f"broadcast-{broadcast_id}")
-    return True
-
-
-async def _send_broadcast(app: Application[Any, Any, Any, Any, Any, Any], broadcast_id: int) -> svc.SendReport:
-    runtime = app.runtime  # type: ignore[attr-defined]
-    db = runtime.db
-    try:
-        progress = await q.get_progress(db, broadcast_id)
-        broadcast = await q.get_broadcast(db, broadcast_id)
-        author = await runtime.repos.users.find(broadcast.author_id) if broadcast else None
-        tr = get_translator(author.language if author else "id")
-        last_text: list[str] = [""]
-
-        async def on_progress(counts: q.DeliveryCounts) -> None:
-            if progress is None or progress.message_id is None:
-                return
-            text = _progress_text(broadcast_id, counts, tr)
-            if text != last_text[0]:
-                last_text[0] = text
-                await app.bot.edit_message_text(text, chat_id=progress.chat_id, message_id=progress.message_id)
-
-        async def on_blocked(user_id: int) -> None:
-            await runtime.repos.users.mark_blocked(user_id)
-
-        place = await _broadcast_place(runtime.repos, broadcast) if broadcast else None
-
-        async def head(user_id: int) -> str:
-            recipient = await runtime.repos.users.find(user_id)
-            return heading(get_translator(recipient.language if recipient else None), place)
-
-        sender = svc.BroadcastSender(db, telegram_transport(app.bot, head), rate=SEND_RATE,
-                                     concurrency=SEND_CONCURRENCY, window_limit=SEND_WINDOW_LIMIT, window=SEND_WINDOW,
-                                     progress_every=PROGRESS_EVERY, should_continue=lambda: app.running,
-                                     on_blocked=on_blocked, on_progress=on_progress)
-        report = await sender.run(broadcast_id)
-        if report.reported and progress is not None:
-            await _report(app, progress, broadcast_id, report.counts, tr)
-        return report
-    finally:
-        _running.get(app, set()).discard(broadcast_id)
-
-
-async def _broadcast_place(repos: Any, broadcast: Broadcast) -> str | None:
-    """Name of the area or posyandu the announcement was sent to (None: the author's whole scope)."""
-    if broadcast.scope_posyandu_id is not None:
-        posyandu = await repos.posyandu.find_by_id(broadcast.scope_posyandu_id)
-        return posyandu.name if posyandu else None
-    if broadcast.scope_area_id is not None:
-        area = await repos.areas.find_by_id(broadcast.scope_area_id)
-        return area_label(area, get_translator("id")) if area else None
-    return None
-
-
-async def _report(app: Application[Any, Any, Any, Any, Any, Any], progress: q.Progress, broadcast_id: int,
-                  counts: q.DeliveryCounts, tr: Translator) -> None:
-    """Final counts: the progress message shows them, and a new message notifies the author."""
-    try:
-        if progress.message_id is not None:
-            await app.bot.edit_message_text(
-                tr.gettext("📣 Announcement #{id}: sending finished.\nDelivered {sent} of {total} · blocked {blocked}"
-                           " · failed {failed}").format(id=broadcast_id, sent=counts.sent, total=counts.total,
-                                                        blocked=counts.blocked, failed=counts.failed),
-                chat_id=progress.chat_id, message_id=progress.message_id)
-    except TelegramError:
-        log.info("could not update the progress message of broadcast %s", broadcast_id)
-    try:
-        await app.bot.send_message(progress.chat_id, _final_text(broadcast_id, counts, tr))
-    except TelegramError:
-        log.warning("could not send the final report of broadcast %s", broadcast_id)
-
-
-async def resume_unfinished(context: BotContext) -> None:
-    """Job run once after start-up: continue broadcasts a restart interrupted (sent rows are never resent)."""
-    for broadcast_id in await q.unfinished_broadcasts(context.runtime.db):
-        if start_sending(context.application, broadcast_id):
-            log.info("resuming broadcast %s", broadcast_id)
-
-
-# ------------------------------------------------------------------ /siaran_status
-
-
-async def status_command(update: Update, context: BotContext) -> None:
-    assert update.effective_message
-    scope = await scope_or_refuse(update, context)
-    if scope is None:
-        return
-    tr = context.tr
-    db = context.runtime.db
-    if scope.is_admin:
-        items = await q.list_broadcasts(db, limit=10)
-    else:
-        items = await q.list_broadcasts(db, author_id=scope.user_id, area_ids=scope.area_ids,
-                                        posyandu_ids=scope.posyandu_ids, limit=10)
-    if not items:
-        await update.effective_message.reply_text(tr.gettext("No announcements yet. Send one with /siaran."))
-        return
-    tz = context.runtime.settings.timezone
-    lines = [tr.gettext("<b>Recent announcements</b>")]
-    for b in items:
-        c = await q.delivery_counts(db, b.id)
-        state = {
-            "done": tr.gettext("finished"), "sending": tr.gettext("sending"), "pending": tr.gettext("waiting"),
-            "cancelled": tr.gettext("cancelled"),
-        }[b.status.value]
-        draft = {"scope_kind": "area" if b.scope_area_id else "posyandu" if b.scope_posyandu_id else "all",
-                 "scope_id": b.scope_area_id or b.scope_posyandu_id}
-        place = _target_label(scope, draft, tr) if (b.scope_area_id in scope.tree.areas
-                                                    or b.scope_posyandu_id in scope.tree.posyandu
-                                                    or draft["scope_kind"] == "all") else "?"
-        snippet = b.text.replace("\n", " ")
-        snippet = snippet if len(snippet) <= 40 else snippet[:39] + "…"
-        if b.media_type:
-            snippet = ("🖼 " if b.media_type == "photo" else "📎 ") + snippet
-        lines.append("")
-        lines.append(tr.gettext("#{id} · {date} · {audience} in {place} · {state}").format(
-            id=b.id, date=tr.short_date(b.created_at.astimezone(tz).date()),
-            audience=_audience_label(b.audience, tr), place=html.escape(place), state=state))
-        lines.append(tr.gettext("   delivered {sent}/{total} · blocked {blocked} · failed {failed}").format(
-            sent=c.sent, total=c.total, blocked=c.blocked, failed=c.failed))
-        lines.append("   “" + html.escape(_plain(snippet)) + "”")
-    await update.effective_message.reply_text("\n".join(lines))
-
-
-def _audience_label(value: str, tr: Translator) -> str:
-    try:
-        return tr.gettext(svc.AUDIENCE_LABELS[svc.Audience(value)])
-    except ValueError:  # written by another tool with its own audience names
-        return value
-
-
-def _plain(text: str) -> str:
-    """Drop HTML tags and unescape entities from a stored message for a one-line snippet."""
-    import re
-
-    return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
 async def unfinished_announcement(context: BotContext) -> str | None:
@@ -615,7 +384,11 @@ def register(app: PosyanduApplication) -> None:
                               resume=resume_announcement, discard=_discard))
     app.add_handler(CommandHandler(["siaran_status", "broadcast_status"], status_command))
     if app.job_queue is not None:
-        app.job_queue.run_once(resume_unfinished, when=RESUME_DELAY, name="coordinator-broadcast-resume")
+        # Repeating, on every worker: a broadcast whose worker died is taken over once its claims lapse.
+        app.job_queue.run_repeating(
+            resume_unfinished, interval=RESUME_INTERVAL, first=RESUME_DELAY, name="coordinator-broadcast-resume",
+            job_kwargs={"id": "coordinator-broadcast-resume", "replace_existing": True, "max_instances": 1,
+                        "coalesce": True, "misfire_grace_time": None})
 
 
 __all__ = ["DRAFT_KEY", "register", "resume_unfinished", "start_sending", "telegram_transport"]

@@ -1,5 +1,6 @@
 """The invites of the roles of issue 16 (not a journey module): a TPK member is invited for one kelurahan/desa, a
-health worker (bidan, puskesmas staff) for any area of the coordinator's scope. Used by handlers/team.py."""
+health worker (bidan, puskesmas staff) for any area of the coordinator's scope. Used by handlers/team_invite.py
+and handlers/team_join.py."""
 
 from __future__ import annotations
 

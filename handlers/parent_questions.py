@@ -24,8 +24,8 @@ from bot.services import parent as parent_svc
 from bot.services.faq import Confidence, FaqEntry, Match, focus_lines, load_catalog, looks_english
 from bot.services.parent_intents import SMALL_TALK, Intent, route
 from handlers import common
-from handlers.parent import looks_like_code, try_code
 from handlers.parent_ask import ask_button, remember_question
+from handlers.parent_link import looks_like_code, try_code
 from handlers.parent_personal import Sent, send_personal
 
 if TYPE_CHECKING:

@@ -32,8 +32,8 @@ from bot.render.programs import criteria_text
 from bot.services import programs as svc
 from bot.services import team as team_svc
 from bot.services.programs import CRITERIA, KINDS
+from handlers.area_picker import node_allowed, picker_keyboard, start_node
 from handlers.cadre_shared import send_text
-from handlers.team import node_allowed, picker_keyboard, start_node
 from storage.errors import StorageError
 from storage.program_queries import ProgramCreate
 

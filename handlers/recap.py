@@ -18,8 +18,8 @@ from bot.context import BotContext
 from bot.i18n import Translator, fmt_month
 from bot.services import recap as rsvc
 from bot.services.team import StaffScope, area_label
+from handlers.area_picker import scope_or_refuse
 from handlers.case_list import send_list
-from handlers.team import scope_or_refuse
 
 if TYPE_CHECKING:
     from bot.app import PosyanduApplication

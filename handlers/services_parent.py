@@ -1,6 +1,6 @@
 """The parent's view of the services (issue 14): the immunisation and vitamin A record in /anakku (given, due,
 overdue, missed, as the Buku KIA page shows them) and a picture of that page (drawn in a worker thread, like the
-growth chart). handlers/parent.py asks `kia_section` for its lines and its button."""
+growth chart). handlers/parent_report.py asks `kia_section` for its lines and its button."""
 
 from __future__ import annotations
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextvars
 import datetime as dt
 import json
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -30,6 +31,12 @@ from storage.db import Database, execute_sync, open_database
 log = logging.getLogger(__name__)
 
 TAG = "__t__"
+
+# Statements to commit in the same transaction as the flush of the update being processed in this context: the
+# inbox of several workers (bot/inbox.py) marks an update processed together with the state it produced, so a
+# worker killed in between leaves neither (the update is processed again from the state before it).
+FLUSH_ALSO: contextvars.ContextVar[tuple[tuple[str, tuple[Any, ...]], ...]] = contextvars.ContextVar(
+    "persistence_flush_also", default=())
 
 
 # ------------------------------------------------------------------ tagged JSON
@@ -124,6 +131,39 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         self._unwritten: list[_Write] = []
         self._batch_lock = asyncio.Lock()
 
+    async def reload(self, belongs: Callable[[int], bool],
+                     names: Iterable[str]) -> tuple[dict[int, dict[Any, Any]], dict[str, ConversationDict]]:
+        """The stored user data and conversations of the users for whom `belongs(user_id)` (a conversation by
+        the last part of its key, the user in our per-chat-and-user conversations), read afresh: another worker
+        may have written them since this process read them (a shard taken over: bot/inbox.py)."""
+        db = await self._database()
+        for cache_key in [k for k in self._written if k[0] == "ptb_user_data" and isinstance(k[1], int)
+                          and belongs(k[1])]:
+            del self._written[cache_key]
+        users: dict[int, dict[Any, Any]] = {}
+        if self.store_data.user_data:
+            for row in await db.fetchall("SELECT user_id AS k, data FROM ptb_user_data"):
+                if belongs(int(row["k"])):
+                    self._written[("ptb_user_data", int(row["k"]))] = row["data"]
+                    users[int(row["k"])] = loads(row["data"])
+        conversations: dict[str, ConversationDict] = {}
+        for name in names:
+            def mine(key_text: str) -> bool:
+                key = json.loads(key_text)
+                return bool(key) and isinstance(key[-1], int) and belongs(key[-1])
+
+            for cache_key in list(self._written):
+                table, where = cache_key
+                if table == "ptb_conversations" and isinstance(where, tuple) and where[0] == name and mine(where[1]):
+                    del self._written[cache_key]
+            found: ConversationDict = {}
+            for row in await db.fetchall("SELECT key, state FROM ptb_conversations WHERE name = ?", (name,)):
+                if mine(row["key"]):
+                    found[tuple(json.loads(row["key"]))] = loads(row["state"])
+                    self._written[("ptb_conversations", (name, row["key"]))] = row["state"]
+            conversations[name] = found
+        return users, conversations
+
     @asynccontextmanager
     async def batched(self) -> AsyncIterator[None]:
         """Collect the writes made inside (one `Application.update_persistence()`) and run them as one
@@ -133,7 +173,8 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
             self._batch = []
             try:
                 yield
-                pending = self._unwritten + self._batch
+                pending = self._unwritten + self._batch + [(sql, params, ("", None), None)
+                                                           for sql, params in FLUSH_ALSO.get()]
             finally:
                 self._batch = None
             if not pending:

@@ -12,6 +12,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from storage import work_queries as wq
 from storage.db import Database
 from storage.models import PosyanduSession, SessionStatus
 from storage.repositories.base import in_list
@@ -250,18 +251,34 @@ async def pending(db: Database, *, max_attempts: int, limit: int = 5000) -> list
         " WHERE status = 'pending' AND attempts < ? ORDER BY id LIMIT ?",
         (max_attempts, limit),
     )
-    out: list[Pending] = []
-    for r in rows:
-        payload = json.loads(r["payload"] or "{}")
-        out.append(Pending(int(r["id"]), str(r["idempotency_key"]), int(r["recipient_id"]), str(r["kind"]),
-                           str(payload.get("text", "")), dict(payload.get("extra") or {}), str(r["tz"]),
-                           from_db_time(r["expires_at"]), int(r["attempts"])))
-    return out
+    return [_pending(r) for r in rows]
+
+
+_PENDING_COLS = "id, idempotency_key, recipient_id, kind, payload, tz, expires_at, attempts"
+
+
+def _pending(r: dict[str, Any]) -> Pending:
+    payload = json.loads(r["payload"] or "{}")
+    return Pending(int(r["id"]), str(r["idempotency_key"]), int(r["recipient_id"]), str(r["kind"]),
+                   str(payload.get("text", "")), dict(payload.get("extra") or {}), str(r["tz"]),
+                   from_db_time(r["expires_at"]), int(r["attempts"]))
+
+
+async def claim_pending(db: Database, worker: str, now: dt.datetime, lease: dt.timedelta, *, max_attempts: int,
+                        after_id: int = 0, limit: int = 200) -> list[Pending]:
+    """Claim a batch of pending rows (id > `after_id`) that no other worker holds, for `lease` (several workers:
+    storage/work_queries.py). `now` is wall time (the database's clock), not the reminders' business clock."""
+    rows = await wq.claim_batch(db, wq.REMINDERS, worker, now, lease, columns=_PENDING_COLS,
+                                where="attempts < ? AND id > ?", params=(max_attempts, after_id), limit=limit,
+                                order=("id",))
+    return [_pending(r) for r in rows]
 
 
 async def mark(db: Database, row_id: int, status: str, now: dt.datetime, error: str | None = None) -> None:
-    """Final state of a claimed row: sent, failed (blocked, bad chat, too many attempts) or skipped (expired)."""
-    await db.execute("UPDATE reminders_sent SET status = ?, sent_at = ?, error = ? WHERE id = ?",
+    """Final state of a claimed row: sent, failed (blocked, bad chat, too many attempts) or skipped (expired).
+    Only a pending row changes, so a late second outcome cannot overwrite the first."""
+    await db.execute("UPDATE reminders_sent SET status = ?, sent_at = ?, error = ?, claimed_by = NULL,"
+                     " lease_until = NULL WHERE id = ? AND status = 'pending'",
                      (status, to_db_time(now), error, row_id))
 
 

@@ -3,8 +3,10 @@
 No telegram imports: the handler passes a `Transport` that sends one message and translates Telegram's
 errors into the exceptions below. Delivery rows are written before anything is sent; each row moves from
 pending to sent / blocked / failed exactly once (the UPDATE only touches pending rows), and a stopped
-sender (restart) leaves the rest pending for `resume` to pick up. A message is recorded right after its
-send returns; only a process killed between the two (at most `concurrency` messages) can repeat one.
+sender (restart) leaves the rest pending for `resume` to pick up. Several workers may send one broadcast: each
+claims a batch of deliveries with a lease and sends a row only while it still holds it (storage/work_queries.py);
+a killed worker's batch goes to another when the lease lapses. A message is recorded right after its send
+returns; only a process killed between the two (at most `concurrency` messages) can repeat one.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.i18n import N_
+from bot.workers import Worker, worker_of
 from storage import coordinator_queries as q
+from storage import work_queries as wq
 from storage.db import Database
 from storage.models import Broadcast, BroadcastStatus, DeliveryStatus
 
@@ -36,6 +40,7 @@ DEFAULT_WINDOW = 1.05
 DEFAULT_CONCURRENCY = 8  # sends in flight: enough to hide one request's latency at 30/s
 MAX_ATTEMPTS = 3  # network errors before a delivery is given up as failed
 PROGRESS_EVERY = 3.0  # seconds between edits of the author's progress message
+CLAIM_BATCH = 25  # deliveries one worker claims at a time: a second or two of sending, well within a lease
 
 
 class Audience(StrEnum):
@@ -199,6 +204,8 @@ class BroadcastSender:
     on_progress: ProgressCallback | None = None
     clock: Callable[[], float] = time.monotonic
     pacer: Pacer | None = None
+    worker: Worker | None = None  # who claims the deliveries (default: this process; bot/workers.py)
+    batch: int = CLAIM_BATCH
     _rate_limited: int = field(default=0, init=False)
 
     async def run(self, broadcast_id: int) -> SendReport:
@@ -208,28 +215,44 @@ class BroadcastSender:
             counts = await q.delivery_counts(self.db, broadcast_id)
             return SendReport(broadcast_id, counts, finished=True)
         await q.set_broadcast_status(self.db, broadcast_id, BroadcastStatus.SENDING)
-        pending = await q.pending_deliveries(self.db, broadcast_id)
-        queue: asyncio.Queue[q.DeliveryTask] = asyncio.Queue()
-        for task in pending:
-            queue.put_nowait(task)
+        worker = self.worker or worker_of(None)
         pacer = self.pacer or Pacer(self.rate, limit=self.window_limit, window=self.window, clock=self.clock)
         progress_task = asyncio.create_task(self._progress_loop(broadcast_id)) if self.on_progress else None
-        workers = [asyncio.create_task(self._worker(broadcast, queue, pacer))
-                   for _ in range(max(1, min(self.concurrency, len(pending))))]
         try:
-            await asyncio.gather(*workers)
+            # A batch at a time, claimed for this worker: other workers sending the same broadcast claim others.
+            while self.should_continue():
+                rows = await wq.claim_batch(self.db, wq.DELIVERIES, worker.id, self.db.now(), worker.lease,
+                                            columns="id, recipient_id, attempts", where="broadcast_id = ?",
+                                            params=(broadcast_id,), limit=self.batch)
+                if not rows:
+                    break
+                await self._send_batch(broadcast, [q.DeliveryTask.model_validate(r) for r in rows], pacer, worker)
         finally:
-            for w in workers:
-                w.cancel()
             if progress_task is not None:
                 progress_task.cancel()
         counts = await q.delivery_counts(self.db, broadcast_id)
+        # Rows another worker still holds count as pending: that worker finishes (and reports) the broadcast.
         finished = counts.pending == 0
         reported = await q.finish_broadcast(self.db, broadcast_id) if finished else False
         log.info("broadcast %s %s: sent %s blocked %s failed %s pending %s in %.1f s", broadcast_id,
-                 "finished" if finished else "paused", counts.sent, counts.blocked, counts.failed, counts.pending,
+                 "finished" if finished else "left", counts.sent, counts.blocked, counts.failed, counts.pending,
                  self.clock() - started)
         return SendReport(broadcast_id, counts, finished, reported, self._rate_limited, self.clock() - started)
+
+    async def _send_batch(self, broadcast: Broadcast, batch: list[q.DeliveryTask], pacer: Pacer,
+                          worker: Worker) -> None:
+        queue: asyncio.Queue[q.DeliveryTask] = asyncio.Queue()
+        for task in batch:
+            queue.put_nowait(task)
+        tasks = [asyncio.create_task(self._worker(broadcast, queue, pacer, worker))
+                 for _ in range(max(1, min(self.concurrency, len(batch))))]
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            for t in tasks:
+                t.cancel()
+            # Not sent (stopping): back to the pool at once, for the next run of any worker.
+            await wq.release(self.db, wq.DELIVERIES, [t.id for t in batch], worker.id)
 
     async def _progress_loop(self, broadcast_id: int) -> None:
         assert self.on_progress is not None
@@ -240,12 +263,16 @@ class BroadcastSender:
             except Exception:  # a failed progress edit must never stop the broadcast itself
                 log.warning("progress update of broadcast %s failed", broadcast_id, exc_info=True)
 
-    async def _worker(self, broadcast: Broadcast, queue: asyncio.Queue[q.DeliveryTask], pacer: Pacer) -> None:
+    async def _worker(self, broadcast: Broadcast, queue: asyncio.Queue[q.DeliveryTask], pacer: Pacer,
+                      worker: Worker) -> None:
         while self.should_continue():
             try:
                 task = queue.get_nowait()
             except asyncio.QueueEmpty:
                 return
+            # Still ours? Our lease may have lapsed (a long 429 pause) and another worker taken the row over.
+            if not await wq.confirm(self.db, wq.DELIVERIES, task.id, worker.id, self.db.now(), worker.lease):
+                continue
             await pacer.acquire()
             if not self.should_continue():
                 pacer.release()

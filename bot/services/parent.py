@@ -1,5 +1,5 @@
 """The parent journey's logic: linking to children (code or phone), what a parent may see, the child report,
-growth charts, push opt-out and deleting the parent's own data. No telegram imports (handlers/parent.py renders).
+growth charts, push opt-out and deleting the parent's own data. No telegram imports (handlers/parent*.py render).
 
 Privacy rules kept here: a parent only ever sees children linked to their own Telegram account
 (`can_view_child`); link codes are rate-limited per user so they can't be guessed; a shared contact is only

@@ -38,7 +38,9 @@ from bot.render import parent_threads as render
 from bot.services import access
 from bot.services import parent as parent_svc
 from bot.services import status as status_svc
+from bot.workers import Worker, worker_of
 from storage import thread_queries as q
+from storage import work_queries as wq
 from storage.errors import NotFound
 from storage.models import Child, Role
 from storage.thread_queries import Thread, ThreadCopy
@@ -277,36 +279,51 @@ async def answer_by_reply(repos: Any, replier_id: int, replied_message_id: int, 
 
 
 async def deliver_answer(repos: Any, bot: Any, thread_id: int, now: dt.datetime,
-                         reply_markup: Any = None) -> bool:
-    """Send the answer to the parent (once) and mark every other copy as answered. False: not delivered now."""
+                         reply_markup: Any = None, worker: Worker | None = None) -> bool:
+    """Send the answer to the parent (once) and mark every other copy as answered. False: not delivered now.
+
+    Several workers (their jobs, the replier's own worker): the one that claims the answer sends it.
+    """
     thread = await q.get_thread(repos.db, thread_id)
     if thread is None or thread.open or thread.answered_by is None:
         return False
     if thread.answer_sent_at is None:
-        parent = await repos.users.find(thread.parent_id)
-        if parent is None or not parent.active:
-            await q.mark_answer_sent(repos.db, thread.id, now)  # nobody to tell any more
-            return False
-        tr = get_translator(parent.language)
-        answerer = await repos.users.find(thread.answered_by)
-        posyandu = await repos.posyandu.find_by_id(thread.posyandu_id)
-        copy_role = next((c.role for c in await q.copies_of(repos.db, thread.id)
-                          if c.recipient_id == thread.answered_by), answerer.role.value if answerer and answerer.role
-                         else "cadre")
-        text = render.answer_for_parent(thread, tr, answerer=answerer.display_name if answerer else "",
-                                        role_label=render.role_label(copy_role, tr),
-                                        posyandu_name=posyandu.name if posyandu else "")
+        worker = worker or worker_of(None)
+        if not await wq.claim_one(repos.db, wq.ANSWERS, thread.id, worker.id, repos.db.now(), worker.lease):
+            return False  # another worker is delivering it right now
         try:
-            await bot.send_message(thread.parent_id, text, reply_markup=reply_markup(tr) if reply_markup else None)
-        except Forbidden:
-            await repos.users.mark_blocked(thread.parent_id)
-            await q.mark_answer_sent(repos.db, thread.id, now)
-            return False
-        except TelegramError:
-            log.info("answer of thread %s to the parent will be retried", thread.id)
-            return False
+            return await _deliver(repos, bot, thread, now, reply_markup)
+        finally:
+            await wq.release(repos.db, wq.ANSWERS, [thread.id], worker.id)
+    return True
+
+
+async def _deliver(repos: Any, bot: Any, thread: Thread, now: dt.datetime, reply_markup: Any) -> bool:
+    assert thread.answered_by is not None
+    parent = await repos.users.find(thread.parent_id)
+    if parent is None or not parent.active:
+        await q.mark_answer_sent(repos.db, thread.id, now)  # nobody to tell any more
+        return False
+    tr = get_translator(parent.language)
+    answerer = await repos.users.find(thread.answered_by)
+    posyandu = await repos.posyandu.find_by_id(thread.posyandu_id)
+    copy_role = next((c.role for c in await q.copies_of(repos.db, thread.id)
+                      if c.recipient_id == thread.answered_by), answerer.role.value if answerer and answerer.role
+                     else "cadre")
+    text = render.answer_for_parent(thread, tr, answerer=answerer.display_name if answerer else "",
+                                    role_label=render.role_label(copy_role, tr),
+                                    posyandu_name=posyandu.name if posyandu else "")
+    try:
+        await bot.send_message(thread.parent_id, text, reply_markup=reply_markup(tr) if reply_markup else None)
+    except Forbidden:
+        await repos.users.mark_blocked(thread.parent_id)
         await q.mark_answer_sent(repos.db, thread.id, now)
-        await _mark_copies_answered(repos, bot, thread, now)
+        return False
+    except TelegramError:
+        log.info("answer of thread %s to the parent will be retried", thread.id)
+        return False
+    await q.mark_answer_sent(repos.db, thread.id, now)
+    await _mark_copies_answered(repos, bot, thread, now)
     return True
 
 
@@ -364,7 +381,7 @@ async def run_due(runtime: Any, bot: Any, reply_markup: Any = None) -> ThreadsRe
         report.escalated = await escalate_due(repos, now)
         report.copies_sent = await send_copies(repos, bot, now)
         for thread in await q.answers_not_sent(repos.db):
-            if await deliver_answer(repos, bot, thread.id, now, reply_markup):
+            if await deliver_answer(repos, bot, thread.id, now, reply_markup, worker_of(runtime)):
                 report.answers_delivered += 1
     if report.escalated or report.copies_sent or report.answers_delivered:
         log.info("parent threads run: escalated=%d copies=%d answers=%d", report.escalated, report.copies_sent,
@@ -380,7 +397,8 @@ async def send_now(runtime: Any, bot: Any, thread_id: int) -> int:
 
 async def deliver_now(runtime: Any, bot: Any, thread_id: int, reply_markup: Any = None) -> bool:
     async with _lock_for(runtime.db):
-        return await deliver_answer(runtime.repos, bot, thread_id, runtime.clock.now(), reply_markup)
+        return await deliver_answer(runtime.repos, bot, thread_id, runtime.clock.now(), reply_markup,
+                                    worker_of(runtime))
 
 
 # ------------------------------------------------------------------ staff: the open questions of my scope

@@ -9,6 +9,9 @@ How a run works (`run_due`, called by one repeating JobQueue job and directly by
 3. Every `pending` row is sent — including ones claimed by a run that crashed — unless the recipient is in
    quiet hours (postponed to a later run) or the row has expired; then marked `sent`. A 403 marks the user
    inactive; a 429 that outlives PTB's AIORateLimiter retries stops the run (the rest waits for the next).
+   Several workers (docs/workers.md): the pending rows are claimed a batch at a time with a lease, and a row is
+   sent only by the worker still holding it; a killed worker's batch is sent by another once its lease lapses
+   (at once by a restarted worker of the same WORKER_ID).
 
 So a restart neither skips (pending rows are retried) nor repeats (sent rows are never sent again). The one
 window left is a crash between Telegram accepting a message and our commit of `sent`: that message is sent
@@ -37,7 +40,9 @@ from bot.growth.age import age_text
 from bot.growth.immunisation import add_months
 from bot.i18n import Translator, fmt_date, get_translator
 from bot.services.schedule import PosyanduInfo, Session, active_posyandu_infos, sessions_between
+from bot.workers import Worker, worker_of
 from storage import reminders_queries as q
+from storage import work_queries as wq
 from storage.db import Database
 from storage.reminders_queries import Claim, ParentChild, Pending
 
@@ -60,6 +65,7 @@ QUIET_UNTIL = dt.time(6, 0)
 UNDER_FIVE_MONTHS = 60
 MAX_ATTEMPTS = 5  # network errors before a row is given up as failed
 SEND_CONCURRENCY = 8  # AIORateLimiter paces the whole bot; this only overlaps network round trips
+CLAIM_BATCH = 200  # rows one worker claims at a time: well within a lease at its share of 30/s
 MAX_LISTED = 30  # children listed in a cadre's message before "and N more"
 
 ON_THE_DAY = "on_the_day"  # extra of a day-before reminder: {"date": session day, "text": wording for that day}
@@ -422,6 +428,7 @@ class DispatchReport:
     blocked: int = 0
     failed: int = 0
     retry_later: int = 0
+    taken_over: int = 0  # claimed by this worker, but another took it over before the send (lease lapsed)
     rate_limited: bool = False
     sent_by_kind: dict[str, int] = field(default_factory=dict)
 
@@ -461,11 +468,31 @@ async def claim_due(db: Database, repos: Any, now: dt.datetime, report: Dispatch
     report.claimed = await q.claim_many(db, claims, now)
 
 
-async def send_pending(db: Database, repos: Any, bot: Sender, clock: Clock, report: DispatchReport) -> None:
-    rows = await q.pending(db, max_attempts=MAX_ATTEMPTS)
-    if not rows:
-        return
+async def send_pending(db: Database, repos: Any, bot: Sender, clock: Clock, report: DispatchReport,
+                       worker: Worker | None = None) -> None:
+    """Send every pending row, a claimed batch at a time (several workers: each row goes to one of them).
+
+    `worker`: who claims (default: this process). Lease times are the database's wall clock, not `clock`, which
+    is the reminders' business time (tests and the simulator move it).
+    """
+    worker = worker or worker_of(None)
+    after = 0
     stop = asyncio.Event()
+    while not stop.is_set():
+        rows = await q.claim_pending(db, worker.id, db.now(), worker.lease, max_attempts=MAX_ATTEMPTS,
+                                     after_id=after, limit=CLAIM_BATCH)
+        if not rows:
+            return
+        after = rows[-1].id
+        try:
+            await _send_batch(db, repos, bot, clock, report, worker, rows, stop)
+        finally:
+            # Postponed (quiet hours), retried later or not reached: back to the pool for the next run of any worker.
+            await wq.release(db, wq.REMINDERS, [r.id for r in rows], worker.id)
+
+
+async def _send_batch(db: Database, repos: Any, bot: Sender, clock: Clock, report: DispatchReport, worker: Worker,
+                      rows: list[Pending], stop: asyncio.Event) -> None:
     gate = asyncio.Semaphore(SEND_CONCURRENCY)
     tips = tips_service()
 
@@ -488,6 +515,9 @@ async def send_pending(db: Database, repos: Any, bot: Sender, clock: Clock, repo
                 report.expired += 1
                 await q.mark(db, row.id, "skipped", now, "covered by the reminder of the day")
                 log.info("reminder %s outdated unsent (kind=%s)", row.id, row.kind)
+                return None
+            if not await wq.confirm(db, wq.REMINDERS, row.id, worker.id, db.now(), worker.lease):
+                report.taken_over += 1  # our lease lapsed and another worker took it (or it is done)
                 return None
             try:
                 await bot.send_message(chat_id=row.recipient_id, text=text)
@@ -549,6 +579,8 @@ async def send_pending(db: Database, repos: Any, bot: Sender, clock: Clock, repo
     await asyncio.gather(*(for_recipient(own) for own in by_recipient.values()))
 
 
+
+
 def _session_day(row: Pending) -> dt.date | None:
     """The posyandu day a day-before reminder is about (the last part of its key, see `key`)."""
     try:
@@ -582,7 +614,7 @@ async def run_due(runtime: Any, bot: Sender) -> DispatchReport:
     async with _lock_for(db):
         now = runtime.clock.now()
         await claim_due(db, runtime.repos, now, report)
-        await send_pending(db, runtime.repos, bot, runtime.clock, report)
+        await send_pending(db, runtime.repos, bot, runtime.clock, report, worker_of(runtime))
     if report.claimed or report.sent or report.blocked or report.failed or report.expired:
         log.info("reminders run: claimed=%d sent=%d postponed=%d expired=%d blocked=%d failed=%d retry=%d",
                  report.claimed, report.sent, report.postponed_quiet, report.expired, report.blocked,

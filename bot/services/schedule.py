@@ -429,3 +429,39 @@ async def next_session(repos: Any, posyandu_id: int, after: dt.date) -> Session 
     """
     found = await upcoming_sessions(repos, posyandu_id, after, 1)
     return found[0] if found else None
+
+
+# ------------------------------------------------------------------ changes made in /jadwal
+
+
+async def set_opt_out(db: Database, user_id: int, opted_out: bool) -> None:
+    """A parent turns reminders and tips off (True) or on again (False) from /jadwal."""
+    await q.set_opt_out(db, user_id, opted_out)
+
+
+async def cancel_session(db: Database, posyandu_id: int, session: Session, day: dt.date, *, actor_id: int) -> None:
+    """Cancel the session on `day` (a holiday)."""
+    if session.moved_from is not None:
+        # A moved session is cancelled where it came from, so the rule does not bring it back.
+        await q.delete_session_override(db, posyandu_id, session.date)
+        await q.set_session_override(db, posyandu_id, session.moved_from, SessionStatus.CANCELLED,
+                                     actor_id=actor_id)
+    else:
+        await q.set_session_override(db, posyandu_id, day, SessionStatus.CANCELLED, actor_id=actor_id)
+
+
+async def move_session(db: Database, posyandu_id: int, session: Session, old: dt.date, new: dt.date, *,
+                       actor_id: int) -> None:
+    """Move the session on `old` to `new`, keeping its times; a session moved before is moved from its origin."""
+    origin = session.moved_from or old
+    if session.moved_from is not None:
+        await q.delete_session_override(db, posyandu_id, session.date)
+    await q.set_session_override(db, posyandu_id, origin, SessionStatus.MOVED, moved_to=new,
+                                 start_time=session.start_time, end_time=session.end_time, actor_id=actor_id)
+
+
+async def add_session(db: Database, posyandu_id: int, day: dt.date, rule: Rule | None, *, actor_id: int) -> None:
+    """An extra session on `day`, at the usual times of `rule` (if any)."""
+    await q.set_session_override(db, posyandu_id, day, SessionStatus.SCHEDULED,
+                                 start_time=rule.start if rule else None, end_time=rule.end if rule else None,
+                                 actor_id=actor_id)

@@ -116,11 +116,15 @@ def _webhook(ptb: PosyanduApplication, secret: str) -> Handler:
             log.info("webhook: refused a request without the secret or JSON")
             return web.Response(status=403)
         try:
-            update = Update.de_json(await request.json(), ptb.bot)
+            payload = await request.json()
+            update = Update.de_json(payload, ptb.bot)
         except Exception:  # as PTB: a body that is no update is refused, never processed
             log.warning("webhook: a body that is not an update was refused")
             return web.Response(status=400)
-        if update is not None:
+        if update is not None and ptb.inbox is not None:
+            # Several workers: stored for the worker that owns its shard (answered 200 once it is stored).
+            await ptb.inbox.receive(payload, update)
+        elif update is not None:
             ptb.bot.insert_callback_data(update)
             await ptb.update_queue.put(update)
         return web.Response(status=200)

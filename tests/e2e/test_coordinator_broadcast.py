@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import handlers.broadcast as hb
+import handlers.broadcast_send as hb
 from bot.sim.fake_api import FakeBotAPI
 from tests.e2e.harness import BotHarness, buttons, texts, today_wib
 from tests.e2e.test_coordinator_seed import (

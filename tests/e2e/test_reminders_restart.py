@@ -54,6 +54,9 @@ async def _spawn(api: FakeBotAPI, db_path: Path, log: Path) -> asyncio.subproces
         "POSYANDU_FAKE_NOW": FAKE_NOW,
         "POSYANDU_REMINDER_FIRST": "0.5",
         "POSYANDU_REMINDER_INTERVAL": "1",
+        # The same worker restarted: it releases the claims of its killed predecessor at once (bot/workers.py)
+        # instead of waiting for their lease to lapse.
+        "WORKER_ID": "kenanga-1",
         "PYTHONPATH": str(ROOT),
     }
     fh = log.open("ab")
