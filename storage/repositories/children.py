@@ -31,12 +31,15 @@ _INSERT_SQL = f"INSERT INTO children ({_INSERT_COLS}) VALUES ({', '.join('?' * 1
 
 
 def _conflict(exc: IntegrityViolation, code: str | None = None) -> IntegrityViolation:
-    if "nik" in exc.detail:
-        return IntegrityViolation(MSG_DUPLICATE_NIK, detail=exc.detail)
-    if "code" in exc.detail:
-        return IntegrityViolation(MSG_DUPLICATE_CODE, detail=exc.detail, code=code or "")
-    if "FOREIGN KEY" in exc.detail:
+    # The engine's own words: "UNIQUE constraint failed: children.nik" (SQLite), 'duplicate key value violates
+    # unique constraint "children_nik_key"' / 'violates foreign key constraint' (PostgreSQL).
+    detail = exc.detail.lower()
+    if "foreign key" in detail:
         return IntegrityViolation(MSG_POSYANDU_NOT_FOUND, detail=exc.detail)
+    if "nik" in detail:
+        return IntegrityViolation(MSG_DUPLICATE_NIK, detail=exc.detail)
+    if "code" in detail:
+        return IntegrityViolation(MSG_DUPLICATE_CODE, detail=exc.detail, code=code or "")
     return exc
 
 

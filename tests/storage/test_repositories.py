@@ -14,6 +14,7 @@ from storage import (
     Conflict,
     DeliveryStatus,
     Faltering,
+    IntegrityViolation,
     InvalidInput,
     InviteCreate,
     InviteInvalid,
@@ -121,6 +122,18 @@ async def test_duplicate_nik_is_refused(repos: Repositories, places: Places) -> 
     with pytest.raises(Conflict) as err:
         await repos.children.create(child_data(places.posyandu, "Dua", nik="3273 0101 0123 0012"))
     assert "NIK" in err.value.message()
+
+
+async def test_a_child_of_an_unknown_posyandu_or_a_taken_code_is_refused_in_words(repos: Repositories,
+                                                                                 places: Places) -> None:
+    # The engines word their errors differently (SQLite, PostgreSQL): both reach the same sentence.
+    with pytest.raises(IntegrityViolation) as err:
+        await repos.children.create(child_data(999_999, "Tiga"))
+    assert "osyandu" in err.value.message()
+    await repos.children.create(child_data(places.posyandu, "Empat", code="B7"))
+    with pytest.raises(IntegrityViolation) as err:
+        await repos.children.create(child_data(places.posyandu, "Lima", code="B7"))
+    assert "B7" in err.value.message()
 
 
 async def test_nik_is_masked_and_not_in_repr(repos: Repositories, places: Places) -> None:
