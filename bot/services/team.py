@@ -8,9 +8,10 @@ or a typed id can never reach outside the caller's area.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.i18n import N_
@@ -19,6 +20,7 @@ from storage import coordinator_queries
 from storage.coordinator_queries import CadreActivity
 from storage.models import Area, AreaLevel, Invite, InviteCreate, Posyandu, Role, User
 from storage.repositories import Repositories
+from storage.repositories.places import places_stamp
 
 INVITE_VALID_FOR = dt.timedelta(days=7)
 
@@ -34,7 +36,7 @@ _RANK = access.RANK  # one ranking of the roles (the program roles of migration 
 
 @dataclass(frozen=True)
 class AreaTree:
-    """All areas and active posyandu, loaded once per request (small tables: a city has a few hundred)."""
+    """All areas and active posyandu (kept per database while unchanged: `load_tree`)."""
 
     areas: dict[int, Area]
     posyandu: dict[int, Posyandu]
@@ -129,8 +131,22 @@ def is_admin_id(user_id: int, admin_ids: Collection[int]) -> bool:
     return user_id in set(admin_ids)
 
 
+# The area tree of each open database, with the stamp it was built at (storage.repositories.places.places_stamp):
+# kept while the stamp is unchanged, so a coordinator's command reads three numbers instead of every area and
+# posyandu (0,26 s for 10,000 posyandu on PostgreSQL). A change made by another worker moves the stamp in its own
+# transaction, so the next command here loads the tree again. Nothing mutates a built tree.
+_TREES: weakref.WeakKeyDictionary[Any, tuple[tuple[int, int, int], AreaTree]] = weakref.WeakKeyDictionary()
+
+
 async def load_tree(repos: Repositories) -> AreaTree:
-    return AreaTree.build(await repos.areas.list_all(), await repos.posyandu.list_all())
+    stamp = await places_stamp(repos.db)
+    kept = _TREES.get(repos.db)
+    if kept is not None and kept[0] == stamp:
+        return kept[1]
+    tree = AreaTree.build(await repos.areas.list_all(), await repos.posyandu.list_all())
+    # Kept under the stamp read before loading: a change made while loading moves the stamp, so it is seen next time.
+    _TREES[repos.db] = (stamp, tree)
+    return tree
 
 
 async def staff_scope(repos: Repositories, user_id: int, admin_ids: Collection[int]) -> StaffScope | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from storage.db import Database
 from storage.errors import (
     MSG_AREA_NOT_FOUND,
     MSG_BAD_PARENT_LEVEL,
@@ -25,6 +26,20 @@ _AREA_COLS = "id, level, name, parent_id, created_at"
 _POSYANDU_COLS = "id, name, area_id, address, timezone, schedule_rule, active, created_at"
 
 
+async def _places_changed(db: Database) -> None:
+    """In the transaction of every change to areas or posyandu: readers that keep the area tree load it again."""
+    await db.execute("UPDATE places_version SET version = version + 1 WHERE id = 1")
+
+
+async def places_stamp(db: Database) -> tuple[int, int, int]:
+    """What the area tree depends on: the change counter, and the largest ids (rows inserted by hand)."""
+    row = await db.fetchone(
+        "SELECT (SELECT version FROM places_version WHERE id = 1) AS v, (SELECT MAX(id) FROM areas) AS a,"
+        " (SELECT MAX(id) FROM posyandu) AS p")
+    assert row is not None
+    return int(row["v"] or 0), int(row["a"] or 0), int(row["p"] or 0)
+
+
 class AreaRepository(Repository):
     async def create(self, level: AreaLevel, name: str, parent_id: int | None = None,
                      actor_id: int | None = None) -> Area:
@@ -43,6 +58,7 @@ class AreaRepository(Repository):
                 )
             except IntegrityViolation as exc:
                 raise IntegrityViolation(MSG_DUPLICATE_AREA, detail=exc.detail) from exc
+            await _places_changed(self.db)
             await self._audit(actor_id, "create", "area", area_id, {"level": level.value})
         return await self.get(area_id)
 
@@ -159,6 +175,7 @@ class PosyanduRepository(Repository):
                 )
             except IntegrityViolation as exc:
                 raise IntegrityViolation(MSG_DUPLICATE_POSYANDU, detail=exc.detail) from exc
+            await _places_changed(self.db)
             await self._audit(actor_id, "create", "posyandu", pid, {"area_id": data.area_id})
         return await self.get(pid)
 
@@ -219,6 +236,7 @@ class PosyanduRepository(Repository):
         async with self.db.transaction():
             if not await self.db.execute("UPDATE posyandu SET schedule_rule = ? WHERE id = ?", (rule, posyandu_id)):
                 raise NotFound(MSG_POSYANDU_NOT_FOUND)
+            await _places_changed(self.db)
             await self._audit(actor_id, "set_schedule", "posyandu", posyandu_id)
 
     async def update(self, posyandu_id: int, *, name: str | None = None, address: str | None = None,
@@ -245,6 +263,7 @@ class PosyanduRepository(Repository):
                     f"UPDATE posyandu SET {', '.join(sets)} WHERE id = ?", [*params, posyandu_id])
                 if not changed:
                     raise NotFound(MSG_POSYANDU_NOT_FOUND)
+                await _places_changed(self.db)
                 await self._audit(actor_id, "update", "posyandu", posyandu_id,
                                   {"fields": [s.split(" ")[0] for s in sets]})
         return await self.get(posyandu_id)
