@@ -52,6 +52,7 @@ async def test_a_change_by_another_worker_or_by_hand_is_seen_at_the_next_command
         await other.close()
     after = await load_tree(repos)
     assert added.id not in before.posyandu and added.id in after.posyandu
+    kecamatan = after.areas[kel].parent_id
     await repos.db.execute("INSERT INTO areas (level, name, name_key, parent_id, created_at)"
-                           " VALUES ('kelurahan', 'Legok', 'legok', ?, '2026-11-30T00:00:00+00:00')", (after.areas[kel].parent_id,))
+                           " VALUES ('kelurahan', 'Legok', 'legok', ?, '2026-11-30T00:00:00+00:00')", (kecamatan,))
     assert any(a.name == "Legok" for a in (await load_tree(repos)).areas.values())
