@@ -65,3 +65,18 @@ def child_data(posyandu_id: int, name: str = "Budi Santoso", **kw: object) -> Ch
     }
     base.update(kw)
     return ChildCreate.model_validate(base)
+
+
+async def places_written_by_hand(db: Database, n_posyandu: int = 1) -> tuple[int, list[int]]:
+    """A city, kecamatan, kelurahan and posyandu inserted as the code of an older schema did (today's repositories
+    also write tables of later migrations): for tests of a migration from that schema. (kelurahan id, posyandu ids)"""
+    stamp = "2024-01-02T00:00:00+00:00"
+    parent: int | None = None
+    for level, name in (("city", "Kota"), ("kecamatan", "Kec"), ("kelurahan", "Kel")):
+        parent = await db.insert("INSERT INTO areas (level, name, name_key, parent_id, created_at)"
+                                 " VALUES (?, ?, ?, ?, ?) RETURNING id", (level, name, name.lower(), parent, stamp))
+    assert parent is not None
+    pids = [await db.insert("INSERT INTO posyandu (name, name_key, area_id, timezone, active, created_at)"
+                            " VALUES (?, ?, ?, 'Asia/Jakarta', 1, ?) RETURNING id", (f"P{i}", f"p{i}", parent, stamp))
+            for i in range(n_posyandu)]
+    return parent, pids

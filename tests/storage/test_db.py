@@ -9,16 +9,15 @@ from pathlib import Path
 import pytest
 
 from storage import (
-    AreaLevel,
     Database,
     DatabaseCorrupt,
     DatabaseLocked,
     DatabaseReadOnly,
-    PosyanduCreate,
     open_database,
 )
 from storage.db import Migration, execute_sync, fetchone_sync, load_migrations
 from storage.errors import IntegrityViolation
+from tests.storage.conftest import places_written_by_hand
 
 
 @pytest.mark.sqlite_only("SQLite's PRAGMAs")
@@ -196,20 +195,18 @@ async def test_a_table_rebuilding_migration_keeps_every_reference(tmp_path: Path
     try:
         await db.migrate([m for m in load_migrations() if m.version < 62])
         repos = Repositories(db)
-        city = await repos.areas.create(AreaLevel.CITY, "Kota")
-        kec = await repos.areas.create(AreaLevel.KECAMATAN, "Kec", city.id)
-        kel = await repos.areas.create(AreaLevel.KELURAHAN, "Kel", kec.id)
-        pos = await repos.posyandu.create(PosyanduCreate(name="Melati", area_id=kel.id))
-        # Written as the code of that time did (today's repository also keeps the recap counts of 0120).
+        # Written as the code of that time did (today's repositories also keep the recap counts of 0120 and the
+        # places counter of 0130).
+        kel_id, (pos_id,) = await places_written_by_hand(db)
         child_id = await db.insert(
             "INSERT INTO children (code, name, name_key, sex, birth_date, posyandu_id, status, created_at, updated_at)"
             " VALUES ('A1', 'Budi', 'budi', 'M', '2024-01-01', ?, 'active', '2024-01-02', '2024-01-02') RETURNING id",
-            (pos.id,))
+            (pos_id,))
         await repos.users.upsert(501, "Ibu")
         await repos.guardians.link(child_id, 501)
         assert await db.migrate() == [m.version for m in load_migrations() if m.version >= 62]
         assert set(await repos.guardians.child_ids_of(501)) == {child_id}
-        assert (await repos.users.set_role(502, Role.TPK, area_id=kel.id)).role is Role.TPK
+        assert (await repos.users.set_role(502, Role.TPK, area_id=kel_id)).role is Role.TPK
         assert await db.fetchval("PRAGMA foreign_keys") == 1
     finally:
         await db.close()

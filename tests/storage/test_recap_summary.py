@@ -10,13 +10,11 @@ from pathlib import Path
 import pytest
 
 from storage import (
-    AreaLevel,
     ChildCreate,
     ChildStatus,
     ChildUpdate,
     MeasurementCreate,
     NotFound,
-    PosyanduCreate,
     Repositories,
     Sex,
     open_database,
@@ -25,7 +23,7 @@ from storage import recap_summary as summary
 from storage import status_queries as q
 from storage.db import load_migrations
 from storage.values import month_bounds
-from tests.storage.conftest import Places, child_data
+from tests.storage.conftest import Places, child_data, places_written_by_hand
 
 MONTHS = [dt.date(2016 + i // 12, 1 + i % 12, 1) for i in range(10 * 12)]  # 2016-01 .. 2025-12
 WEIGHINGS = [None, "N", "T", "2T", "O", "B", "-"]
@@ -240,10 +238,7 @@ async def test_the_migration_backfills_the_counts_of_existing_children(tmp_path:
     try:
         await db.migrate([m for m in load_migrations() if m.version < 120])
         repos = Repositories(db)
-        city = await repos.areas.create(AreaLevel.CITY, "Kota")
-        kec = await repos.areas.create(AreaLevel.KECAMATAN, "Kec", city.id)
-        kel = await repos.areas.create(AreaLevel.KELURAHAN, "Kel", kec.id)
-        pids = [(await repos.posyandu.create(PosyanduCreate(name=f"P{i}", area_id=kel.id))).id for i in range(2)]
+        _, pids = await places_written_by_hand(db, 2)  # as the code before 0130 did
         rng = random.Random(9)
         for i in range(1, 41):  # written as the code before 0120 did: no kept counts yet
             birth = dt.date(2019, 1, 1) + dt.timedelta(days=rng.randint(0, 2100))
