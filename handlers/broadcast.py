@@ -38,7 +38,6 @@ from handlers.broadcast_send import (
     with_heading,
 )
 from handlers.cadre_shared import exclusive, send_text
-from storage import coordinator_queries as q
 from storage.models import BroadcastCreate
 
 if TYPE_CHECKING:
@@ -311,12 +310,12 @@ async def confirm(update: Update, context: BotContext) -> int:
         author_id=scope.user_id, text=draft.get("text") or "", media_file_id=draft.get("media_file_id"),
         media_type=draft.get("media_type"), audience=draft["audience"],
         scope_area_id=target if kind == "area" else None, scope_posyandu_id=target if kind == "posyandu" else None)
-    broadcast = await q.create_broadcast(context.runtime.db, data, recipients, chat_id=update.effective_chat.id)
+    broadcast = await svc.create_broadcast(context.runtime.db, data, recipients, chat_id=update.effective_chat.id)
     context.user_data.pop(DRAFT_KEY, None)
     await query.edit_message_reply_markup(None)
     progress = await context.bot.send_message(update.effective_chat.id, progress_text(
-        broadcast.id, q.DeliveryCounts(total=len(recipients), pending=len(recipients)), tr))
-    await q.set_progress_message(context.runtime.db, broadcast.id, progress.message_id)
+        broadcast.id, svc.DeliveryCounts(total=len(recipients), pending=len(recipients)), tr))
+    await svc.set_progress_message(context.runtime.db, broadcast.id, progress.message_id)
     log.info("broadcast %s confirmed by %s for %s recipients", broadcast.id, scope.user_id, len(recipients))
     start_sending(context.application, broadcast.id)
     return ConversationHandler.END

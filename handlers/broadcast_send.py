@@ -27,7 +27,6 @@ from bot.services import broadcast as svc
 from bot.services.team import StaffScope, area_label
 from bot.workers import worker_of
 from handlers.team import scope_or_refuse
-from storage import coordinator_queries as q
 from storage.models import Broadcast
 
 log = logging.getLogger(__name__)
@@ -114,13 +113,13 @@ def telegram_transport(bot: Any, head: Callable[[int], Awaitable[str]] | None = 
     return send
 
 
-def progress_text(broadcast_id: int, c: q.DeliveryCounts, tr: Translator) -> str:
+def progress_text(broadcast_id: int, c: svc.DeliveryCounts, tr: Translator) -> str:
     return tr.gettext("📣 Announcement #{id} is being sent…\nDelivered {sent} of {total} · blocked {blocked} · "
                       "failed {failed}").format(id=broadcast_id, sent=c.sent, total=c.total, blocked=c.blocked,
                                                 failed=c.failed)
 
 
-def _final_text(broadcast_id: int, c: q.DeliveryCounts, tr: Translator) -> str:
+def _final_text(broadcast_id: int, c: svc.DeliveryCounts, tr: Translator) -> str:
     lines = [tr.gettext("✅ Announcement #{id} finished.").format(id=broadcast_id),
              tr.gettext("Delivered: {sent} · blocked the bot: {blocked} · failed: {failed}").format(
                  sent=c.sent, blocked=c.blocked, failed=c.failed)]
@@ -143,13 +142,13 @@ async def _send_broadcast(app: Application[Any, Any, Any, Any, Any, Any], broadc
     runtime = app.runtime  # type: ignore[attr-defined]
     db = runtime.db
     try:
-        progress = await q.get_progress(db, broadcast_id)
-        broadcast = await q.get_broadcast(db, broadcast_id)
+        progress = await svc.get_progress(db, broadcast_id)
+        broadcast = await svc.get_broadcast(db, broadcast_id)
         author = await runtime.repos.users.find(broadcast.author_id) if broadcast else None
         tr = get_translator(author.language if author else "id")
         last_text: list[str] = [""]
 
-        async def on_progress(counts: q.DeliveryCounts) -> None:
+        async def on_progress(counts: svc.DeliveryCounts) -> None:
             if progress is None or progress.message_id is None:
                 return
             text = progress_text(broadcast_id, counts, tr)
@@ -194,8 +193,8 @@ async def _broadcast_place(repos: Any, broadcast: Broadcast) -> str | None:
     return None
 
 
-async def _report(app: Application[Any, Any, Any, Any, Any, Any], progress: q.Progress, broadcast_id: int,
-                  counts: q.DeliveryCounts, tr: Translator) -> None:
+async def _report(app: Application[Any, Any, Any, Any, Any, Any], progress: svc.Progress, broadcast_id: int,
+                  counts: svc.DeliveryCounts, tr: Translator) -> None:
     """Final counts: the progress message shows them, and a new message notifies the author."""
     try:
         if progress.message_id is not None:
@@ -215,7 +214,7 @@ async def _report(app: Application[Any, Any, Any, Any, Any, Any], progress: q.Pr
 async def resume_unfinished(context: BotContext) -> None:
     """Repeating job: continue broadcasts a restart interrupted or another worker left (sent rows are never
     resent; rows another worker holds are left to it)."""
-    for broadcast_id in await q.unfinished_broadcasts(context.runtime.db):
+    for broadcast_id in await svc.unfinished_broadcasts(context.runtime.db):
         if start_sending(context.application, broadcast_id):
             log.info("resuming broadcast %s", broadcast_id)
 
@@ -231,9 +230,9 @@ async def status_command(update: Update, context: BotContext) -> None:
     tr = context.tr
     db = context.runtime.db
     if scope.is_admin:
-        items = await q.list_broadcasts(db, limit=10)
+        items = await svc.list_broadcasts(db, limit=10)
     else:
-        items = await q.list_broadcasts(db, author_id=scope.user_id, area_ids=scope.area_ids,
+        items = await svc.list_broadcasts(db, author_id=scope.user_id, area_ids=scope.area_ids,
                                         posyandu_ids=scope.posyandu_ids, limit=10)
     if not items:
         await update.effective_message.reply_text(tr.gettext("No announcements yet. Send one with /siaran."))
@@ -241,7 +240,7 @@ async def status_command(update: Update, context: BotContext) -> None:
     tz = context.runtime.settings.timezone
     lines = [tr.gettext("<b>Recent announcements</b>")]
     for b in items:
-        c = await q.delivery_counts(db, b.id)
+        c = await svc.delivery_counts(db, b.id)
         state = {
             "done": tr.gettext("finished"), "sending": tr.gettext("sending"), "pending": tr.gettext("waiting"),
             "cancelled": tr.gettext("cancelled"),

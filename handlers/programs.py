@@ -23,9 +23,7 @@ from bot.services import sponsor as sponsor_svc
 from bot.services.program_export import report_xlsx
 from bot.services.team import area_label
 from handlers.cadre_shared import send_text
-from storage import program_queries as pq
 from storage.errors import StorageError
-from storage.program_queries import Program
 
 log = logging.getLogger(__name__)
 
@@ -66,18 +64,18 @@ async def program_command(update: Update, context: BotContext) -> None:
         tr.gettext("Programs of your area. Choose one (new: /program_baru):"), reply_markup=InlineKeyboardMarkup(rows))
 
 
-async def _program_for(update: Update, context: BotContext, program_id: int) -> Program | None:
+async def _program_for(update: Update, context: BotContext, program_id: int) -> svc.Program | None:
     """The program when the caller manages it; else a polite refusal and None."""
     principal = await _manager(update, context)
     repos = context.runtime.repos
-    program = await pq.get(repos.db, program_id)
+    program = await svc.get_program(repos.db, program_id)
     if principal is None or program is None or not await svc.may_manage(repos, principal, program):
         await _refuse(update, context)
         return None
     return program
 
 
-async def _place_name(context: BotContext, program: Program) -> str:
+async def _place_name(context: BotContext, program: svc.Program) -> str:
     repos = context.runtime.repos
     if program.posyandu_id is not None:
         return (await repos.posyandu.get(program.posyandu_id)).name
@@ -85,7 +83,7 @@ async def _place_name(context: BotContext, program: Program) -> str:
     return area_label(await repos.areas.get(program.area_id), context.tr)
 
 
-def _card_keyboard(context: BotContext, program: Program) -> InlineKeyboardMarkup:
+def _card_keyboard(context: BotContext, program: svc.Program) -> InlineKeyboardMarkup:
     tr = context.tr
     pid = program.id
     return InlineKeyboardMarkup([
@@ -102,8 +100,8 @@ async def show_card(update: Update, context: BotContext, program_id: int, *, edi
     if program is None:
         return
     repos = context.runtime.repos
-    enrolled = [e for e in await pq.enrolled(repos.db, program.id) if e.left_on is None]
-    members = await pq.members_of(repos.db, program.id)
+    enrolled = [e for e in await svc.enrolled_in(repos.db, program.id) if e.left_on is None]
+    members = await svc.members_of(repos.db, program.id)
     text = program_card(context.tr, program, await _place_name(context, program), enrolled=len(enrolled),
                         proposed=None, members=len(members))
     await send_text(update, context, text, _card_keyboard(context, program))
@@ -116,7 +114,7 @@ async def card_pressed(update: Update, context: BotContext) -> None:
     await show_card(update, context, callbacks.PROGRAM_CARD.parse(query.data).id("program"), edit=False)
 
 
-async def _show_proposals(update: Update, context: BotContext, program: Program, *, edit: bool) -> None:
+async def _show_proposals(update: Update, context: BotContext, program: svc.Program, *, edit: bool) -> None:
     tr = context.tr
     items = await svc.proposals(context.runtime.repos, program, context.runtime.today())
     text = proposals_text(tr, program, items)
@@ -199,7 +197,7 @@ async def report_pressed(update: Update, context: BotContext) -> None:
     await send_text(update, context, report_text(context.tr, report, last=REPORT_MONTHS_SHOWN))
 
 
-async def send_xlsx(update: Update, context: BotContext, program: Program) -> None:
+async def send_xlsx(update: Update, context: BotContext, program: svc.Program) -> None:
     """The report as Excel, the children by code only (the same file suits a sponsor)."""
     assert update.effective_chat
     repos = context.runtime.repos

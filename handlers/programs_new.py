@@ -35,7 +35,6 @@ from bot.services.programs import CRITERIA, KINDS
 from handlers.area_picker import node_allowed, picker_keyboard, start_node
 from handlers.cadre_shared import send_text
 from storage.errors import StorageError
-from storage.program_queries import ProgramCreate
 
 log = logging.getLogger(__name__)
 
@@ -297,7 +296,7 @@ async def save_pressed(update: Update, context: BotContext) -> int:
         await send_text(update, context, tr.gettext("Something is missing; please start again with /program_baru."))
         return ConversationHandler.END
     try:
-        program = await svc.create(rt.repos, principal, ProgramCreate(
+        program = await svc.create(rt.repos, principal, svc.ProgramCreate(
             name=d["name"], sponsor=d.get("sponsor", ""), area_id=d.get("area_id"), posyandu_id=d.get("posyandu_id"),
             kind=d["kind"], starts_on=dt.date.fromisoformat(d["starts_on"]),
             ends_on=dt.date.fromisoformat(d["ends_on"]), criteria=tuple(d.get("criteria", ()))))

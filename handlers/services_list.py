@@ -14,10 +14,9 @@ from bot.context import BotContext
 from bot.render.services import done_button, records_text
 from bot.services import child_services as svc
 from bot.services import measurement as measurement_svc
+from bot.services import programs as programs_svc
 from bot.services import services_due
 from handlers.cadre_shared import child_button, escape, get_staff, refuse_stranger, send_text
-from storage import program_queries as pq
-from storage import services_queries as sq
 from storage.errors import StorageError
 from storage.models import Child
 
@@ -63,7 +62,7 @@ async def show(update: Update, context: BotContext, child: Child) -> None:
     repos = context.runtime.repos
     page = await services_due.kia_page(repos, child, context.runtime.today())
     programs = {pid: p for pid in {r.program_id for r in page.records if r.program_id}
-                if (p := await pq.get(repos.db, pid)) is not None}
+                if (p := await programs_svc.get_program(repos.db, pid)) is not None}
     text = records_text(tr, child.code, child.name, page, programs)
     text += "\n" + tr.gettext("To record one from the Buku KIA: /catat {code} imun:bcg tgl 5/1/2025").format(
         code=child.code)
@@ -92,7 +91,7 @@ async def remove_pressed(update: Update, context: BotContext) -> None:
     tr = context.tr
     repos = context.runtime.repos
     staff = await get_staff(update, context)
-    record = await sq.find(repos.db, callbacks.LAYANAN_REMOVE.parse(query.data).id("record"))
+    record = await programs_svc.find_record(repos.db, callbacks.LAYANAN_REMOVE.parse(query.data).id("record"))
     child = await repos.children.find_by_id(record.child_id) if record is not None else None
     if staff is None or record is None or child is None or not staff.may_access(child.posyandu_id):
         await query.answer(tr.gettext("You can only enter children of your posyandu."), show_alert=True)

@@ -33,12 +33,11 @@ from bot.render.services import (
 )
 from bot.services import child_services as svc
 from bot.services import measurement as measurement_svc
+from bot.services import programs as programs_svc
 from bot.services import services_due
 from bot.services.child_services import Recorded, Refused, Wish
 from bot.services.quick_entry import QuickEntry, ServiceWord
 from handlers.cadre_shared import RESULT_ROWS, get_staff, send_text
-from storage import program_queries as pq
-from storage import services_queries as sq
 from storage.errors import StorageError
 from storage.models import Child
 
@@ -156,7 +155,7 @@ async def undo_pressed(update: Update, context: BotContext) -> None:
     assert query and query.data and update.effective_user
     tr = context.tr
     repos = context.runtime.repos
-    record = await sq.find(repos.db, callbacks.LAYANAN_UNDO.parse(query.data).id("record"))
+    record = await programs_svc.find_record(repos.db, callbacks.LAYANAN_UNDO.parse(query.data).id("record"))
     child = await _child_for_staff(update, context, record.child_id) if record is not None else None
     if record is None or child is None:
         await query.answer(tr.gettext("You can only enter children of your posyandu."), show_alert=True)
@@ -170,7 +169,7 @@ async def undo_pressed(update: Update, context: BotContext) -> None:
         await query.answer(exc.message(tr)[:200], show_alert=True)
         return
     await query.answer(tr.gettext("Taken back: {what}").format(what=done_button(tr, record)[2:])[:200])
-    program = await pq.get(repos.db, record.program_id) if record.program_id else None
+    program = await programs_svc.get_program(repos.db, record.program_id) if record.program_id else None
     due = services_due.Due(ServiceKind(record.kind), str(record.program_id) if record.program_id else record.code,
                            program=program)
     await _edit_markup(update, _swap_button(_markup_of(update), query.data,
@@ -209,7 +208,7 @@ async def redate_pressed(update: Update, context: BotContext) -> None:
     tr = context.tr
     repos = context.runtime.repos
     data = callbacks.LAYANAN_REDATE.parse(query.data)
-    record = await sq.find(repos.db, data.id("record"))
+    record = await programs_svc.find_record(repos.db, data.id("record"))
     child = await _child_for_staff(update, context, record.child_id) if record is not None else None
     if record is None or child is None:
         await query.answer(tr.gettext("You can only enter children of your posyandu."), show_alert=True)
@@ -269,7 +268,7 @@ async def quick_services(update: Update, context: BotContext, child: Child, day:
     results = await svc.record_many(repos, child, wishes, day, by=update.effective_user.id,
                                     today=context.runtime.today(), source="quick")
     programs = {r.record.program_id: p for r in results if isinstance(r, Recorded) and r.record.program_id
-                and (p := await pq.get(repos.db, r.record.program_id)) is not None}
+                and (p := await programs_svc.get_program(repos.db, r.record.program_id)) is not None}
     lines = [tr.gettext("Services of {code} on {date}:").format(code=child.code, date=tr.short_date(day))]
     lines += outcome_lines(tr, results, programs)
     rows: list[list[InlineKeyboardButton]] = []

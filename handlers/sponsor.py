@@ -25,7 +25,6 @@ from bot.services.sponsor import JoinOutcome
 from handlers.cadre_shared import send_text
 from handlers.common import START_PAYLOAD_HANDLERS
 from handlers.programs import send_xlsx
-from storage.program_queries import Program
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +69,7 @@ async def redeem(update: Update, context: BotContext, payload: str) -> bool:
     return True
 
 
-async def _programs_or_refuse(update: Update, context: BotContext) -> list[Program]:
+async def _programs_or_refuse(update: Update, context: BotContext) -> list[programs_svc.Program]:
     assert update.effective_user
     programs = await svc.sponsor_programs(context.runtime.repos, update.effective_user.id)
     if not programs:
@@ -83,7 +82,7 @@ async def _programs_or_refuse(update: Update, context: BotContext) -> list[Progr
     return programs
 
 
-def _keyboard(context: BotContext, program: Program) -> InlineKeyboardMarkup:
+def _keyboard(context: BotContext, program: programs_svc.Program) -> InlineKeyboardMarkup:
     tr = context.tr
     return InlineKeyboardMarkup([
         [InlineKeyboardButton(tr.gettext("📊 Report"), callback_data=f"asuh:r:{program.id}"),
@@ -96,7 +95,7 @@ async def asuh(update: Update, context: BotContext) -> None:
         await _show(update, context, program)
 
 
-async def _show(update: Update, context: BotContext, program: Program) -> None:
+async def _show(update: Update, context: BotContext, program: programs_svc.Program) -> None:
     children = await svc.anonymised_children(context.runtime.repos, program, context.runtime.today())
     text = sponsor_children_text(context.tr, program, children)
     if len(text) > 4000:
@@ -104,7 +103,8 @@ async def _show(update: Update, context: BotContext, program: Program) -> None:
     await send_text(update, context, text, _keyboard(context, program))
 
 
-async def _program_pressed(update: Update, context: BotContext, schema: callbacks.Callback) -> Program | None:
+async def _program_pressed(update: Update, context: BotContext, schema: callbacks.Callback
+                          ) -> programs_svc.Program | None:
     query = update.callback_query
     assert query and query.data and update.effective_user
     program = await svc.program_for_sponsor(context.runtime.repos, update.effective_user.id,

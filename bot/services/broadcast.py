@@ -305,6 +305,20 @@ class BroadcastSender:
                 await q.mark_delivery(self.db, task.id, DeliveryStatus.SENT)
 
 
+# ------------------------------------------------------------------ the records the Telegram side reads and writes
+# (handlers reach storage only through services: these pass through to storage.coordinator_queries)
+
+DeliveryCounts = q.DeliveryCounts
+Progress = q.Progress
+create_broadcast = q.create_broadcast
+set_progress_message = q.set_progress_message
+get_progress = q.get_progress
+get_broadcast = q.get_broadcast
+unfinished_broadcasts = q.unfinished_broadcasts
+list_broadcasts = q.list_broadcasts
+delivery_counts = q.delivery_counts
+
+
 __all__ = [
     "AUDIENCE_LABELS",
     "DEFAULT_CONCURRENCY",
@@ -313,14 +327,23 @@ __all__ = [
     "MAX_TEXT",
     "Audience",
     "BroadcastSender",
+    "DeliveryCounts",
     "DraftError",
     "Pacer",
     "PermanentSendError",
+    "Progress",
     "RateLimited",
     "RecipientBlocked",
     "SendReport",
     "TransientSendError",
     "Transport",
     "check_draft",
+    "create_broadcast",
+    "delivery_counts",
+    "get_broadcast",
+    "get_progress",
+    "list_broadcasts",
+    "set_progress_message",
+    "unfinished_broadcasts",
     "utf16_len",
 ]

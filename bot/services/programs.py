@@ -467,7 +467,43 @@ async def _in_overlapping_programs(repos: Repositories, program: Program, child_
     return busy
 
 
-__all__ = ["AGE_BANDS", "CRITERIA", "DELIVERY", "KINDS", "Followed", "MonthRow", "Outcome", "ProgramError",
-           "ProgramReport", "Proposal", "age_band", "baseline", "compute_report", "create", "criteria_met", "enrol",
-           "followed", "manager", "may_manage", "place_of", "posyandu_ids", "program_months", "programs_for",
-           "proposals", "report"]
+# Pass-throughs for the Telegram side (handlers reach storage only through services).
+get_program = pq.get
+enrolled_in = pq.enrolled
+members_of = pq.members_of
+find_record = sq.find
+
+
+__all__ = [
+    "AGE_BANDS",
+    "CRITERIA",
+    "DELIVERY",
+    "KINDS",
+    "Followed",
+    "MonthRow",
+    "Outcome",
+    "Program",
+    "ProgramCreate",
+    "ProgramError",
+    "ProgramReport",
+    "Proposal",
+    "age_band",
+    "baseline",
+    "compute_report",
+    "create",
+    "criteria_met",
+    "enrol",
+    "enrolled_in",
+    "find_record",
+    "followed",
+    "get_program",
+    "manager",
+    "may_manage",
+    "members_of",
+    "place_of",
+    "posyandu_ids",
+    "program_months",
+    "programs_for",
+    "proposals",
+    "report",
+]
